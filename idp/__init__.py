@@ -1,0 +1,181 @@
+"""Lokal IdP: an OpenID Connect identity provider an organisation runs itself."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request, session
+
+from .config import Settings, load_settings
+from .extensions import babel, csrf, db, limiter, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _instance_secret(folder: Path, name: str, make: Any) -> str:
+    """Read a generated secret from the instance folder, creating it (mode 0600) once."""
+    path = folder / name
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(make())
+        except FileExistsError:
+            pass  # another process made it first
+    return path.read_text().strip()
+
+
+def _complete_settings(cfg: Settings) -> Settings:
+    folder = cfg.instance_dir
+    changes: dict[str, str] = {}
+    if not cfg.secret_key:
+        changes["secret_key"] = _instance_secret(folder, "secret_key",
+                                                 lambda: secrets.token_urlsafe(48))
+    if not cfg.pairwise_salt:
+        changes["pairwise_salt"] = _instance_secret(folder, "pairwise_salt",
+                                                    lambda: secrets.token_urlsafe(32))
+    if not cfg.secret_encryption_keys:
+        from .services.secretbox import SecretBox
+
+        changes["secret_encryption_keys"] = _instance_secret(
+            folder, "secret_encryption_keys", SecretBox.new_setting)
+    return dataclasses.replace(cfg, **changes) if changes else cfg
+
+
+def _select_locale() -> str:
+    wanted = session.get("ui_locales") if session else None
+    if wanted:
+        for tag in str(wanted).split():
+            if tag.split("-")[0] in ("da", "en"):
+                return tag.split("-")[0]
+    if request:
+        best = request.accept_languages.best_match(["da", "en"])
+        if best:
+            return best
+    return "da"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, keys, OIDC server, blueprints and CLI."""
+    cfg = _complete_settings(load_settings(config))
+    app = Flask(
+        __name__,
+        instance_path=str(cfg.instance_dir),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(
+        SECRET_KEY=cfg.secret_key,
+        SQLALCHEMY_DATABASE_URI=cfg.sqlalchemy_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True}
+        if cfg.sqlalchemy_url.startswith("postgres") else {},
+        SESSION_COOKIE_NAME="idp_session",
+        SESSION_COOKIE_SECURE=cfg.session_cookie_secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=cfg.session_lifetime_minutes),
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=False,
+        RATELIMIT_STORAGE_URI=cfg.ratelimit_storage_url,
+        RATELIMIT_ENABLED=not cfg.testing or bool(cfg.extra.get("ratelimit")),
+        BABEL_DEFAULT_LOCALE=cfg.default_locale,
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
+        TESTING=cfg.testing,
+        PREFERRED_URL_SCHEME="https" if cfg.issuer.startswith("https") else "http",
+    )
+    cfg.instance_dir.mkdir(parents=True, exist_ok=True)
+    if cfg.sqlalchemy_url.startswith("sqlite"):
+        _sqlite_pragmas()
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    limiter.init_app(app)
+
+    from .oidc.discovery import serialised
+    from .services.keys import KeyStore
+    from .services.secretbox import SecretBox
+
+    keys = KeyStore(cfg.keys_path, retire_margin_seconds=cfg.id_token_lifetime + 300)
+    keys.ensure_keys()
+    app.extensions["idp.settings"] = cfg
+    app.extensions["idp.keys"] = keys
+    app.extensions["idp.secretbox"] = SecretBox.from_setting(cfg.secret_encryption_keys)
+    app.extensions["idp.discovery"] = serialised(cfg)
+
+    from .oidc.server import init_server
+
+    init_server(app)
+
+    from .web import account, errors, login, oidc
+
+    app.register_blueprint(oidc.bp)
+    app.register_blueprint(login.bp)
+    app.register_blueprint(account.bp)
+    errors.register(app)
+    app.after_request(_security_headers)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    _configure_logging(cfg)
+    return app
+
+
+def _sqlite_pragmas() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        if type(dbapi_connection).__module__.startswith("sqlite3"):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+
+
+def _security_headers(response: Any) -> Any:
+    nonce = g.get("csp_script_nonce")
+    script = f"'nonce-{nonce}'" if nonce else "'none'"
+    # Browsers apply form-action to the redirects that follow a form submission, and a login
+    # or consent form ends in a redirect to the relying party, so other origins are allowed.
+    form_action = "'self' https: http:"
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        f"default-src 'none'; script-src {script}; style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data:; form-action {form_action}; frame-ancestors 'none'; "
+        "base-uri 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if request.url.startswith("https:") or response.headers.get("X-Forwarded-Proto") == "https":
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _configure_logging(cfg: Settings) -> None:
+    if cfg.log_format == "json":
+        import json
+
+        class JsonFormatter(logging.Formatter):
+            def format(self, record: logging.LogRecord) -> str:
+                return json.dumps({"time": self.formatTime(record), "level": record.levelname,
+                                   "logger": record.name, "message": record.getMessage()})
+
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        logging.getLogger("idp").handlers = [handler]
+    logging.getLogger("idp").setLevel(logging.INFO)

@@ -1,0 +1,176 @@
+"""Configuration: defaults -> config file -> IDP_* environment -> test overrides.
+
+One validated object. A bad value stops start-up with a :class:`ConfigError` naming the key
+and what is allowed.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "config" / "default.toml"
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or not allowed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    issuer: str = "http://127.0.0.1:5000"
+    host: str = "127.0.0.1"
+    port: int = 5000
+    workers: int = 2
+    threads: int = 8
+    instance_path: str = "instance"
+    database_url: str = ""
+    keys_dir: str = "keys"
+    secret_key: str = ""
+    session_cookie_secure: bool = True
+    session_lifetime_minutes: int = 60
+    authorization_code_lifetime: int = 60
+    access_token_lifetime: int = 600
+    id_token_lifetime: int = 600
+    refresh_token_lifetime: int = 2592000
+    id_token_default_alg: str = "RS256"
+    require_pkce: bool = True
+    pairwise_salt: str = ""
+    secret_encryption_keys: str = ""
+    ratelimit_storage_url: str = "memory://"
+    login_rate_limit: str = "30 per minute"
+    password_max_failures: int = 10
+    password_lock_seconds: int = 300
+    default_locale: str = "da"
+    log_format: str = "text"
+    testing: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def instance_dir(self) -> Path:
+        return Path(self.instance_path).resolve()
+
+    @property
+    def keys_path(self) -> Path:
+        return Path(self.keys_dir).resolve()
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.instance_dir / 'idp.sqlite3'}"
+
+    def url(self, path: str) -> str:
+        """An absolute URL under the issuer (never from the request's Host header)."""
+        return self.issuer.rstrip("/") + path
+
+
+_ALLOWED = {
+    "id_token_default_alg": ("RS256", "ES256"),
+    "default_locale": ("da", "en"),
+    "log_format": ("text", "json"),
+}
+_RANGES = {
+    "port": (1, 65535),
+    "workers": (1, 64),
+    "threads": (1, 256),
+    "session_lifetime_minutes": (1, 24 * 60),
+    "authorization_code_lifetime": (1, 60),  # issue bar: codes live at most 60 s
+    "access_token_lifetime": (30, 86400),
+    "id_token_lifetime": (30, 86400),
+    "refresh_token_lifetime": (60, 365 * 86400),
+    "password_max_failures": (1, 100),
+    "password_lock_seconds": (1, 86400),
+}
+
+
+def _coerce(name: str, kind: type, raw: Any) -> Any:
+    if kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{name}: expected true or false, got {raw!r}")
+    if kind is int:
+        if isinstance(raw, bool):
+            raise ConfigError(f"{name}: expected a whole number, got {raw!r}")
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
+    if not isinstance(raw, str | int | float):
+        raise ConfigError(f"{name}: expected text, got {raw!r}")
+    return str(raw)
+
+
+def _validate(values: dict[str, Any]) -> None:
+    for name, allowed in _ALLOWED.items():
+        if values[name] not in allowed:
+            raise ConfigError(f"{name}: must be one of {', '.join(allowed)}, got {values[name]!r}")
+    for name, (low, high) in _RANGES.items():
+        if not low <= values[name] <= high:
+            raise ConfigError(f"{name}: must be between {low} and {high}, got {values[name]!r}")
+    issuer = values["issuer"]
+    parts = urlsplit(issuer)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ConfigError(f"issuer: must be an absolute https URL, got {issuer!r}")
+    if parts.query or parts.fragment or issuer.endswith("/"):
+        # OpenID Connect Discovery §3: no query or fragment; we also refuse a trailing slash
+        # so that issuer + "/.well-known/..." is unambiguous.
+        raise ConfigError(f"issuer: no query, fragment or trailing slash allowed, got {issuer!r}")
+    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if parts.scheme == "http" and not local:
+        raise ConfigError(f"issuer: http is allowed only for 127.0.0.1/localhost, got {issuer!r}")
+    if not values["session_cookie_secure"] and not (parts.scheme == "http" and local):
+        raise ConfigError(
+            "session_cookie_secure: may be false only for an http://127.0.0.1 or "
+            "http://localhost issuer"
+        )
+    if values["database_url"] and not values["database_url"].startswith(
+        ("sqlite:", "postgresql", "postgres")
+    ):
+        raise ConfigError(
+            "database_url: must be a sqlite:/// or postgresql+psycopg:// URL, "
+            f"got {values['database_url']!r}"
+        )
+    if not values["ratelimit_storage_url"].startswith(("memory://", "redis://", "rediss://")):
+        raise ConfigError("ratelimit_storage_url: must be memory:// or a redis:// URL")
+
+
+def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    """Build the settings from defaults, ``IDP_CONFIG`` file, ``IDP_*`` env and overrides."""
+    kinds = {f.name: f.type for f in fields(Settings) if f.name != "extra"}
+    types = {"str": str, "int": int, "bool": bool}
+    values: dict[str, Any] = {f.name: f.default for f in fields(Settings) if f.name != "extra"}
+
+    sources: list[tuple[str, dict[str, Any]]] = []
+    if DEFAULTS_FILE.exists():
+        sources.append((str(DEFAULTS_FILE), tomllib.loads(DEFAULTS_FILE.read_text())))
+    extra_file = os.environ.get("IDP_CONFIG")
+    if extra_file:
+        try:
+            sources.append((extra_file, tomllib.loads(Path(extra_file).read_text())))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"IDP_CONFIG: cannot read {extra_file}: {exc}") from None
+    env = {
+        name: os.environ[f"IDP_{name.upper()}"]
+        for name in kinds
+        if f"IDP_{name.upper()}" in os.environ and name != "testing"
+    }
+    sources.append(("environment", env))
+    sources.append(("overrides", dict(overrides or {})))
+
+    for origin, data in sources:
+        for name, raw in data.items():
+            if name not in kinds:
+                raise ConfigError(f"{name}: unknown setting (from {origin})")
+            values[name] = _coerce(name, types[str(kinds[name])], raw)
+    _validate(values)
+    return Settings(**values)

@@ -1,0 +1,95 @@
+"""Demo data for `make run`: one organisation, one confidential client, one user.
+
+Secrets are shown once when created; for the demo only, they are also kept in
+``instance/demo-credentials.json`` (mode 0600) so that a second `make run` can show them again.
+Never load the demo into a production database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Organisation
+from .services.clients import create_client, get_client
+from .services.orgs import create_organisation
+from .services.runtime import settings
+from .services.users import create_user
+from .models import User
+
+DEMO_CVR = "12345678"
+DEMO_CLIENT_ID = "demo-rp"
+DEMO_USERNAME = "demo"
+DEMO_REDIRECT_URIS = ["http://127.0.0.1:8000/callback", "http://localhost:8000/callback"]
+DEMO_LOGOUT_URIS = ["http://127.0.0.1:8000/", "http://localhost:8000/"]
+
+
+def load_demo() -> dict[str, Any]:
+    cfg = settings()
+    path = cfg.instance_dir / "demo-credentials.json"
+    saved: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    actor = "operator:demo"
+
+    org = db.session.execute(
+        select(Organisation).where(Organisation.cvr == DEMO_CVR)
+    ).scalar_one_or_none() or create_organisation(DEMO_CVR, "Demo ApS", actor=actor)
+
+    if get_client(DEMO_CLIENT_ID) is None:
+        _, secret = create_client(
+            name="Demo relying party", redirect_uris=DEMO_REDIRECT_URIS,
+            post_logout_redirect_uris=DEMO_LOGOUT_URIS, client_id=DEMO_CLIENT_ID,
+            grant_types=["authorization_code", "refresh_token", "client_credentials"],
+            actor=actor,
+        )
+        saved["client_secret"] = secret
+
+    user = db.session.execute(
+        select(User).where(User.username == DEMO_USERNAME)
+    ).scalar_one_or_none()
+    if user is None:
+        password = "-".join(secrets.token_hex(3) for _ in range(4))
+        _, totp = create_user(
+            org, username=DEMO_USERNAME, name="Demo Bruger", email="demo@example.dk",
+            password=password, with_totp=True, ial="Substantial", actor=actor,
+        )
+        saved.update({"password": password, "totp_secret": totp})
+
+    if saved:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(saved, fh, indent=2)
+
+    info: dict[str, Any] = {
+        "issuer": cfg.issuer,
+        "discovery": cfg.url("/.well-known/openid-configuration"),
+        "organisation": {"cvr": org.cvr, "name": org.name},
+        "client_id": DEMO_CLIENT_ID,
+        "client_secret": saved.get("client_secret"),
+        "redirect_uris": DEMO_REDIRECT_URIS,
+        "username": DEMO_USERNAME,
+        "password": saved.get("password"),
+        "totp_secret": saved.get("totp_secret"),
+    }
+    totp = info["totp_secret"]
+    info["text"] = "\n".join([
+        "Lokal IdP demo",
+        f"  issuer:         {cfg.issuer}",
+        f"  discovery:      {info['discovery']}",
+        f"  organisation:   {org.cvr} {org.name}",
+        f"  client_id:      {DEMO_CLIENT_ID}",
+        f"  client_secret:  {info['client_secret']}",
+        f"  redirect URIs:  {', '.join(DEMO_REDIRECT_URIS)}",
+        f"  user:           {DEMO_USERNAME}",
+        f"  password:       {info['password']}",
+        f"  TOTP secret:    {totp}",
+        f"  TOTP in an app: otpauth://totp/Demo%20ApS:{DEMO_USERNAME}?secret={totp}&issuer=Demo%20ApS",
+        f"  current code:   .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{totp}').now())\"",
+        f"  try it:         {cfg.url('/account/')}",
+        "  (demo secrets are kept in instance/demo-credentials.json; demo only)",
+    ])
+    return info

@@ -1,0 +1,18 @@
+"""SQLAlchemy tables. No Flask request, no Authlib, no rules here."""
+
+from .audit import AuditEvent
+from .oauth import AuthorizationCode, BrowserSession, Client, Consent, Token
+from .org import Organisation
+from .user import Authenticator, User
+
+__all__ = [
+    "AuditEvent",
+    "Authenticator",
+    "AuthorizationCode",
+    "BrowserSession",
+    "Client",
+    "Consent",
+    "Organisation",
+    "Token",
+    "User",
+]

@@ -1,0 +1,115 @@
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class Client(db.Model):  # type: ignore[name-defined,misc]
+    """A relying party."""
+
+    __tablename__ = "oauth_client"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # SHA-256 hex digest of a >= 256-bit random secret; None for public clients.
+    client_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
+    post_logout_redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
+    grant_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    scope: Mapped[str] = mapped_column(Text, default="openid")
+    # client_secret_basic | client_secret_post | none
+    token_endpoint_auth_method: Mapped[str] = mapped_column(String(32))
+    require_pkce: Mapped[bool] = mapped_column(default=True)
+    first_party: Mapped[bool] = mapped_column(default=False)
+    subject_type: Mapped[str] = mapped_column(String(16), default="public")
+    sector_identifier: Mapped[str | None] = mapped_column(String(255))
+    id_token_signed_response_alg: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BrowserSession(db.Model):  # type: ignore[name-defined,misc]
+    """A login at the IdP; the cookie carries only a random id, stored here hashed."""
+
+    __tablename__ = "browser_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    auth_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    amr: Mapped[list[str]] = mapped_column(JSON, default=list)
+    aal: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuthorizationCode(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "authorization_code"
+    __table_args__ = (Index("ix_authorization_code_client_nonce", "client_id", "nonce"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    family_id: Mapped[str] = mapped_column(String(36))
+    client_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("browser_session.id"))
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(Text)
+    nonce: Mapped[str | None] = mapped_column(String(255))
+    code_challenge: Mapped[str | None] = mapped_column(String(128))
+    code_challenge_method: Mapped[str | None] = mapped_column(String(8))
+    auth_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    amr: Mapped[list[str]] = mapped_column(JSON, default=list)
+    ial: Mapped[str | None] = mapped_column(String(16))
+    aal: Mapped[str | None] = mapped_column(String(16))
+    acr: Mapped[str | None] = mapped_column(String(80))
+    claims_request: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Token(db.Model):  # type: ignore[name-defined,misc]
+    """An access token and, optionally, its refresh token (both stored as SHA-256)."""
+
+    __tablename__ = "oauth_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # All tokens descending from one authorization code (or one client_credentials grant)
+    # share a family; reuse of a rotated refresh token revokes the whole family.
+    family_id: Mapped[str] = mapped_column(String(36), index=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("browser_session.id"), index=True)
+    scope: Mapped[str] = mapped_column(Text, default="")
+    access_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    refresh_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    refresh_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refresh_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    auth_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    amr: Mapped[list[str]] = mapped_column(JSON, default=list)
+    ial: Mapped[str | None] = mapped_column(String(16))
+    aal: Mapped[str | None] = mapped_column(String(16))
+    acr: Mapped[str | None] = mapped_column(String(80))
+
+
+class Consent(db.Model):  # type: ignore[name-defined,misc]
+    """A person's remembered consent for one client and one set of scopes."""
+
+    __tablename__ = "consent"
+    __table_args__ = (UniqueConstraint("user_id", "client_id", "scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(Text)  # space separated, sorted
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

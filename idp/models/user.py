@@ -1,0 +1,61 @@
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .org import Organisation
+from .types import UTCDateTime, utcnow
+
+
+class User(db.Model):  # type: ignore[name-defined,misc]
+    """A business identity."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    # imported -> pending_activation -> active -> suspended | revoked
+    status: Mapped[str] = mapped_column(String(24), default="active")
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    given_name: Mapped[str | None] = mapped_column(String(100))
+    family_name: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    email_verified: Mapped[bool] = mapped_column(default=False)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    # Low | Substantial | High, or None when no identity proofing has been recorded.
+    identity_level: Mapped[str | None] = mapped_column(String(16))
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lock_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class Authenticator(db.Model):  # type: ignore[name-defined,misc]
+    """A login means besides the password: authenticator app or code display."""
+
+    __tablename__ = "authenticator"
+    __table_args__ = (Index("ix_authenticator_user_status", "user_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    type: Mapped[str] = mapped_column(String(16))  # totp_app | code_display
+    status: Mapped[str] = mapped_column(String(16), default="assigned")
+    secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    algorithm: Mapped[str] = mapped_column(String(8), default="SHA1")
+    digits: Mapped[int] = mapped_column(default=6)
+    period: Mapped[int] = mapped_column(default=30)
+    t0: Mapped[int] = mapped_column(default=0)
+    serial: Mapped[str | None] = mapped_column(String(64))
+    # Replay guard: the last accepted time step; only later steps are accepted.
+    last_time_step: Mapped[int | None] = mapped_column()
+    drift_steps: Mapped[int] = mapped_column(default=0)
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,1 @@
+"""OpenID Connect provider on Authlib. The only importer of authlib.oauth2 / authlib.oidc."""

@@ -1,0 +1,205 @@
+"""The authorization request, from validation to the response at the redirect URI.
+
+The web layer supplies who is logged in and renders pages; the decisions live here as small
+named steps, each raising an OAuth error that says where it goes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from authlib.oauth2.rfc6749 import OAuth2Request
+from authlib.oauth2.rfc6749.errors import (
+    InvalidRequestError,
+    OAuth2Error,
+    UnsupportedResponseTypeError,
+)
+from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
+from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
+
+from .. import assurance
+from ..models import BrowserSession, User
+from ..services import oauth as oauth_service
+from ..services.oauth import AuthContext
+from ..services.runtime import settings
+from .server import server
+
+RESPONSE_MODES = ("query", "form_post")
+SINGLE_VALUED = (
+    "response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "prompt",
+    "max_age", "response_mode", "code_challenge", "code_challenge_method", "login_hint",
+    "ui_locales", "acr_values", "claims",
+)
+
+
+class UnmetAuthenticationRequirements(OAuth2Error):
+    # OpenID Connect Core 1.0 errata / EAP ACR Values §3: the OP cannot authenticate the
+    # person as the RP asked.
+    error = "unmet_authentication_requirements"
+
+
+class RequestNotSupported(OAuth2Error):
+    error = "request_not_supported"  # OIDC Core §3.1.2.6
+
+
+class RequestUriNotSupported(OAuth2Error):
+    error = "request_uri_not_supported"
+
+
+@dataclass
+class Outcome:
+    """What the web layer must do next."""
+
+    kind: str  # login | consent | respond | error_page
+    redirect_uri: str | None = None
+    response_mode: str = "query"
+    params: list[tuple[str, str]] | None = None
+    error: OAuth2Error | None = None
+    grant: Any = None
+
+
+def build_request(params: dict[str, str], method: str) -> OAuth2Request:
+    request = OAuth2Request(method, settings().url("/authorize"))
+    request.payload = BasicOAuth2Payload(params)
+    return request
+
+
+def validate(params: dict[str, str], method: str, user: User | None) -> Any:
+    """Validate an authorization request with Authlib's grant and our extra rules.
+
+    Returns the grant. Raises OAuth2Error; ``error.redirect_uri`` is set only once the
+    client and redirect URI are known to be good (RFC 6749 §4.1.2.1).
+    """
+    request = build_request(params, method)
+    try:
+        grant = server.get_consent_grant(request=request, end_user=user)
+    except UnsupportedResponseTypeError as error:
+        # Authlib would redirect to the client's first registered URI when none was given;
+        # we redirect only to a redirect_uri that was given and is registered.
+        error.redirect_uri = _checked_redirect_uri(params)
+        raise
+    redirect_uri = grant.redirect_uri
+    try:
+        _check_extra_parameters(params)
+    except OAuth2Error as error:
+        error.redirect_uri = redirect_uri
+        raise
+    return grant
+
+
+def _checked_redirect_uri(params: dict[str, str]) -> str | None:
+    from .server import query_client
+
+    client = query_client(params.get("client_id", "")) if params.get("client_id") else None
+    uri = params.get("redirect_uri")
+    if client is not None and uri and client.check_redirect_uri(uri):
+        return uri
+    return None
+
+
+def _check_extra_parameters(params: dict[str, str]) -> None:
+    if "request" in params:
+        raise RequestNotSupported("Request objects are not supported")
+    if "request_uri" in params:
+        raise RequestUriNotSupported("request_uri is not supported")
+    if params.get("response_mode", "query") not in RESPONSE_MODES:
+        raise InvalidRequestError("Unsupported 'response_mode'; use query or form_post")
+    if "max_age" in params:
+        value = params["max_age"]
+        if not value.isdigit():
+            raise InvalidRequestError("'max_age' must be a non-negative integer")
+    if "openid" not in params.get("scope", "").split():
+        raise InvalidRequestError("This is an OpenID provider: the 'openid' scope is required")
+    prompts = params.get("prompt", "").split()
+    if any(p not in ("none", "login", "consent", "select_account") for p in prompts):
+        raise InvalidRequestError("Unknown 'prompt' value")
+    if "none" in prompts and len(prompts) > 1:
+        raise InvalidRequestError("'prompt=none' cannot be combined with other values")
+
+
+def needs_login(params: dict[str, str], session: BrowserSession | None, started: int) -> bool:
+    """Whether the person must (re)authenticate for this request."""
+    if session is None:
+        return True
+    auth_time = int(session.auth_time.timestamp())
+    prompts = params.get("prompt", "").split()
+    if "login" in prompts and auth_time < started:
+        return True
+    if "max_age" in params and int(time.time()) - auth_time > int(params["max_age"]):
+        # OIDC Core §3.1.2.1: older than max_age -> actively re-authenticate.
+        return True
+    return False
+
+
+def decide(
+    params: dict[str, str],
+    method: str,
+    user: User | None,
+    session: BrowserSession | None,
+    started: int,
+    consent_given: bool = False,
+) -> Outcome:
+    """Run the request through every step and say what happens next."""
+    try:
+        grant = validate(params, method, user if session else None)
+    except OAuth2Error as error:
+        return _error_outcome(error, params)
+    redirect_uri = grant.redirect_uri
+    mode = params.get("response_mode", "query")
+    prompts = params.get("prompt", "").split()
+    try:
+        if needs_login(params, session, started):
+            if "none" in prompts:
+                raise LoginRequiredError()
+            return Outcome("login", redirect_uri, mode)
+        assert user is not None and session is not None
+        context = _context(user, session)
+        if assurance.level_of_assurance(context.ial, context.aal) is None:
+            raise UnmetAuthenticationRequirements(
+                "The person's identity has not been proofed; no login can be issued"
+            )
+        scope = grant.request.scope
+        if consent_given:
+            oauth_service.grant_consent(user, grant.request.client.row, scope)
+        elif "consent" in prompts or not oauth_service.has_consent(
+            user, grant.request.client.row, scope
+        ):
+            if "none" in prompts:
+                raise ConsentRequiredError()
+            return Outcome("consent", redirect_uri, mode, grant=grant)
+        grant.request.auth_context = context
+        params_out = grant.create_authorization_response(redirect_uri, user)
+    except OAuth2Error as error:
+        error.redirect_uri = redirect_uri
+        return _error_outcome(error, params)
+    return Outcome("respond", redirect_uri, mode, params=_with_iss(params_out))
+
+
+def _context(user: User, session: BrowserSession) -> AuthContext:
+    context = AuthContext(
+        auth_time=session.auth_time, amr=list(session.amr), ial=user.identity_level,
+        aal=session.aal, session_id=session.id,
+    )
+    loa = assurance.level_of_assurance(context.ial, context.aal)
+    context.acr = assurance.acr_for(loa) if loa else None
+    return context
+
+
+def _with_iss(params: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [*params, ("iss", settings().issuer)]  # RFC 9207 §2
+
+
+def _error_outcome(error: OAuth2Error, params: dict[str, str]) -> Outcome:
+    if not error.redirect_uri:
+        return Outcome("error_page", error=error)
+    out = [("error", error.error)]
+    if error.description:
+        out.append(("error_description", error.description))
+    if params.get("state"):
+        out.append(("state", params["state"]))
+    mode = params.get("response_mode", "query")
+    if mode not in RESPONSE_MODES:
+        mode = "query"
+    return Outcome("respond", error.redirect_uri, mode, params=_with_iss(out), error=error)

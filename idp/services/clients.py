@@ -1,0 +1,117 @@
+"""Relying parties (OAuth clients)."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models import Client, Token
+from ..models.types import utcnow
+from . import audit
+from .errors import InvalidInput, NotFound
+from .secrets_util import digest
+
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
+SCOPES = ("openid", "profile", "email", "organization", "privileges", "offline_access")
+DEFAULT_SCOPE = " ".join(SCOPES)
+
+
+def _check_uri(uri: str, what: str) -> str:
+    parts = urlsplit(uri)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise InvalidInput(f"{what} must be an absolute http(s) URI: {uri!r}")
+    if parts.fragment:
+        # RFC 6749 §3.1.2: the redirection endpoint URI MUST NOT include a fragment.
+        raise InvalidInput(f"{what} must not have a fragment: {uri!r}")
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise InvalidInput(f"{what} must use https (http only for loopback): {uri!r}")
+    return uri
+
+
+def create_client(
+    *,
+    name: str,
+    redirect_uris: list[str],
+    public: bool = False,
+    first_party: bool = False,
+    grant_types: list[str] | None = None,
+    post_logout_redirect_uris: list[str] | None = None,
+    auth_method: str | None = None,
+    subject_type: str = "public",
+    id_token_alg: str | None = None,
+    require_pkce: bool = True,
+    client_id: str | None = None,
+    actor: str,
+) -> tuple[Client, str | None]:
+    """Register a relying party; returns the client and its secret (shown once, stored hashed)."""
+    grants = list(grant_types or ["authorization_code", "refresh_token"])
+    unknown = [g for g in grants if g not in GRANT_TYPES]
+    if unknown:
+        raise InvalidInput(f"Unknown grant type(s) {unknown}; allowed: {', '.join(GRANT_TYPES)}")
+    if public and "client_credentials" in grants:
+        raise InvalidInput("A public client cannot use client_credentials")
+    if "authorization_code" in grants and not redirect_uris:
+        raise InvalidInput("The authorization_code grant needs at least one redirect URI")
+    uris = [_check_uri(u, "redirect URI") for u in redirect_uris]
+    logout_uris = [_check_uri(u, "post-logout redirect URI") for u in post_logout_redirect_uris or []]
+    if subject_type not in ("public", "pairwise"):
+        raise InvalidInput("subject type must be public or pairwise")
+    if id_token_alg not in (None, "RS256", "ES256"):
+        raise InvalidInput("id_token_signed_response_alg must be RS256 or ES256")
+    if subject_type == "pairwise" and len({urlsplit(u).hostname for u in uris}) > 1:
+        raise InvalidInput("A pairwise client's redirect URIs must share one host")
+    method = "none" if public else (auth_method or "client_secret_basic")
+    if public and auth_method not in (None, "none"):
+        raise InvalidInput("A public client authenticates with 'none'")
+    if method not in ("client_secret_basic", "client_secret_post", "none"):
+        raise InvalidInput("auth method must be client_secret_basic, client_secret_post or none")
+    secret = None if public else secrets.token_urlsafe(32)
+    client = Client(
+        client_id=client_id or secrets.token_urlsafe(16),
+        client_secret_hash=digest(secret) if secret else None,
+        name=name.strip() or "Unnamed client",
+        redirect_uris=uris,
+        post_logout_redirect_uris=logout_uris,
+        grant_types=grants,
+        scope=DEFAULT_SCOPE,
+        token_endpoint_auth_method=method,
+        require_pkce=True if public else require_pkce,
+        first_party=first_party,
+        subject_type=subject_type,
+        sector_identifier=urlsplit(uris[0]).hostname if uris else None,
+        id_token_signed_response_alg=id_token_alg,
+    )
+    db.session.add(client)
+    db.session.flush()
+    audit.record("client.created", actor=actor, target=client.client_id,
+                 details={"name": client.name, "public": public, "grants": grants})
+    db.session.commit()
+    return client, secret
+
+
+def get_client(client_id: str) -> Client | None:
+    return db.session.execute(
+        select(Client).where(Client.client_id == client_id)
+    ).scalar_one_or_none()
+
+
+def list_clients() -> list[Client]:
+    return list(db.session.execute(select(Client).order_by(Client.id)).scalars())
+
+
+def remove_client(client_id: str, *, actor: str) -> None:
+    """Delete a client and revoke every token it holds."""
+    client = get_client(client_id)
+    if client is None:
+        raise NotFound(f"No client {client_id!r}")
+    db.session.execute(
+        update(Token)
+        .where(Token.client_id == client_id, Token.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    db.session.delete(client)
+    audit.record("client.removed", actor=actor, target=client_id)
+    db.session.commit()

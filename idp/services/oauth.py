@@ -1,0 +1,348 @@
+"""Authorization codes, tokens, consent and subject identifiers.
+
+Single-use consumption and expiry live here, in one place: codes (RFC 6749 §4.1.2, a reused
+code revokes what it issued) and refresh tokens (rotation; reuse revokes the family,
+RFC 9700 §4.14.2).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from ..extensions import db
+from ..models import AuthorizationCode, Client, Consent, Token, User
+from ..models.types import utcnow
+from . import audit
+from .runtime import settings
+from .secrets_util import digest
+
+
+@dataclass
+class AuthContext:
+    """How the person authenticated, carried from the session into codes and tokens."""
+
+    auth_time: datetime | None = None
+    amr: list[str] = field(default_factory=list)
+    ial: str | None = None
+    aal: str | None = None
+    acr: str | None = None
+    session_id: int | None = None
+
+
+# -- authorization codes ---------------------------------------------------------------------
+def save_authorization_code(
+    code: str,
+    *,
+    client_id: str,
+    user_id: int,
+    redirect_uri: str,
+    scope: str,
+    nonce: str | None,
+    code_challenge: str | None,
+    code_challenge_method: str | None,
+    context: AuthContext,
+    claims_request: dict[str, Any] | None = None,
+) -> AuthorizationCode:
+    now = utcnow()
+    row = AuthorizationCode(
+        code_hash=digest(code),
+        family_id=str(uuid.uuid4()),
+        client_id=client_id,
+        user_id=user_id,
+        session_id=context.session_id,
+        redirect_uri=redirect_uri,
+        scope=scope,
+        nonce=nonce,
+        code_challenge=code_challenge,
+        code_challenge_method=code_challenge_method,
+        auth_time=context.auth_time or now,
+        amr=context.amr,
+        ial=context.ial,
+        aal=context.aal,
+        acr=context.acr,
+        claims_request=claims_request,
+        expires_at=now + timedelta(seconds=settings().authorization_code_lifetime),
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def consume_authorization_code(code: str, client_id: str) -> AuthorizationCode | None:
+    """Take a code for one redemption. Returns None when it is unknown, expired, of another
+    client or used before; a second redemption revokes every token the code issued."""
+    row = db.session.execute(
+        select(AuthorizationCode).where(AuthorizationCode.code_hash == digest(code))
+    ).scalar_one_or_none()
+    if row is None or row.client_id != client_id:
+        return None
+    now = utcnow()
+    if row.used_at is not None:
+        _revoke_reused_code(row)
+        return None
+    if row.expires_at <= now:
+        return None
+    taken = db.session.execute(
+        update(AuthorizationCode)
+        .where(AuthorizationCode.id == row.id, AuthorizationCode.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        _revoke_reused_code(row)
+        return None
+    db.session.commit()
+    return row
+
+
+def _revoke_reused_code(row: AuthorizationCode) -> None:
+    # RFC 6749 §4.1.2 / RFC 9700 §4.5.3: a code used twice revokes the tokens it issued.
+    revoke_family(row.family_id)
+    audit.record("oauth.code_reused", actor="system", target=row.client_id,
+                 details={"family": row.family_id})
+    db.session.commit()
+
+
+def nonce_used(client_id: str, nonce: str) -> bool:
+    return db.session.execute(
+        select(AuthorizationCode.id)
+        .where(AuthorizationCode.client_id == client_id, AuthorizationCode.nonce == nonce)
+        .limit(1)
+    ).first() is not None
+
+
+# -- tokens ----------------------------------------------------------------------------------
+def store_token(
+    token: dict[str, Any],
+    *,
+    client_id: str,
+    user_id: int | None,
+    family_id: str | None,
+    context: AuthContext,
+) -> Token:
+    now = utcnow()
+    refresh = token.get("refresh_token")
+    row = Token(
+        family_id=family_id or str(uuid.uuid4()),
+        client_id=client_id,
+        user_id=user_id,
+        session_id=context.session_id,
+        scope=token.get("scope", ""),
+        access_token_hash=digest(token["access_token"]),
+        refresh_token_hash=digest(refresh) if refresh else None,
+        issued_at=now,
+        expires_at=now + timedelta(seconds=int(token["expires_in"])),
+        refresh_expires_at=(
+            now + timedelta(seconds=settings().refresh_token_lifetime) if refresh else None
+        ),
+        auth_time=context.auth_time,
+        amr=context.amr,
+        ial=context.ial,
+        aal=context.aal,
+        acr=context.acr,
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def context_of(row: Token | AuthorizationCode) -> AuthContext:
+    return AuthContext(
+        auth_time=row.auth_time, amr=list(row.amr or []), ial=row.ial, aal=row.aal,
+        acr=row.acr, session_id=row.session_id,
+    )
+
+
+def token_is_active(row: Token, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return row.revoked_at is None and row.expires_at > now
+
+
+def find_access_token(raw: str) -> Token | None:
+    """The token row for a raw access token, active or not (callers check)."""
+    return db.session.execute(
+        select(Token).where(Token.access_token_hash == digest(raw))
+    ).scalar_one_or_none()
+
+
+def find_refresh_token(raw: str) -> Token | None:
+    return db.session.execute(
+        select(Token).where(Token.refresh_token_hash == digest(raw))
+    ).scalar_one_or_none()
+
+
+def refresh_token_usable(row: Token) -> bool:
+    """A refresh token is usable once, before its expiry, while its family is not revoked
+    and, unless it was granted for offline access, while the login session lives."""
+    now = utcnow()
+    if row.revoked_at is not None or row.refresh_used_at is not None:
+        return False
+    if row.refresh_expires_at is None or row.refresh_expires_at <= now:
+        return False
+    if row.session_id is not None and "offline_access" not in row.scope.split():
+        from .sessions import session_is_live
+
+        return session_is_live(row.session_id, now)
+    return True
+
+
+def take_refresh_token(raw: str, client_id: str) -> Token | None:
+    """Consume a refresh token for rotation. Reuse of a rotated one revokes its family."""
+    row = find_refresh_token(raw)
+    if row is None or row.client_id != client_id:
+        return None
+    if row.refresh_used_at is not None:
+        revoke_family(row.family_id)
+        audit.record("oauth.refresh_reused", actor="system", target=client_id,
+                     details={"family": row.family_id})
+        db.session.commit()
+        return None
+    if not refresh_token_usable(row):
+        return None
+    taken = db.session.execute(
+        update(Token)
+        .where(Token.id == row.id, Token.refresh_used_at.is_(None))
+        .values(refresh_used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        revoke_family(row.family_id)
+        db.session.commit()
+        return None
+    db.session.commit()
+    return row
+
+
+def revoke_family(family_id: str) -> None:
+    """Revoke every token of a family (the caller commits)."""
+    db.session.execute(
+        update(Token)
+        .where(Token.family_id == family_id, Token.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def revoke_token(raw: str, hint: str | None, client_id: str) -> bool:
+    """RFC 7009 §2.1: revoke a token of this client. Revoking a refresh token also revokes
+    the access tokens of the same grant. Unknown tokens are not an error (§2.2)."""
+    rows: list[tuple[Token | None, str]] = []
+    order = ["refresh_token", "access_token"] if hint == "refresh_token" else [
+        "access_token", "refresh_token"]
+    for kind in order:
+        found = find_refresh_token(raw) if kind == "refresh_token" else find_access_token(raw)
+        rows.append((found, kind))
+    for row, kind in rows:
+        if row is None or row.client_id != client_id:
+            continue
+        if kind == "refresh_token":
+            revoke_family(row.family_id)
+        else:
+            db.session.execute(
+                update(Token).where(Token.id == row.id).values(revoked_at=utcnow())
+            )
+        db.session.commit()
+        return True
+    return False
+
+
+def revoke_session_tokens(session_id: int) -> None:
+    """At logout: revoke the session's tokens, except those granted for offline access."""
+    rows = db.session.execute(
+        select(Token).where(Token.session_id == session_id, Token.revoked_at.is_(None))
+    ).scalars()
+    now = utcnow()
+    for row in rows:
+        if "offline_access" not in row.scope.split():
+            row.revoked_at = now
+    db.session.commit()
+
+
+def purge_expired(before: datetime | None = None) -> int:
+    """Delete codes and tokens that expired more than a day ago."""
+    cutoff = before or utcnow() - timedelta(days=1)
+    n = db.session.execute(
+        delete(AuthorizationCode).where(AuthorizationCode.expires_at < cutoff)
+    ).rowcount  # type: ignore[attr-defined]
+    n += db.session.execute(
+        delete(Token).where(
+            Token.expires_at < cutoff,
+            (Token.refresh_expires_at.is_(None)) | (Token.refresh_expires_at < cutoff),
+        )
+    ).rowcount  # type: ignore[attr-defined]
+    db.session.commit()
+    return int(n)
+
+
+# -- consent ---------------------------------------------------------------------------------
+def _scope_key(scope: str) -> str:
+    return " ".join(sorted(set(scope.split())))
+
+
+def has_consent(user: User, client: Client, scope: str) -> bool:
+    if client.first_party:
+        return True
+    wanted = set(scope.split())
+    for row in db.session.execute(
+        select(Consent).where(Consent.user_id == user.id, Consent.client_id == client.client_id)
+    ).scalars():
+        if wanted <= set(row.scope.split()):
+            return True
+    return False
+
+
+def grant_consent(user: User, client: Client, scope: str) -> None:
+    key = _scope_key(scope)
+    exists = db.session.execute(
+        select(Consent.id).where(
+            Consent.user_id == user.id, Consent.client_id == client.client_id, Consent.scope == key
+        )
+    ).first()
+    if not exists:
+        db.session.add(Consent(user_id=user.id, client_id=client.client_id, scope=key))
+        audit.record("consent.granted", actor=user.username, org_id=user.org_id,
+                     target=client.client_id, details={"scope": key})
+        db.session.commit()
+
+
+def list_consents(user: User) -> list[Consent]:
+    return list(db.session.execute(
+        select(Consent).where(Consent.user_id == user.id).order_by(Consent.granted_at)
+    ).scalars())
+
+
+def revoke_consent(user: User, consent_id: int) -> bool:
+    """Withdraw a consent; the client's tokens for this person are revoked with it."""
+    row = db.session.get(Consent, consent_id)
+    if row is None or row.user_id != user.id:
+        return False
+    db.session.delete(row)
+    db.session.execute(
+        update(Token)
+        .where(Token.user_id == user.id, Token.client_id == row.client_id,
+               Token.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    audit.record("consent.revoked", actor=user.username, org_id=user.org_id,
+                 target=row.client_id, details={"scope": row.scope})
+    db.session.commit()
+    return True
+
+
+# -- subject identifiers ---------------------------------------------------------------------
+def subject_for(user: User, client: Client) -> str:
+    """``sub``: the persistent UUID, or a pairwise value per sector (OIDC Core §8.1)."""
+    if client.subject_type != "pairwise":
+        return user.uuid
+    sector = client.sector_identifier or ""
+    raw = f"{sector}|{user.uuid}|{settings().pairwise_salt}".encode()
+    return base64.urlsafe_b64encode(hashlib.sha256(raw).digest()).rstrip(b"=").decode()

@@ -1,0 +1,45 @@
+"""Organisations."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Organisation
+from . import audit
+from .errors import Conflict, InvalidInput, NotFound
+
+CVR_PATTERN = re.compile(r"^\d{8}$")
+
+
+def create_organisation(cvr: str, name: str, *, actor: str) -> Organisation:
+    """Create an organisation identified by its 8-digit CVR number."""
+    cvr = cvr.strip()
+    name = name.strip()
+    if not CVR_PATTERN.match(cvr):
+        raise InvalidInput(f"CVR must be 8 digits, got {cvr!r}")
+    if not name:
+        raise InvalidInput("The organisation needs a name")
+    if db.session.execute(select(Organisation.id).where(Organisation.cvr == cvr)).first():
+        raise Conflict(f"An organisation with CVR {cvr} exists already")
+    org = Organisation(cvr=cvr, name=name)
+    db.session.add(org)
+    db.session.flush()
+    audit.record("org.created", actor=actor, org_id=org.id, target=cvr, details={"name": name})
+    db.session.commit()
+    return org
+
+
+def get_by_cvr(cvr: str) -> Organisation:
+    org = db.session.execute(
+        select(Organisation).where(Organisation.cvr == cvr.strip())
+    ).scalar_one_or_none()
+    if org is None:
+        raise NotFound(f"No organisation with CVR {cvr}")
+    return org
+
+
+def list_organisations() -> list[Organisation]:
+    return list(db.session.execute(select(Organisation).order_by(Organisation.cvr)).scalars())

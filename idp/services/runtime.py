@@ -1,0 +1,28 @@
+"""Access to the app-wide objects services need (settings, keys, secret box).
+
+Services run inside an application context (web request or CLI); they never touch
+``flask.request``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import current_app
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from .keys import KeyStore
+    from .secretbox import SecretBox
+
+
+def settings() -> Settings:
+    return current_app.extensions["idp.settings"]  # type: ignore[no-any-return]
+
+
+def keystore() -> KeyStore:
+    return current_app.extensions["idp.keys"]  # type: ignore[no-any-return]
+
+
+def secretbox() -> SecretBox:
+    return current_app.extensions["idp.secretbox"]  # type: ignore[no-any-return]

@@ -1,0 +1,161 @@
+"""Login at the IdP and browser sessions.
+
+The login is username -> password -> one-time code. What a person is told never says which
+part was wrong (no user enumeration): an unknown username and a wrong password both lead to
+the code step and then to the same failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from .. import assurance
+from ..extensions import db
+from ..models import BrowserSession, User
+from ..models.types import utcnow
+from . import audit, authenticators
+from .errors import AccountLocked, LoginFailed
+from .passwords import verify_password
+from .runtime import settings
+from .secrets_util import digest, new_token
+from .users import get_active_user, normalise_username
+
+
+@dataclass
+class PendingLogin:
+    """The result of the password step, kept server-side between the steps."""
+
+    user_id: int | None
+    password_ok: bool
+    needs_code: bool
+
+
+def check_password(username: str, password: str) -> PendingLogin:
+    """Verify the password; count failures and lock the account after too many."""
+    user = db.session.execute(
+        select(User).where(User.username == normalise_username(username))
+    ).scalar_one_or_none()
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or user.status != "active":
+        return PendingLogin(user_id=None, password_ok=False, needs_code=True)
+    locked = user.locked_until is not None and user.locked_until > utcnow()
+    if ok and not locked:
+        has_code = authenticators.active_authenticator(user) is not None
+        return PendingLogin(user_id=user.id, password_ok=True, needs_code=has_code)
+    if not ok:
+        _count_password_failure(user)
+    return PendingLogin(user_id=user.id, password_ok=False, needs_code=True)
+
+
+def _count_password_failure(user: User) -> None:
+    cfg = settings()
+    user.failed_logins += 1
+    if user.failed_logins >= cfg.password_max_failures:
+        user.locked_until = utcnow() + timedelta(
+            seconds=cfg.password_lock_seconds * (2 ** min(user.lock_count, 10))
+        )
+        user.lock_count += 1
+        user.failed_logins = 0
+        audit.record(
+            "user.locked", actor="system", org_id=user.org_id, target=user.username,
+            details={"reason": "password failures", "until": user.locked_until.isoformat()},
+        )
+    db.session.commit()
+
+
+def complete_login(pending: PendingLogin, code: str | None) -> tuple[User, list[str]]:
+    """Finish a login after the password (and, where the person has one, the code) step.
+
+    Returns the user and the RFC 8176 ``amr`` values used. Raises :class:`LoginFailed`
+    without saying which part was wrong, or :class:`AccountLocked` when the person's login
+    means is locked after too many wrong codes (only reachable with the right password).
+    """
+    user = get_active_user(pending.user_id) if pending.user_id is not None else None
+    if user is None or not pending.password_ok:
+        raise LoginFailed()
+    amr = ["pwd"]
+    if pending.needs_code:
+        auth = authenticators.active_authenticator(user)
+        if auth is None:
+            raise LoginFailed()
+        if authenticators.is_locked(auth):
+            raise AccountLocked(
+                "Your login means is locked after too many wrong codes. Try again later "
+                "or ask your administrator to unlock it."
+            )
+        if not code or not authenticators.verify_code(auth, code):
+            authenticators.record_failure(auth)
+            db.session.commit()
+            raise LoginFailed()
+        amr.append("otp")
+        if auth.type == "code_display":
+            amr.append("hwk")
+    user.failed_logins = 0
+    user.lock_count = 0
+    user.locked_until = None
+    audit.record("user.login", actor=user.username, org_id=user.org_id, target=user.username,
+                 details={"amr": amr})
+    db.session.commit()
+    return user, amr
+
+
+def start_session(user: User, amr: list[str]) -> str:
+    """Create a browser session; returns the raw session id for the cookie (new every login)."""
+    now = utcnow()
+    sid = new_token()
+    aal = assurance.authenticator_level(amr) or "Low"
+    db.session.add(
+        BrowserSession(
+            sid_hash=digest(sid),
+            user_id=user.id,
+            auth_time=now.replace(microsecond=0),
+            amr=amr,
+            aal=aal,
+            expires_at=now + timedelta(minutes=settings().session_lifetime_minutes),
+        )
+    )
+    db.session.commit()
+    return sid
+
+
+def load_session(sid: str | None, now: datetime | None = None) -> BrowserSession | None:
+    """The live session for a raw session id, or None (unknown, ended, expired, user gone)."""
+    if not sid:
+        return None
+    now = now or utcnow()
+    row = db.session.execute(
+        select(BrowserSession).where(BrowserSession.sid_hash == digest(sid))
+    ).scalar_one_or_none()
+    if row is None or row.ended_at is not None or row.expires_at <= now:
+        return None
+    if get_active_user(row.user_id) is None:
+        return None
+    return row
+
+
+def end_session(sid: str | None) -> BrowserSession | None:
+    """End a browser session (logout). Returns the ended session, if there was one."""
+    if not sid:
+        return None
+    row = db.session.execute(
+        select(BrowserSession).where(BrowserSession.sid_hash == digest(sid))
+    ).scalar_one_or_none()
+    if row is None or row.ended_at is not None:
+        return None
+    db.session.execute(
+        update(BrowserSession).where(BrowserSession.id == row.id).values(ended_at=utcnow())
+    )
+    user = db.session.get(User, row.user_id)
+    audit.record("user.logout", actor=user.username if user else "unknown",
+                 org_id=user.org_id if user else None, target=user.username if user else None)
+    db.session.commit()
+    return row
+
+
+def session_is_live(session_id: int, now: datetime | None = None) -> bool:
+    row = db.session.get(BrowserSession, session_id)
+    now = now or utcnow()
+    return row is not None and row.ended_at is None and row.expires_at > now

@@ -1,0 +1,111 @@
+"""Business identities (users)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, or_, select
+
+from .. import assurance
+from ..extensions import db
+from ..models import Organisation, User
+from . import audit
+from .authenticators import enrol_totp_app
+from .errors import Conflict, InvalidInput, NotFound
+from .passwords import hash_password
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,99}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 12
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def check_password_rules(password: str, username: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"The password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if password.strip().lower() == username.lower():
+        raise InvalidInput("The password must not be the username")
+
+
+def create_user(
+    org: Organisation,
+    *,
+    username: str,
+    name: str,
+    email: str,
+    password: str | None,
+    with_totp: bool,
+    ial: str | None,
+    actor: str,
+) -> tuple[User, str | None]:
+    """Create an active user; returns the user and the TOTP secret (shown once) if any.
+
+    ``ial`` records an operator-attested identity level, audited.
+    """
+    username = normalise_username(username)
+    if not USERNAME_PATTERN.match(username):
+        raise InvalidInput(
+            "Username: 2-100 characters, letters a-z, digits and . _ @ -, starting with a "
+            "letter or digit"
+        )
+    if not name.strip():
+        raise InvalidInput("The user needs a name")
+    if not EMAIL_PATTERN.match(email.strip()):
+        raise InvalidInput(f"Not a valid e-mail address: {email!r}")
+    if ial is not None and not assurance.is_level(ial):
+        raise InvalidInput(f"Identity level must be one of {', '.join(assurance.LEVELS)}")
+    if password is not None:
+        check_password_rules(password, username)
+    if db.session.execute(select(User.id).where(User.username == username)).first():
+        raise Conflict(f"The username {username!r} is taken")
+    given, _, family = name.strip().rpartition(" ")
+    user = User(
+        org_id=org.id,
+        status="active",
+        username=username,
+        name=name.strip(),
+        given_name=given or None,
+        family_name=family or None,
+        email=email.strip(),
+        email_verified=False,
+        password_hash=hash_password(password) if password else None,
+        identity_level=ial,
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.created", actor=actor, org_id=org.id, target=username)
+    if ial is not None:
+        audit.record(
+            "user.identity_level_attested",
+            actor=actor,
+            org_id=org.id,
+            target=username,
+            details={"level": ial, "route": "operator"},
+        )
+    secret = enrol_totp_app(user, activate=True, actor=actor) if with_totp else None
+    db.session.commit()
+    return user, secret
+
+
+def find_user(ref: str, org: Organisation | None = None) -> User:
+    """Find a user by username, e-mail or uuid (optionally within one organisation)."""
+    ref = ref.strip()
+    query = select(User).where(
+        or_(User.username == ref.lower(), func.lower(User.email) == ref.lower(), User.uuid == ref)
+    )
+    if org is not None:
+        query = query.where(User.org_id == org.id)
+    found = list(db.session.execute(query.limit(2)).scalars())
+    if len(found) != 1:
+        raise NotFound(f"No single user matches {ref!r}")
+    return found[0]
+
+
+def get_active_user(user_id: int) -> User | None:
+    user = db.session.get(User, user_id)
+    if user is None or user.status != "active":
+        return None
+    return user

@@ -1,0 +1,30 @@
+"""The person's own page: who is logged in, remembered consents (revocable), logout."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, redirect, render_template, url_for
+
+from ..services import oauth as oauth_service
+from ..services.clients import get_client
+from .state import current_session
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+@bp.get("/")
+def home() -> Response | str:
+    browser_session, user = current_session()
+    if user is None:
+        return redirect(url_for("login.start"))  # type: ignore[return-value]
+    consents = [(c, get_client(c.client_id)) for c in oauth_service.list_consents(user)]
+    return render_template("account/home.html", user=user, session=browser_session,
+                           consents=consents)
+
+
+@bp.post("/consents/<int:consent_id>/revoke")
+def revoke_consent(consent_id: int) -> Response:
+    _, user = current_session()
+    if user is None:
+        return redirect(url_for("login.start"))  # type: ignore[return-value]
+    oauth_service.revoke_consent(user, consent_id)
+    return redirect(url_for("account.home"))  # type: ignore[return-value]

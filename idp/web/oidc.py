@@ -1,0 +1,206 @@
+"""Protocol endpoints. Each is one call into the OIDC layer; pages only where a person acts."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from authlib.oauth2.rfc6749.errors import OAuth2Error
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from ..extensions import csrf
+from ..oidc import authorize as authz
+from ..oidc.discovery import serialised
+from ..oidc.server import server
+from ..services.runtime import keystore, settings
+from .state import (
+    current_session,
+    drop_pending_request,
+    load_pending_request,
+    save_pending_request,
+)
+
+bp = Blueprint("oidc", __name__)
+
+
+def _cached_json(body: bytes, etag: str, max_age: int) -> Response:
+    if request.if_none_match.contains(etag.strip('"')):
+        resp = Response(status=304)
+    else:
+        resp = Response(body, mimetype="application/json")
+    resp.headers["ETag"] = etag
+    resp.headers["Cache-Control"] = f"public, max-age={max_age}"
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp
+
+
+@bp.get("/.well-known/openid-configuration")
+def discovery() -> Response:
+    body, etag = current_app.extensions["idp.discovery"]
+    return _cached_json(body, etag, 3600)
+
+
+@bp.get("/jwks")
+def jwks() -> Response:
+    body, etag = keystore().jwks()
+    return _cached_json(body, etag, 300)
+
+
+def _authorization_params() -> dict[str, str] | None:
+    """Parameters of an authorization request; None if one is repeated (RFC 6749 §3.1)."""
+    values = request.values
+    params: dict[str, str] = {}
+    for key in values:
+        items = values.getlist(key)
+        if len(items) > 1 and key in authz.SINGLE_VALUED:
+            return None
+        params[key] = items[0]
+    return params
+
+
+@bp.route("/authorize", methods=["GET", "POST"])
+@csrf.exempt  # RPs may POST the authorization request (OIDC Core §3.1.2.1)
+def authorize() -> Response:
+    params = _authorization_params()
+    if params is None:
+        return _error_page(_("A parameter was sent more than once."), 400)
+    return _run(params, started=int(time.time()), key=None)
+
+
+@bp.get("/authorize/resume/<key>")
+def resume(key: str) -> Response:
+    pending = load_pending_request(key)
+    if pending is None:
+        return _error_page(_("This login request has expired. Go back to the service and "
+                             "start again."), 400)
+    return _run(pending["params"], started=pending["started"], key=key)
+
+
+@bp.post("/authorize/consent/<key>")
+def consent(key: str) -> Response:
+    pending = load_pending_request(key)
+    if pending is None:
+        return _error_page(_("This login request has expired. Go back to the service and "
+                             "start again."), 400)
+    if request.form.get("decision") != "allow":
+        outcome = authz.decide(pending["params"], "GET", None, None, pending["started"])
+        drop_pending_request(key)
+        if outcome.redirect_uri is None:
+            return _error_page(_("The request is not valid."), 400)
+        denied = [("error", "access_denied"),
+                  ("error_description", "The person declined the request")]
+        if pending["params"].get("state"):
+            denied.append(("state", pending["params"]["state"]))
+        denied.append(("iss", settings().issuer))
+        return _respond(outcome.redirect_uri, outcome.response_mode, denied)
+    return _run(pending["params"], started=pending["started"], key=key, consent_given=True)
+
+
+def _run(params: dict[str, str], started: int, key: str | None,
+         consent_given: bool = False) -> Response:
+    browser_session, user = current_session()
+    outcome = authz.decide(params, request.method, user, browser_session, started,
+                           consent_given=consent_given)
+    if outcome.kind == "error_page":
+        assert outcome.error is not None
+        return _error_page(outcome.error.description or outcome.error.error, 400,
+                           code=outcome.error.error)
+    if outcome.kind in ("login", "consent") and key is None:
+        key = save_pending_request(params, started)
+        if params.get("ui_locales"):
+            from flask import session
+
+            session["ui_locales"] = params["ui_locales"]
+    if outcome.kind == "login":
+        return redirect(url_for("login.start", r=key, login_hint=params.get("login_hint")))
+    if outcome.kind == "consent":
+        grant = outcome.grant
+        return Response(render_template(
+            "oidc/consent.html", key=key, client=grant.request.client.row,
+            scopes=grant.request.scope.split(), user=user,
+        ))
+    if key is not None:
+        drop_pending_request(key)
+    assert outcome.redirect_uri is not None and outcome.params is not None
+    return _respond(outcome.redirect_uri, outcome.response_mode, outcome.params)
+
+
+def _respond(redirect_uri: str, mode: str, params: list[tuple[str, str]]) -> Response:
+    from authlib.common.urls import add_params_to_uri
+
+    if mode == "form_post":
+        # OAuth 2.0 Form Post Response Mode §2: an auto-submitting form; the script runs
+        # under a per-response CSP nonce.
+        nonce = secrets.token_urlsafe(16)
+        g.csp_script_nonce = nonce
+        html = render_template("oidc/form_post.html", action=redirect_uri, params=params,
+                               nonce=nonce)
+        resp = Response(html)
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+    resp = redirect(add_params_to_uri(redirect_uri, params), code=302)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp  # type: ignore[return-value]
+
+
+def _error_page(message: str, status: int, code: str | None = None) -> Response:
+    # Never redirect to an unverified URI (RFC 6749 §4.1.2.1): explain here instead.
+    return Response(render_template("oidc/error.html", message=message, code=code), status=status)
+
+
+@bp.post("/token")
+@csrf.exempt
+def token() -> Response:
+    return server.create_token_response()  # type: ignore[no-any-return]
+
+
+@bp.route("/userinfo", methods=["GET", "POST"])
+@csrf.exempt
+def userinfo() -> Response:
+    return server.create_endpoint_response("userinfo")  # type: ignore[no-any-return]
+
+
+@bp.post("/revoke")
+@csrf.exempt
+def revoke() -> Response:
+    return server.create_endpoint_response("revocation")  # type: ignore[no-any-return]
+
+
+@bp.post("/introspect")
+@csrf.exempt
+def introspect() -> Response:
+    return server.create_endpoint_response("introspection")  # type: ignore[no-any-return]
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+@csrf.exempt  # RPs may POST logout requests; the confirmation form checks its own token
+def logout() -> Response:
+    current_session()
+    try:
+        req = server.validate_endpoint_request("end_session")
+    except OAuth2Error as error:
+        return _error_page(error.description or error.error, 400, code=error.error)
+    confirmed = request.method == "POST" and request.form.get("confirm") == "yes"
+    if confirmed:
+        csrf.protect()
+    if req.needs_confirmation and not confirmed:
+        if g.get("idp_session") is None:
+            return Response(render_template("oidc/logged_out.html"))
+        return Response(render_template("oidc/logout_confirm.html", params=request.values))
+    response = server.create_endpoint_response("end_session", req)
+    from flask import session
+
+    session.clear()
+    if response is not None:
+        return response  # type: ignore[no-any-return]
+    return Response(render_template("oidc/logged_out.html"))

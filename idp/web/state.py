@@ -1,0 +1,101 @@
+"""Per-browser state kept in the signed session cookie.
+
+The cookie holds the random session id (looked up hashed in the database), pending
+authorization requests, and the login in progress. The login in progress is encrypted, so
+the browser cannot read whether the password step succeeded.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import time
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from flask import current_app, g, session
+
+from ..models import BrowserSession, User
+from ..services import sessions as session_service
+from ..services.sessions import PendingLogin
+from ..services.users import get_active_user
+
+MAX_PENDING = 5
+PENDING_TTL = 1800
+
+
+def _fernet() -> Fernet:
+    key = hashlib.sha256(b"idp-login-state|" + current_app.secret_key.encode()).digest()  # type: ignore[union-attr]
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def current_session() -> tuple[BrowserSession | None, User | None]:
+    """The live browser session and its user, loaded once per request."""
+    if "idp_session" not in g:
+        sid = session.get("sid")
+        g.idp_sid = sid
+        row = session_service.load_session(sid)
+        g.idp_session = row
+        g.idp_user = get_active_user(row.user_id) if row else None
+    return g.idp_session, g.idp_user
+
+
+def begin_browser_session(sid: str) -> None:
+    """Store a new session id, dropping the previous cookie contents (session fixation)."""
+    pending = session.get("authz", {})
+    locale = session.get("ui_locales")
+    session.clear()
+    session["sid"] = sid
+    session["authz"] = pending
+    if locale:
+        session["ui_locales"] = locale
+    session.permanent = True
+    g.pop("idp_session", None)
+
+
+def save_pending_request(params: dict[str, str], started: int) -> str:
+    key = secrets.token_urlsafe(12)
+    pending = {k: v for k, v in session.get("authz", {}).items()
+               if v.get("started", 0) > time.time() - PENDING_TTL}
+    while len(pending) >= MAX_PENDING:
+        pending.pop(min(pending, key=lambda k: pending[k]["started"]))
+    pending[key] = {"params": params, "started": started}
+    session["authz"] = pending
+    return key
+
+
+def load_pending_request(key: str) -> dict[str, Any] | None:
+    item = session.get("authz", {}).get(key)
+    if not item or item.get("started", 0) < time.time() - PENDING_TTL:
+        return None
+    return item  # type: ignore[no-any-return]
+
+
+def drop_pending_request(key: str) -> None:
+    pending = dict(session.get("authz", {}))
+    pending.pop(key, None)
+    session["authz"] = pending
+
+
+def save_login(username: str, pending: PendingLogin | None, return_to: str | None) -> None:
+    data = {"u": username, "r": return_to, "t": int(time.time())}
+    if pending is not None:
+        data.update({"id": pending.user_id, "ok": pending.password_ok, "c": pending.needs_code})
+    session["login"] = _fernet().encrypt(json.dumps(data).encode()).decode()
+
+
+def load_login() -> dict[str, Any] | None:
+    blob = session.get("login")
+    if not blob:
+        return None
+    try:
+        data = json.loads(_fernet().decrypt(blob.encode(), ttl=PENDING_TTL))
+    except (InvalidToken, ValueError):
+        return None
+    return data  # type: ignore[no-any-return]
+
+
+def clear_login() -> None:
+    session.pop("login", None)
