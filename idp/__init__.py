@@ -84,7 +84,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=False,
         RATELIMIT_STORAGE_URI=cfg.ratelimit_storage_url,
-        RATELIMIT_ENABLED=not cfg.testing or bool(cfg.extra.get("ratelimit")),
+        RATELIMIT_ENABLED=cfg.ratelimit_enabled,
         BABEL_DEFAULT_LOCALE=cfg.default_locale,
         BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
         TESTING=cfg.testing,
@@ -130,18 +130,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
 def _sqlite_pragmas() -> None:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    @event.listens_for(Engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        if type(dbapi_connection).__module__.startswith("sqlite3"):
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
-            cursor.close()
+    if not event.contains(Engine, "connect", _on_sqlite_connect):
+        event.listen(Engine, "connect", _on_sqlite_connect)
 
 
 def _security_headers(response: Any) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,8 +47,8 @@ class Settings:
     password_lock_seconds: int = 300
     default_locale: str = "da"
     log_format: str = "text"
+    ratelimit_enabled: bool = True
     testing: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def instance_dir(self) -> Path:
@@ -146,9 +146,9 @@ def _validate(values: dict[str, Any]) -> None:
 
 def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
     """Build the settings from defaults, ``IDP_CONFIG`` file, ``IDP_*`` env and overrides."""
-    kinds = {f.name: f.type for f in fields(Settings) if f.name != "extra"}
+    kinds = {f.name: f.type for f in fields(Settings)}
     types = {"str": str, "int": int, "bool": bool}
-    values: dict[str, Any] = {f.name: f.default for f in fields(Settings) if f.name != "extra"}
+    values: dict[str, Any] = {f.name: f.default for f in fields(Settings)}
 
     sources: list[tuple[str, dict[str, Any]]] = []
     if DEFAULTS_FILE.exists():

@@ -24,7 +24,7 @@ from ..models import BrowserSession, User
 from ..services import oauth as oauth_service
 from ..services.oauth import AuthContext
 from ..services.runtime import settings
-from .server import server
+from .server import get_server
 
 RESPONSE_MODES = ("query", "form_post")
 SINGLE_VALUED = (
@@ -74,7 +74,7 @@ def validate(params: dict[str, str], method: str, user: User | None) -> Any:
     """
     request = build_request(params, method)
     try:
-        grant = server.get_consent_grant(request=request, end_user=user)
+        grant = get_server().get_consent_grant(request=request, end_user=user)
     except UnsupportedResponseTypeError as error:
         # Authlib would redirect to the client's first registered URI when none was given;
         # we redirect only to a redirect_uri that was given and is registered.

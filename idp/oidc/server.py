@@ -12,7 +12,7 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oidc.core import UserInfoEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint
-from flask import Flask, g
+from flask import Flask, current_app, g
 
 from ..services import clients as client_service
 from ..services import oauth as oauth_service
@@ -199,11 +199,15 @@ class EndSession(EndSessionEndpoint):
             oauth_service.revoke_session_tokens(ended.id)
 
 
-server = Server()
-resource_protector = ResourceProtector()
+def get_server() -> Server:
+    """The authorization server of the current app."""
+    return current_app.extensions["idp.oauth_server"]  # type: ignore[no-any-return]
 
 
-def init_server(app: Flask) -> None:
+def init_server(app: Flask) -> Server:
+    """Build one authorization server per app (Authlib's registries are per instance)."""
+    server = Server()
+    resource_protector = ResourceProtector()
     app.config["OAUTH2_SCOPES_SUPPORTED"] = None
     server.init_app(app, query_client=query_client, save_token=save_token)
     server.register_token_generator("default", generate_bearer_token)
@@ -215,6 +219,8 @@ def init_server(app: Flask) -> None:
     server.register_endpoint(Introspection)
     server.register_endpoint(UserInfo(resource_protector=resource_protector))
     server.register_endpoint(EndSession)
+    app.extensions["idp.oauth_server"] = server
+    return server
 
 
 class _RefreshIdToken:

@@ -20,8 +20,7 @@ from flask_babel import gettext as _
 
 from ..extensions import csrf
 from ..oidc import authorize as authz
-from ..oidc.discovery import serialised
-from ..oidc.server import server
+from ..oidc.server import get_server
 from ..services.runtime import keystore, settings
 from .state import (
     current_session,
@@ -161,25 +160,25 @@ def _error_page(message: str, status: int, code: str | None = None) -> Response:
 @bp.post("/token")
 @csrf.exempt
 def token() -> Response:
-    return server.create_token_response()  # type: ignore[no-any-return]
+    return get_server().create_token_response()  # type: ignore[no-any-return]
 
 
 @bp.route("/userinfo", methods=["GET", "POST"])
 @csrf.exempt
 def userinfo() -> Response:
-    return server.create_endpoint_response("userinfo")  # type: ignore[no-any-return]
+    return get_server().create_endpoint_response("userinfo")  # type: ignore[no-any-return]
 
 
 @bp.post("/revoke")
 @csrf.exempt
 def revoke() -> Response:
-    return server.create_endpoint_response("revocation")  # type: ignore[no-any-return]
+    return get_server().create_endpoint_response("revocation")  # type: ignore[no-any-return]
 
 
 @bp.post("/introspect")
 @csrf.exempt
 def introspect() -> Response:
-    return server.create_endpoint_response("introspection")  # type: ignore[no-any-return]
+    return get_server().create_endpoint_response("introspection")  # type: ignore[no-any-return]
 
 
 @bp.route("/logout", methods=["GET", "POST"])
@@ -187,7 +186,7 @@ def introspect() -> Response:
 def logout() -> Response:
     current_session()
     try:
-        req = server.validate_endpoint_request("end_session")
+        req = get_server().validate_endpoint_request("end_session")
     except OAuth2Error as error:
         return _error_page(error.description or error.error, 400, code=error.error)
     confirmed = request.method == "POST" and request.form.get("confirm") == "yes"
@@ -197,7 +196,7 @@ def logout() -> Response:
         if g.get("idp_session") is None:
             return Response(render_template("oidc/logged_out.html"))
         return Response(render_template("oidc/logout_confirm.html", params=request.values))
-    response = server.create_endpoint_response("end_session", req)
+    response = get_server().create_endpoint_response("end_session", req)
     from flask import session
 
     session.clear()

@@ -1,0 +1,128 @@
+"""Fixtures: an app on SQLite (default) or PostgreSQL (IDP_TEST_DATABASE_URL), migrated with
+Alembic once per session and emptied after every test; a live server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
+
+from idp import create_app
+from idp.extensions import db
+from idp.services.secretbox import SecretBox
+
+from .helpers import LiveServer
+
+TEST_DATABASE_URL = os.environ.get("IDP_TEST_DATABASE_URL", "")
+ENCRYPTION_KEYS = SecretBox.new_setting()
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("keys")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory, keys_dir: Path) -> str:
+    if TEST_DATABASE_URL:
+        _reset_postgres(TEST_DATABASE_URL)
+        url = TEST_DATABASE_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'idp.sqlite3'}"
+    from flask_migrate import upgrade
+
+    app = create_app(base_config(url, keys_dir, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def base_config(database_url: str, keys_dir: Path, instance: Path, **extra: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "database_url": database_url,
+        "keys_dir": str(keys_dir),
+        "instance_path": str(instance),
+        "testing": True,
+        "session_cookie_secure": False,
+        "secret_key": "test-secret-key-not-for-production-0123456789",
+        "pairwise_salt": "test-pairwise-salt",
+        "secret_encryption_keys": ENCRYPTION_KEYS,
+        "ratelimit_enabled": False,
+    }
+    config.update(extra)
+    return config
+
+
+def _empty_tables(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()
+        tables = list(reversed(db.metadata.sorted_tables))
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(database_url: str, keys_dir: Path, tmp_path: Path) -> Iterator[Any]:
+    """Build apps with config overrides; all share the test database, emptied afterwards."""
+    apps: list[Flask] = []
+
+    def factory(**overrides: Any) -> Flask:
+        app = create_app(base_config(database_url, keys_dir, tmp_path / "instance", **overrides))
+        apps.append(app)
+        return app
+
+    yield factory
+    if apps:
+        _empty_tables(apps[0])
+        for app in apps[1:]:
+            with app.app_context():
+                db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Any) -> Flask:
+    return make_app()  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def client(app: Flask) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def live_server(database_url: str, keys_dir: Path, tmp_path: Path) -> Iterator[LiveServer]:
+    """The IdP served by a real threaded WSGI server on 127.0.0.1 (random port)."""
+    server = make_server("127.0.0.1", 0, app=None, threaded=True)  # type: ignore[arg-type]
+    url = f"http://127.0.0.1:{server.server_port}"
+    app = create_app(base_config(database_url, keys_dir, tmp_path / "instance", issuer=url))
+    server.app = app
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=url, app=app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        _empty_tables(app)
