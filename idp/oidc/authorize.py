@@ -119,15 +119,19 @@ def _check_extra_parameters(params: dict[str, str]) -> None:
         raise InvalidRequestError("'prompt=none' cannot be combined with other values")
 
 
-def needs_login(params: dict[str, str], session: BrowserSession | None, started: int) -> bool:
-    """Whether the person must (re)authenticate for this request."""
+def needs_login(params: dict[str, str], session: BrowserSession | None, started: float) -> bool:
+    """Whether the person must (re)authenticate for this request.
+
+    ``started`` is when the request first arrived; a login after it satisfies prompt=login.
+    """
     if session is None:
         return True
-    auth_time = int(session.auth_time.timestamp())
-    prompts = params.get("prompt", "").split()
-    if "login" in prompts and auth_time < started:
+    auth_time = session.auth_time.timestamp()
+    if auth_time > started:
+        return False  # the person logged in for this very request
+    if "login" in params.get("prompt", "").split():
         return True
-    if "max_age" in params and int(time.time()) - auth_time > int(params["max_age"]):
+    if "max_age" in params and time.time() - auth_time > int(params["max_age"]):
         # OIDC Core §3.1.2.1: older than max_age -> actively re-authenticate.
         return True
     return False
@@ -138,7 +142,7 @@ def decide(
     method: str,
     user: User | None,
     session: BrowserSession | None,
-    started: int,
+    started: float,
     consent_given: bool = False,
 ) -> Outcome:
     """Run the request through every step and say what happens next."""

@@ -111,7 +111,7 @@ def start_session(user: User, amr: list[str]) -> str:
         BrowserSession(
             sid_hash=digest(sid),
             user_id=user.id,
-            auth_time=now.replace(microsecond=0),
+            auth_time=now,  # full precision: prompt=login compares with the request's start
             amr=amr,
             aal=aal,
             expires_at=now + timedelta(minutes=settings().session_lifetime_minutes),

@@ -73,7 +73,7 @@ def authorize() -> Response:
     params = _authorization_params()
     if params is None:
         return _error_page(_("A parameter was sent more than once."), 400)
-    return _run(params, started=int(time.time()), key=None)
+    return _run(params, started=time.time(), key=None)
 
 
 @bp.get("/authorize/resume/<key>")
@@ -105,7 +105,7 @@ def consent(key: str) -> Response:
     return _run(pending["params"], started=pending["started"], key=key, consent_given=True)
 
 
-def _run(params: dict[str, str], started: int, key: str | None,
+def _run(params: dict[str, str], started: float, key: str | None,
          consent_given: bool = False) -> Response:
     browser_session, user = current_session()
     outcome = authz.decide(params, request.method, user, browser_session, started,

@@ -55,7 +55,7 @@ def begin_browser_session(sid: str) -> None:
     g.pop("idp_session", None)
 
 
-def save_pending_request(params: dict[str, str], started: int) -> str:
+def save_pending_request(params: dict[str, str], started: float) -> str:
     key = secrets.token_urlsafe(12)
     pending = {k: v for k, v in session.get("authz", {}).items()
                if v.get("started", 0) > time.time() - PENDING_TTL}
