@@ -34,18 +34,21 @@ def _instance_secret(folder: Path, name: str, make: Any) -> str:
 
 def _complete_settings(cfg: Settings) -> Settings:
     folder = cfg.instance_dir
-    changes: dict[str, str] = {}
+    changes: dict[str, Any] = {}
     if not cfg.secret_key:
-        changes["secret_key"] = _instance_secret(folder, "secret_key",
-                                                 lambda: secrets.token_urlsafe(48))
+        changes["secret_key"] = _instance_secret(
+            folder, "secret_key", lambda: secrets.token_urlsafe(48)
+        )
     if not cfg.pairwise_salt:
-        changes["pairwise_salt"] = _instance_secret(folder, "pairwise_salt",
-                                                    lambda: secrets.token_urlsafe(32))
+        changes["pairwise_salt"] = _instance_secret(
+            folder, "pairwise_salt", lambda: secrets.token_urlsafe(32)
+        )
     if not cfg.secret_encryption_keys:
         from .services.secretbox import SecretBox
 
         changes["secret_encryption_keys"] = _instance_secret(
-            folder, "secret_encryption_keys", SecretBox.new_setting)
+            folder, "secret_encryption_keys", SecretBox.new_setting
+        )
     return dataclasses.replace(cfg, **changes) if changes else cfg
 
 
@@ -75,7 +78,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SECRET_KEY=cfg.secret_key,
         SQLALCHEMY_DATABASE_URI=cfg.sqlalchemy_url,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True}
-        if cfg.sqlalchemy_url.startswith("postgres") else {},
+        if cfg.sqlalchemy_url.startswith("postgres")
+        else {},
         SESSION_COOKIE_NAME="idp_session",
         SESSION_COOKIE_SECURE=cfg.session_cookie_secure,
         SESSION_COOKIE_HTTPONLY=True,
@@ -175,8 +179,14 @@ def _configure_logging(cfg: Settings) -> None:
 
         class JsonFormatter(logging.Formatter):
             def format(self, record: logging.LogRecord) -> str:
-                return json.dumps({"time": self.formatTime(record), "level": record.levelname,
-                                   "logger": record.name, "message": record.getMessage()})
+                return json.dumps(
+                    {
+                        "time": self.formatTime(record),
+                        "level": record.levelname,
+                        "logger": record.name,
+                        "message": record.getMessage(),
+                    }
+                )
 
         handler = logging.StreamHandler()
         handler.setFormatter(JsonFormatter())

@@ -55,7 +55,9 @@ def authenticator_level(amr: Iterable[str]) -> str | None:
     return "Low"
 
 
-def level_of_assurance(ial: str | None, aal: str | None, federation: str | None = None) -> str | None:
+def level_of_assurance(
+    ial: str | None, aal: str | None, federation: str | None = None
+) -> str | None:
     """LoA = min(IAL, AAL, federation level). None when identity or login is not established."""
     levels = [ial, aal] if federation is None else [ial, aal, federation]
     return lowest(levels)
@@ -66,6 +68,6 @@ def acr_for(loa: str) -> str:
 
 
 def level_from_acr(acr: str) -> str | None:
-    if acr.startswith(ACR_PREFIX) and is_level(acr[len(ACR_PREFIX):]):
-        return acr[len(ACR_PREFIX):]
+    if acr.startswith(ACR_PREFIX) and is_level(acr[len(ACR_PREFIX) :]):
+        return acr[len(ACR_PREFIX) :]
     return None

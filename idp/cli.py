@@ -53,30 +53,37 @@ def keys_list(as_json: bool) -> None:
     from .services.runtime import keystore
 
     entries = keystore().entries()
-    lines = [f"{e.kid}  {e.alg}  {e.status}  created {e.created_at}"
-             + (f"  published until {e.retire_at}" if e.retire_at else "") for e in entries]
+    lines = [
+        f"{e.kid}  {e.alg}  {e.status}  created {e.created_at}"
+        + (f"  published until {e.retire_at}" if e.retire_at else "")
+        for e in entries
+    ]
     _out(as_json, [e.__dict__ for e in entries], "\n".join(lines))
 
 
-@keys_group.command("rotate", help="New active key; the old one stays published until its "
-                    "tokens have expired.")
-@click.option("--alg", type=click.Choice(["RS256", "ES256", "all"]), default="all",
-              show_default=True)
+@keys_group.command(
+    "rotate", help="New active key; the old one stays published until its tokens have expired."
+)
+@click.option(
+    "--alg", type=click.Choice(["RS256", "ES256", "all"]), default="all", show_default=True
+)
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def keys_rotate(alg: str, as_json: bool) -> None:
+    from .extensions import db
     from .services import audit
     from .services.runtime import keystore
-    from .extensions import db
 
     algs = ["RS256", "ES256"] if alg == "all" else [alg]
     new = [keystore().rotate(a) for a in algs]
     for entry in new:
-        audit.record("keys.rotated", actor=OPERATOR, target=entry.kid,
-                     details={"alg": entry.alg})
+        audit.record("keys.rotated", actor=OPERATOR, target=entry.kid, details={"alg": entry.alg})
     db.session.commit()
-    _out(as_json, [e.__dict__ for e in new],
-         "\n".join(f"new active {e.alg} key {e.kid}" for e in new))
+    _out(
+        as_json,
+        [e.__dict__ for e in new],
+        "\n".join(f"new active {e.alg} key {e.kid}" for e in new),
+    )
 
 
 @click.group("orgs", help="Organisations.")
@@ -103,8 +110,11 @@ def orgs_list(as_json: bool) -> None:
     from .services.orgs import list_organisations
 
     orgs = list_organisations()
-    _out(as_json, [{"cvr": o.cvr, "name": o.name} for o in orgs],
-         "\n".join(f"{o.cvr}  {o.name}" for o in orgs))
+    _out(
+        as_json,
+        [{"cvr": o.cvr, "name": o.name} for o in orgs],
+        "\n".join(f"{o.cvr}  {o.name}" for o in orgs),
+    )
 
 
 @click.group("users", help="Business identities.")
@@ -119,21 +129,45 @@ def users_group() -> None:
 @click.option("--email", required=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input")
 @click.option("--totp", is_flag=True, help="Enrol an authenticator app; prints the secret once")
-@click.option("--ial", type=click.Choice(["Low", "Substantial", "High"]),
-              help="Operator-attested identity level (audited)")
+@click.option(
+    "--ial",
+    type=click.Choice(["Low", "Substantial", "High"]),
+    help="Operator-attested identity level (audited)",
+)
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
-def users_create(cvr: str, username: str, name: str, email: str, password_stdin: bool,
-                 totp: bool, ial: str | None, as_json: bool) -> None:
+def users_create(
+    cvr: str,
+    username: str,
+    name: str,
+    email: str,
+    password_stdin: bool,
+    totp: bool,
+    ial: str | None,
+    as_json: bool,
+) -> None:
     from .services.orgs import get_by_cvr
     from .services.users import create_user
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     org = service_call(get_by_cvr, cvr)
-    user, secret = service_call(create_user, org, username=username, name=name, email=email,
-                                password=password, with_totp=totp, ial=ial, actor=OPERATOR)
-    data = {"username": user.username, "uuid": user.uuid, "org": org.cvr,
-            "identity_level": user.identity_level}
+    user, secret = service_call(
+        create_user,
+        org,
+        username=username,
+        name=name,
+        email=email,
+        password=password,
+        with_totp=totp,
+        ial=ial,
+        actor=OPERATOR,
+    )
+    data = {
+        "username": user.username,
+        "uuid": user.uuid,
+        "org": org.cvr,
+        "identity_level": user.identity_level,
+    }
     text = f"created user {user.username} ({user.uuid})"
     if secret:
         data["totp_secret"] = secret
@@ -152,27 +186,49 @@ def clients_group() -> None:
 @click.option("--post-logout-redirect-uri", "logout_uris", multiple=True)
 @click.option("--public", is_flag=True, help="Public client (no secret, PKCE)")
 @click.option("--first-party", is_flag=True, help="Skip the consent page")
-@click.option("--grant", "grants", multiple=True,
-              type=click.Choice(["authorization_code", "refresh_token", "client_credentials"]))
+@click.option(
+    "--grant",
+    "grants",
+    multiple=True,
+    type=click.Choice(["authorization_code", "refresh_token", "client_credentials"]),
+)
 @click.option("--auth-method", type=click.Choice(["client_secret_basic", "client_secret_post"]))
 @click.option("--pairwise", is_flag=True, help="Pairwise subject identifiers")
 @click.option("--id-token-alg", type=click.Choice(["RS256", "ES256"]))
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
-def clients_add(name: str, redirect_uris: tuple[str, ...], logout_uris: tuple[str, ...],
-                public: bool, first_party: bool, grants: tuple[str, ...],
-                auth_method: str | None, pairwise: bool, id_token_alg: str | None,
-                as_json: bool) -> None:
+def clients_add(
+    name: str,
+    redirect_uris: tuple[str, ...],
+    logout_uris: tuple[str, ...],
+    public: bool,
+    first_party: bool,
+    grants: tuple[str, ...],
+    auth_method: str | None,
+    pairwise: bool,
+    id_token_alg: str | None,
+    as_json: bool,
+) -> None:
     from .services.clients import create_client
 
     client, secret = service_call(
-        create_client, name=name, redirect_uris=list(redirect_uris), public=public,
-        first_party=first_party, grant_types=list(grants) or None,
-        post_logout_redirect_uris=list(logout_uris), auth_method=auth_method,
-        subject_type="pairwise" if pairwise else "public", id_token_alg=id_token_alg,
-        actor=OPERATOR)
-    data = {"client_id": client.client_id, "client_secret": secret,
-            "token_endpoint_auth_method": client.token_endpoint_auth_method}
+        create_client,
+        name=name,
+        redirect_uris=list(redirect_uris),
+        public=public,
+        first_party=first_party,
+        grant_types=list(grants) or None,
+        post_logout_redirect_uris=list(logout_uris),
+        auth_method=auth_method,
+        subject_type="pairwise" if pairwise else "public",
+        id_token_alg=id_token_alg,
+        actor=OPERATOR,
+    )
+    data = {
+        "client_id": client.client_id,
+        "client_secret": secret,
+        "token_endpoint_auth_method": client.token_endpoint_auth_method,
+    }
     text = f"client_id: {client.client_id}"
     if secret:
         text += f"\nclient_secret (shown once): {secret}"
@@ -186,11 +242,22 @@ def clients_list(as_json: bool) -> None:
     from .services.clients import list_clients
 
     rows = list_clients()
-    data = [{"client_id": c.client_id, "name": c.name, "redirect_uris": c.redirect_uris,
-             "grant_types": c.grant_types, "auth_method": c.token_endpoint_auth_method,
-             "first_party": c.first_party} for c in rows]
-    _out(as_json, data, "\n".join(f"{c.client_id}  {c.name}  {' '.join(c.redirect_uris)}"
-                                  for c in rows))
+    data = [
+        {
+            "client_id": c.client_id,
+            "name": c.name,
+            "redirect_uris": c.redirect_uris,
+            "grant_types": c.grant_types,
+            "auth_method": c.token_endpoint_auth_method,
+            "first_party": c.first_party,
+        }
+        for c in rows
+    ]
+    _out(
+        as_json,
+        data,
+        "\n".join(f"{c.client_id}  {c.name}  {' '.join(c.redirect_uris)}" for c in rows),
+    )
 
 
 @clients_group.command("remove")
@@ -233,7 +300,16 @@ def _create_app() -> Flask:
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
-             add_version_option=False, load_dotenv=False)
+@click.group(
+    cls=FlaskGroup,
+    create_app=_create_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+)
 def main() -> None:
     """Lokal IdP operator commands."""
+
+
+if __name__ == "__main__":
+    main()

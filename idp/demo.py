@@ -15,12 +15,11 @@ from typing import Any
 from sqlalchemy import select
 
 from .extensions import db
-from .models import Organisation
+from .models import Organisation, User
 from .services.clients import create_client, get_client
 from .services.orgs import create_organisation
 from .services.runtime import settings
 from .services.users import create_user
-from .models import User
 
 DEMO_CVR = "12345678"
 DEMO_CLIENT_ID = "demo-rp"
@@ -41,8 +40,10 @@ def load_demo() -> dict[str, Any]:
 
     if get_client(DEMO_CLIENT_ID) is None:
         _, secret = create_client(
-            name="Demo relying party", redirect_uris=DEMO_REDIRECT_URIS,
-            post_logout_redirect_uris=DEMO_LOGOUT_URIS, client_id=DEMO_CLIENT_ID,
+            name="Demo relying party",
+            redirect_uris=DEMO_REDIRECT_URIS,
+            post_logout_redirect_uris=DEMO_LOGOUT_URIS,
+            client_id=DEMO_CLIENT_ID,
             grant_types=["authorization_code", "refresh_token", "client_credentials"],
             actor=actor,
         )
@@ -54,8 +55,14 @@ def load_demo() -> dict[str, Any]:
     if user is None:
         password = "-".join(secrets.token_hex(3) for _ in range(4))
         _, totp = create_user(
-            org, username=DEMO_USERNAME, name="Demo Bruger", email="demo@example.dk",
-            password=password, with_totp=True, ial="Substantial", actor=actor,
+            org,
+            username=DEMO_USERNAME,
+            name="Demo Bruger",
+            email="demo@example.dk",
+            password=password,
+            with_totp=True,
+            ial="Substantial",
+            actor=actor,
         )
         saved.update({"password": password, "totp_secret": totp})
 
@@ -76,20 +83,24 @@ def load_demo() -> dict[str, Any]:
         "totp_secret": saved.get("totp_secret"),
     }
     totp = info["totp_secret"]
-    info["text"] = "\n".join([
-        "Lokal IdP demo",
-        f"  issuer:         {cfg.issuer}",
-        f"  discovery:      {info['discovery']}",
-        f"  organisation:   {org.cvr} {org.name}",
-        f"  client_id:      {DEMO_CLIENT_ID}",
-        f"  client_secret:  {info['client_secret']}",
-        f"  redirect URIs:  {', '.join(DEMO_REDIRECT_URIS)}",
-        f"  user:           {DEMO_USERNAME}",
-        f"  password:       {info['password']}",
-        f"  TOTP secret:    {totp}",
-        f"  TOTP in an app: otpauth://totp/Demo%20ApS:{DEMO_USERNAME}?secret={totp}&issuer=Demo%20ApS",
-        f"  current code:   .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{totp}').now())\"",
-        f"  try it:         {cfg.url('/account/')}",
-        "  (demo secrets are kept in instance/demo-credentials.json; demo only)",
-    ])
+    info["text"] = "\n".join(
+        [
+            "Lokal IdP demo",
+            f"  issuer:         {cfg.issuer}",
+            f"  discovery:      {info['discovery']}",
+            f"  organisation:   {org.cvr} {org.name}",
+            f"  client_id:      {DEMO_CLIENT_ID}",
+            f"  client_secret:  {info['client_secret']}",
+            f"  redirect URIs:  {', '.join(DEMO_REDIRECT_URIS)}",
+            f"  user:           {DEMO_USERNAME}",
+            f"  password:       {info['password']}",
+            f"  TOTP secret:    {totp}",
+            f"  TOTP in an app: otpauth://totp/Demo%20ApS:{DEMO_USERNAME}?secret={totp}"
+            "&issuer=Demo%20ApS",
+            "  current code:   .venv/bin/python -c "
+            f"\"import pyotp; print(pyotp.TOTP('{totp}').now())\"",
+            f"  try it:         {cfg.url('/account/')}",
+            "  (demo secrets are kept in instance/demo-credentials.json; demo only)",
+        ]
+    )
     return info

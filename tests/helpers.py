@@ -71,11 +71,22 @@ def make_user(
     with app.app_context():
         org = org_service.get_by_cvr(cvr)
         user, secret = user_service.create_user(
-            org, username=username, name="Anna Jensen", email=f"{username}@example.dk",
-            password=password, with_totp=totp, ial=ial, actor="test",
+            org,
+            username=username,
+            name="Anna Jensen",
+            email=f"{username}@example.dk",
+            password=password,
+            with_totp=totp,
+            ial=ial,
+            actor="test",
         )
-        result = TestUser(username=user.username, password=password, totp_secret=secret,
-                          uuid=user.uuid, id=user.id)
+        result = TestUser(
+            username=user.username,
+            password=password,
+            totp_secret=secret,
+            uuid=user.uuid,
+            id=user.id,
+        )
         db.session.remove()
         return result
 
@@ -88,12 +99,20 @@ def make_client(
     redirect_uri: str = REDIRECT_URI,
     **kwargs: Any,
 ) -> TestClient:
-    kwargs.setdefault("grant_types", ["authorization_code", "refresh_token", "client_credentials"]
-                      if not public else ["authorization_code", "refresh_token"])
+    kwargs.setdefault(
+        "grant_types",
+        ["authorization_code", "refresh_token", "client_credentials"]
+        if not public
+        else ["authorization_code", "refresh_token"],
+    )
     with app.app_context():
         client, secret = client_service.create_client(
-            name="Test RP", redirect_uris=[redirect_uri], public=public,
-            first_party=first_party, actor="test", **kwargs,
+            name="Test RP",
+            redirect_uris=[redirect_uri],
+            public=public,
+            first_party=first_party,
+            actor="test",
+            **kwargs,
         )
         result = TestClient(client.client_id, secret, redirect_uri)
         db.session.remove()
@@ -102,8 +121,9 @@ def make_client(
 
 def pkce_pair() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(
-        hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
     return verifier, challenge
 
 
@@ -140,8 +160,10 @@ def login(http: Any, user: TestUser, start: str | None = None, code: str | None 
     http.post("/login/", data=data)
     response = http.post("/login/password", data={"csrf_token": token, "password": user.password})
     if response.location and response.location.endswith("/login/code"):
-        response = http.post("/login/code", data={
-            "csrf_token": token, "code": code if code is not None else user.code()})
+        response = http.post(
+            "/login/code",
+            data={"csrf_token": token, "code": code if code is not None else user.code()},
+        )
     return response
 
 
@@ -149,7 +171,9 @@ def query_of(location: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
 
 
-def authorize_code(http: Any, client: TestClient, user: TestUser, **extra: str) -> tuple[str, str, dict[str, str]]:
+def authorize_code(
+    http: Any, client: TestClient, user: TestUser, **extra: str
+) -> tuple[str, str, dict[str, str]]:
     """Run a full authorization request with login; returns (code, verifier, params)."""
     verifier, challenge = pkce_pair()
     params = auth_params(client, challenge, **extra)

@@ -31,10 +31,15 @@ def test_unregistered_redirect_uri_gets_error_page_not_redirect(app, client):
 
 def test_redirect_uri_must_match_exactly(app, client):
     rp = make_client(app)
-    for variant in (REDIRECT_URI + "/", REDIRECT_URI + "?x=1", REDIRECT_URI.upper(),
-                    REDIRECT_URI.replace("https", "http")):
-        response = client.get("/authorize", query_string=auth_params(
-            rp, _challenge(), redirect_uri=variant))
+    for variant in (
+        REDIRECT_URI + "/",
+        REDIRECT_URI + "?x=1",
+        REDIRECT_URI.upper(),
+        REDIRECT_URI.replace("https", "http"),
+    ):
+        response = client.get(
+            "/authorize", query_string=auth_params(rp, _challenge(), redirect_uri=variant)
+        )
         assert response.status_code == 400, variant
         assert "Location" not in response.headers
 
@@ -51,9 +56,15 @@ def test_missing_redirect_uri_is_refused_without_fallback(app, client):
 
 def test_unknown_client_gets_error_page(app, client):
     make_client(app)
-    response = client.get("/authorize", query_string={
-        "response_type": "code", "client_id": "nope", "redirect_uri": REDIRECT_URI,
-        "scope": "openid"})
+    response = client.get(
+        "/authorize",
+        query_string={
+            "response_type": "code",
+            "client_id": "nope",
+            "redirect_uri": REDIRECT_URI,
+            "scope": "openid",
+        },
+    )
     assert response.status_code == 400
     assert "Location" not in response.headers
 
@@ -72,8 +83,9 @@ def test_unsupported_response_type_is_reported_at_redirect_uri(app, client):
 
 def test_unsupported_response_type_with_bad_redirect_uri_is_not_redirected(app, client):
     rp = make_client(app)
-    params = auth_params(rp, _challenge(), response_type="token",
-                         redirect_uri="https://evil.example/cb")
+    params = auth_params(
+        rp, _challenge(), response_type="token", redirect_uri="https://evil.example/cb"
+    )
     response = client.get("/authorize", query_string=params)
     assert response.status_code == 400
     assert "Location" not in response.headers
@@ -94,8 +106,9 @@ def test_prompt_none_combined_with_other_values_is_invalid(app, client):
     rp = make_client(app)
     user = make_user(app)
     authorize_code(client, rp, user)
-    response = client.get("/authorize", query_string=auth_params(
-        rp, _challenge(), prompt="none login"))
+    response = client.get(
+        "/authorize", query_string=auth_params(rp, _challenge(), prompt="none login")
+    )
     assert query_of(response.location)["error"] == "invalid_request"
 
 
@@ -152,8 +165,9 @@ def test_response_mode_form_post_posts_code_and_iss(app, client):
 
 def test_unknown_response_mode_is_refused(app, client):
     rp = make_client(app)
-    response = client.get("/authorize", query_string=auth_params(
-        rp, _challenge(), response_mode="fragment"))
+    response = client.get(
+        "/authorize", query_string=auth_params(rp, _challenge(), response_mode="fragment")
+    )
     assert query_of(response.location)["error"] == "invalid_request"
 
 
@@ -165,8 +179,9 @@ def test_openid_scope_is_required(app, client):
 
 def test_request_objects_are_not_supported(app, client):
     rp = make_client(app)
-    response = client.get("/authorize", query_string=auth_params(
-        rp, _challenge(), request="eyJhbGciOiJub25lIn0.e30."))
+    response = client.get(
+        "/authorize", query_string=auth_params(rp, _challenge(), request="eyJhbGciOiJub25lIn0.e30.")
+    )
     assert query_of(response.location)["error"] == "request_not_supported"
 
 
@@ -174,8 +189,9 @@ def test_reused_nonce_is_refused(app, client):
     rp = make_client(app)
     user = make_user(app)
     _, _, params = authorize_code(client, rp, user)
-    response = client.get("/authorize", query_string=auth_params(
-        rp, _challenge(), nonce=params["nonce"]))
+    response = client.get(
+        "/authorize", query_string=auth_params(rp, _challenge(), nonce=params["nonce"])
+    )
     assert query_of(response.location)["error"] == "invalid_request"
 
 
@@ -193,10 +209,15 @@ def test_person_without_proofed_identity_gets_no_token(app, client):
 
 def test_issuer_comes_from_configuration_not_host_header(app, client):
     rp = make_client(app)
-    response = client.get("/authorize", query_string=auth_params(rp, _challenge(), prompt="none"),
-                          headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"})
+    response = client.get(
+        "/authorize",
+        query_string=auth_params(rp, _challenge(), prompt="none"),
+        headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"},
+    )
     assert query_of(response.location)["iss"] == "http://127.0.0.1:5000"
-    discovery = client.get("/.well-known/openid-configuration",
-                           headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"})
+    discovery = client.get(
+        "/.well-known/openid-configuration",
+        headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"},
+    )
     assert discovery.json["issuer"] == "http://127.0.0.1:5000"
     assert discovery.json["token_endpoint"] == "http://127.0.0.1:5000/token"

@@ -30,7 +30,8 @@ def test_code_flow_issues_signed_id_token_with_nsis_claims(app, client):
     assert claims["amr"] == ["pwd", "otp"]
     assert claims["https://data.gov.dk/model/core/eid/professional/cvr"] == "12345678"
     assert claims["https://data.gov.dk/model/core/eid/professional/uuid/persistent"] == (
-        f"urn:uuid:{user.uuid}")
+        f"urn:uuid:{user.uuid}"
+    )
     assert isinstance(claims["auth_time"], int)
 
 

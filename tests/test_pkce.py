@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from .helpers import auth_params, authorize_code, make_client, make_user, pkce_pair, query_of, redeem
+from .helpers import (
+    auth_params,
+    authorize_code,
+    make_client,
+    make_user,
+    pkce_pair,
+    query_of,
+    redeem,
+)
 
 
 def test_plain_method_is_refused(app, client):

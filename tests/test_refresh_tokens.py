@@ -6,8 +6,11 @@ from .helpers import authorize_code, make_client, make_user, redeem
 
 
 def _refresh(client, rp, token):
-    return client.post("/token", data={"grant_type": "refresh_token", "refresh_token": token},
-                       auth=(rp.client_id, rp.client_secret))
+    return client.post(
+        "/token",
+        data={"grant_type": "refresh_token", "refresh_token": token},
+        auth=(rp.client_id, rp.client_secret),
+    )
 
 
 def _tokens(app, client):
@@ -40,7 +43,7 @@ def test_reuse_of_rotated_refresh_token_revokes_the_family(app, client):
 
 
 def test_refresh_token_of_another_client_is_refused(app, client):
-    rp, tokens = _tokens(app, client)
+    _rp, tokens = _tokens(app, client)
     other = make_client(app)
     response = _refresh(client, other, tokens["refresh_token"])
     assert response.json["error"] == "invalid_grant"
@@ -48,10 +51,15 @@ def test_refresh_token_of_another_client_is_refused(app, client):
 
 def test_refresh_cannot_widen_scope(app, client):
     rp, tokens = _tokens(app, client)
-    response = client.post("/token", data={"grant_type": "refresh_token",
-                                           "refresh_token": tokens["refresh_token"],
-                                           "scope": "openid offline_access"},
-                           auth=(rp.client_id, rp.client_secret))
+    response = client.post(
+        "/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "scope": "openid offline_access",
+        },
+        auth=(rp.client_id, rp.client_secret),
+    )
     assert response.json["error"] == "invalid_scope"
 
 

@@ -1,4 +1,4 @@
-"""Token endpoint: codes single-use and short-lived, client authentication (RFC 6749 §3.2, §4.1.3)."""
+"""Token endpoint: single-use short-lived codes, client authentication (RFC 6749 §3.2, §4.1.3)."""
 
 from __future__ import annotations
 
@@ -31,9 +31,11 @@ def test_code_is_single_use_and_reuse_revokes_issued_tokens(app, client):
     assert second.json["error"] == "invalid_grant"
     # RFC 6749 §4.1.2: the tokens issued from the code are revoked.
     assert client.get("/userinfo", headers=_bearer(tokens["access_token"])).status_code == 401
-    refreshed = client.post("/token", data={"grant_type": "refresh_token",
-                                            "refresh_token": tokens["refresh_token"]},
-                            auth=(rp.client_id, rp.client_secret))
+    refreshed = client.post(
+        "/token",
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        auth=(rp.client_id, rp.client_secret),
+    )
     assert refreshed.json["error"] == "invalid_grant"
 
 
@@ -42,8 +44,9 @@ def test_expired_code_is_refused(app, client):
     user = make_user(app)
     code, verifier, _ = authorize_code(client, rp, user)
     with app.app_context():
-        db.session.execute(update(AuthorizationCode).values(
-            expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.execute(
+            update(AuthorizationCode).values(expires_at=utcnow() - timedelta(seconds=1))
+        )
         db.session.commit()
     response = redeem(client, rp, code, verifier)
     assert response.status_code == 400
@@ -73,16 +76,24 @@ def test_redirect_uri_must_match_the_authorization_request(app, client):
     rp = make_client(app)
     user = make_user(app)
     code, verifier, _ = authorize_code(client, rp, user)
-    response = client.post("/token", data={
-        "grant_type": "authorization_code", "code": code, "code_verifier": verifier,
-        "redirect_uri": rp.redirect_uri + "/other"}, auth=(rp.client_id, rp.client_secret))
+    response = client.post(
+        "/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "code_verifier": verifier,
+            "redirect_uri": rp.redirect_uri + "/other",
+        },
+        auth=(rp.client_id, rp.client_secret),
+    )
     assert response.json["error"] == "invalid_grant"
 
 
 def test_wrong_client_secret_gets_401_invalid_client(app, client):
     rp = make_client(app)
-    response = client.post("/token", data={"grant_type": "client_credentials"},
-                           auth=(rp.client_id, "wrong-secret"))
+    response = client.post(
+        "/token", data={"grant_type": "client_credentials"}, auth=(rp.client_id, "wrong-secret")
+    )
     assert response.status_code == 401
     assert response.json["error"] == "invalid_client"
     assert "WWW-Authenticate" in response.headers
@@ -90,18 +101,28 @@ def test_wrong_client_secret_gets_401_invalid_client(app, client):
 
 def test_wrong_secret_by_post_also_gets_401(app, client):
     rp = make_client(app, auth_method="client_secret_post")
-    response = client.post("/token", data={"grant_type": "client_credentials",
-                                           "client_id": rp.client_id,
-                                           "client_secret": "wrong-secret"})
+    response = client.post(
+        "/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": rp.client_id,
+            "client_secret": "wrong-secret",
+        },
+    )
     assert response.status_code == 401
     assert response.json["error"] == "invalid_client"
 
 
 def test_client_must_use_its_registered_auth_method(app, client):
     rp = make_client(app)  # client_secret_basic
-    response = client.post("/token", data={"grant_type": "client_credentials",
-                                           "client_id": rp.client_id,
-                                           "client_secret": rp.client_secret})
+    response = client.post(
+        "/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": rp.client_id,
+            "client_secret": rp.client_secret,
+        },
+    )
     assert response.status_code == 401
 
 
@@ -109,17 +130,25 @@ def test_confidential_client_cannot_skip_authentication(app, client):
     rp = make_client(app)
     user = make_user(app)
     code, verifier, _ = authorize_code(client, rp, user)
-    response = client.post("/token", data={
-        "grant_type": "authorization_code", "code": code, "code_verifier": verifier,
-        "redirect_uri": rp.redirect_uri, "client_id": rp.client_id})
+    response = client.post(
+        "/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "code_verifier": verifier,
+            "redirect_uri": rp.redirect_uri,
+            "client_id": rp.client_id,
+        },
+    )
     assert response.status_code == 401
     assert response.json["error"] == "invalid_client"
 
 
 def test_client_credentials_grant(app, client):
     rp = make_client(app)
-    response = client.post("/token", data={"grant_type": "client_credentials"},
-                           auth=(rp.client_id, rp.client_secret))
+    response = client.post(
+        "/token", data={"grant_type": "client_credentials"}, auth=(rp.client_id, rp.client_secret)
+    )
     assert response.status_code == 200
     assert response.json["token_type"] == "Bearer"
     assert "refresh_token" not in response.json
@@ -128,16 +157,19 @@ def test_client_credentials_grant(app, client):
 
 def test_client_without_grant_is_refused(app, client):
     rp = make_client(app, grant_types=["authorization_code"])
-    response = client.post("/token", data={"grant_type": "client_credentials"},
-                           auth=(rp.client_id, rp.client_secret))
+    response = client.post(
+        "/token", data={"grant_type": "client_credentials"}, auth=(rp.client_id, rp.client_secret)
+    )
     assert response.json["error"] == "unauthorized_client"
 
 
 def test_unsupported_grant_type(app, client):
     rp = make_client(app)
-    response = client.post("/token", data={"grant_type": "password", "username": "a",
-                                           "password": "b"},
-                           auth=(rp.client_id, rp.client_secret))
+    response = client.post(
+        "/token",
+        data={"grant_type": "password", "username": "a", "password": "b"},
+        auth=(rp.client_id, rp.client_secret),
+    )
     assert response.status_code == 400
     assert response.json["error"] == "unsupported_grant_type"
 

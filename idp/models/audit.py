@@ -8,7 +8,7 @@ from ..extensions import db
 from .types import UTCDateTime, utcnow
 
 
-class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
+class AuditEvent(db.Model):  # type: ignore[name-defined]
     """Append-only, hash-chained record of what was done, by whom."""
 
     __tablename__ = "audit_event"

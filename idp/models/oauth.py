@@ -8,7 +8,7 @@ from ..extensions import db
 from .types import UTCDateTime, utcnow
 
 
-class Client(db.Model):  # type: ignore[name-defined,misc]
+class Client(db.Model):  # type: ignore[name-defined]
     """A relying party."""
 
     __tablename__ = "oauth_client"
@@ -33,7 +33,7 @@ class Client(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class BrowserSession(db.Model):  # type: ignore[name-defined,misc]
+class BrowserSession(db.Model):  # type: ignore[name-defined]
     """A login at the IdP; the cookie carries only a random id, stored here hashed."""
 
     __tablename__ = "browser_session"
@@ -49,7 +49,7 @@ class BrowserSession(db.Model):  # type: ignore[name-defined,misc]
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class AuthorizationCode(db.Model):  # type: ignore[name-defined,misc]
+class AuthorizationCode(db.Model):  # type: ignore[name-defined]
     __tablename__ = "authorization_code"
     __table_args__ = (Index("ix_authorization_code_client_nonce", "client_id", "nonce"),)
 
@@ -75,7 +75,7 @@ class AuthorizationCode(db.Model):  # type: ignore[name-defined,misc]
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Token(db.Model):  # type: ignore[name-defined,misc]
+class Token(db.Model):  # type: ignore[name-defined]
     """An access token and, optionally, its refresh token (both stored as SHA-256)."""
 
     __tablename__ = "oauth_token"
@@ -102,7 +102,7 @@ class Token(db.Model):  # type: ignore[name-defined,misc]
     acr: Mapped[str | None] = mapped_column(String(80))
 
 
-class Consent(db.Model):  # type: ignore[name-defined,misc]
+class Consent(db.Model):  # type: ignore[name-defined]
     """A person's remembered consent for one client and one set of scopes."""
 
     __tablename__ = "consent"

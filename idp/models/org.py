@@ -7,7 +7,7 @@ from ..extensions import db
 from .types import UTCDateTime, utcnow
 
 
-class Organisation(db.Model):  # type: ignore[name-defined,misc]
+class Organisation(db.Model):  # type: ignore[name-defined]
     __tablename__ = "organisation"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ from .org import Organisation
 from .types import UTCDateTime, utcnow
 
 
-class User(db.Model):  # type: ignore[name-defined,misc]
+class User(db.Model):  # type: ignore[name-defined]
     """A business identity."""
 
     __tablename__ = "user_account"
@@ -36,7 +36,7 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
 
-class Authenticator(db.Model):  # type: ignore[name-defined,misc]
+class Authenticator(db.Model):  # type: ignore[name-defined]
     """A login means besides the password: authenticator app or code display."""
 
     __tablename__ = "authenticator"

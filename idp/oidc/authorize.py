@@ -28,9 +28,21 @@ from .server import get_server
 
 RESPONSE_MODES = ("query", "form_post")
 SINGLE_VALUED = (
-    "response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "prompt",
-    "max_age", "response_mode", "code_challenge", "code_challenge_method", "login_hint",
-    "ui_locales", "acr_values", "claims",
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "prompt",
+    "max_age",
+    "response_mode",
+    "code_challenge",
+    "code_challenge_method",
+    "login_hint",
+    "ui_locales",
+    "acr_values",
+    "claims",
 )
 
 
@@ -58,6 +70,29 @@ class Outcome:
     params: list[tuple[str, str]] | None = None
     error: OAuth2Error | None = None
     grant: Any = None
+
+
+def redirect_location(redirect_uri: str, params: list[tuple[str, str]]) -> str:
+    """The redirect URI with the response parameters added to its query."""
+    from authlib.common.urls import add_params_to_uri
+
+    return str(add_params_to_uri(redirect_uri, params))
+
+
+def denied_params(state: str | None) -> list[tuple[str, str]]:
+    """The response when the person declines (RFC 6749 §4.1.2.1 access_denied)."""
+    out = [("error", "access_denied"), ("error_description", "The person declined the request")]
+    if state:
+        out.append(("state", state))
+    return _with_iss(out)
+
+
+def validate_end_session() -> tuple[Any, str | None]:
+    """Validate an RP-initiated logout request: (request, None) or (None, error message)."""
+    try:
+        return get_server().validate_endpoint_request("end_session"), None
+    except OAuth2Error as error:
+        return None, error.description or error.error
 
 
 def build_request(params: dict[str, str], method: str) -> OAuth2Request:
@@ -131,10 +166,8 @@ def needs_login(params: dict[str, str], session: BrowserSession | None, started:
         return False  # the person logged in for this very request
     if "login" in params.get("prompt", "").split():
         return True
-    if "max_age" in params and time.time() - auth_time > int(params["max_age"]):
-        # OIDC Core §3.1.2.1: older than max_age -> actively re-authenticate.
-        return True
-    return False
+    # OIDC Core §3.1.2.1: a login older than max_age -> actively re-authenticate.
+    return "max_age" in params and time.time() - auth_time > int(params["max_age"])
 
 
 def decide(
@@ -183,8 +216,11 @@ def decide(
 
 def _context(user: User, session: BrowserSession) -> AuthContext:
     context = AuthContext(
-        auth_time=session.auth_time, amr=list(session.amr), ial=user.identity_level,
-        aal=session.aal, session_id=session.id,
+        auth_time=session.auth_time,
+        amr=list(session.amr),
+        ial=user.identity_level,
+        aal=session.aal,
+        session_id=session.id,
     )
     loa = assurance.level_of_assurance(context.ial, context.aal)
     context.acr = assurance.acr_for(loa) if loa else None

@@ -18,9 +18,24 @@ SCOPE_CLAIMS = {
     "organization": [CLAIM_CVR, CLAIM_ORG_NAME, CLAIM_UUID],
 }
 CLAIMS_SUPPORTED = [
-    "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "at_hash",
-    "sid", assurance.CLAIM_LOA, assurance.CLAIM_IAL, assurance.CLAIM_AAL,
-    *SCOPE_CLAIMS["profile"], *SCOPE_CLAIMS["email"], *SCOPE_CLAIMS["organization"],
+    "sub",
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "acr",
+    "amr",
+    "azp",
+    "at_hash",
+    "sid",
+    assurance.CLAIM_LOA,
+    assurance.CLAIM_IAL,
+    assurance.CLAIM_AAL,
+    *SCOPE_CLAIMS["profile"],
+    *SCOPE_CLAIMS["email"],
+    *SCOPE_CLAIMS["organization"],
 ]
 
 

@@ -140,8 +140,9 @@ class OpenIDCodeExtension(OpenIDCode):
         return oauth_service.nonce_used(request.payload.client_id, nonce)
 
     def encode_id_token(self, token: dict[str, Any], request: Any) -> str:
-        return encode_id_token(token, request.client, request.user, _context_of(request),
-                               _nonce_of(request))
+        return encode_id_token(
+            token, request.client, request.user, _context_of(request), _nonce_of(request)
+        )
 
 
 def _context_of(request: Any) -> AuthContext:
@@ -158,7 +159,10 @@ def _nonce_of(request: Any) -> str | None:
 
 
 def encode_id_token(
-    token: dict[str, Any], client: ClientAdapter, user: Any, context: AuthContext,
+    token: dict[str, Any],
+    client: ClientAdapter,
+    user: Any,
+    context: AuthContext,
     nonce: str | None,
 ) -> str:
     cfg = settings()
@@ -188,15 +192,22 @@ def add_id_token_on_refresh(grant: Any, response: Any) -> Any:
     _, token, _ = response
     if is_openid_scope(token.get("scope")) and grant.request.user is not None:
         token["id_token"] = encode_id_token(
-            token, grant.request.client, grant.request.user,
-            oauth_service.context_of(grant.request.refresh_token.row), None,
+            token,
+            grant.request.client,
+            grant.request.user,
+            oauth_service.context_of(grant.request.refresh_token.row),
+            None,
         )
     return token
 
 
 def generate_bearer_token(
-    grant_type: str, client: ClientAdapter, user: Any = None, scope: str | None = None,
-    expires_in: int | None = None, include_refresh_token: bool = True,
+    grant_type: str,
+    client: ClientAdapter,
+    user: Any = None,
+    scope: str | None = None,
+    expires_in: int | None = None,
+    include_refresh_token: bool = True,
 ) -> dict[str, Any]:
     token: dict[str, Any] = {
         "token_type": "Bearer",

@@ -37,7 +37,7 @@ def query_client(client_id: str) -> ClientAdapter | None:
     if client_id not in cache:
         row = client_service.get_client(client_id)
         cache[client_id] = ClientAdapter(row) if row else None
-    return cache[client_id]  # type: ignore[no-any-return]
+    return cache[client_id]
 
 
 def save_token(token: dict[str, Any], request: Any) -> None:
@@ -64,7 +64,7 @@ class Server(AuthorizationServer):
         # Lets the web layer replay a stored authorization request after login.
         if isinstance(request, OAuth2Request):
             return request
-        return super().create_oauth2_request(request)  # type: ignore[no-any-return]
+        return super().create_oauth2_request(request)
 
     def authenticate_client(self, request: Any, methods: Any, endpoint: str = "token") -> Any:
         try:
@@ -90,8 +90,11 @@ class Revocation(RevocationEndpoint):
         if token_type_hint == "access_token":
             order.reverse()
         for kind in order:
-            finder = (oauth_service.find_refresh_token if kind == "refresh_token"
-                      else oauth_service.find_access_token)
+            finder = (
+                oauth_service.find_refresh_token
+                if kind == "refresh_token"
+                else oauth_service.find_access_token
+            )
             row = finder(token_string)
             if row is not None:
                 return TokenAdapter(row, kind)
@@ -121,7 +124,7 @@ class Introspection(IntrospectionEndpoint):
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> TokenAdapter | None:
-        return Revocation.query_token(self, token_string, token_type_hint)  # type: ignore[arg-type]
+        return Revocation.query_token(self, token_string, token_type_hint)
 
     def check_permission(self, token: TokenAdapter, client: Any, request: Any) -> bool:
         # A client may introspect only the tokens issued to it.
@@ -129,8 +132,11 @@ class Introspection(IntrospectionEndpoint):
 
     def introspect_token(self, token: TokenAdapter) -> dict[str, Any]:
         row = token.row
-        active = (oauth_service.token_is_active(row) if token.kind == "access_token"
-                  else oauth_service.refresh_token_usable(row))
+        active = (
+            oauth_service.token_is_active(row)
+            if token.kind == "access_token"
+            else oauth_service.refresh_token_usable(row)
+        )
         if not active:
             return {"active": False}
         data: dict[str, Any] = {
@@ -140,8 +146,13 @@ class Introspection(IntrospectionEndpoint):
             "scope": row.scope,
             "token_type": "Bearer" if token.kind == "access_token" else "refresh_token",
             "iat": int(row.issued_at.timestamp()),
-            "exp": int((row.expires_at if token.kind == "access_token"
-                        else row.refresh_expires_at or row.expires_at).timestamp()),
+            "exp": int(
+                (
+                    row.expires_at
+                    if token.kind == "access_token"
+                    else row.refresh_expires_at or row.expires_at
+                ).timestamp()
+            ),
             "aud": row.client_id,
         }
         user = token.get_user()
@@ -157,10 +168,16 @@ class Introspection(IntrospectionEndpoint):
         token = self.authenticate_token(request, client)
         # RFC 7662 §2.2: unknown, expired, revoked or foreign tokens are {"active": false}.
         if token is None or not self.check_permission(token, client, request):
-            return 200, {"active": False}, [("Content-Type", "application/json"),
-                                            ("Cache-Control", "no-store")]
-        return 200, self.introspect_token(token), [("Content-Type", "application/json"),
-                                                   ("Cache-Control", "no-store")]
+            return (
+                200,
+                {"active": False},
+                [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
+            )
+        return (
+            200,
+            self.introspect_token(token),
+            [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
+        )
 
 
 class UserInfo(UserInfoEndpoint):
@@ -201,7 +218,7 @@ class EndSession(EndSessionEndpoint):
 
 def get_server() -> Server:
     """The authorization server of the current app."""
-    return current_app.extensions["idp.oauth_server"]  # type: ignore[no-any-return]
+    return current_app.extensions["idp.oauth_server"]
 
 
 def init_server(app: Flask) -> Server:

@@ -78,7 +78,9 @@ def _code_at(auth: Authenticator, secret: str, step: int) -> str:
     return totp.generate_otp(step)
 
 
-def verify_code(auth: Authenticator, code: str, *, now: float | None = None, window: int = 1) -> bool:
+def verify_code(
+    auth: Authenticator, code: str, *, now: float | None = None, window: int = 1
+) -> bool:
     """Check a code against the authenticator and consume its time step.
 
     Accepts steps within ``window`` of the tracked drift, never a step at or before the last

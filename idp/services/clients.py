@@ -56,7 +56,9 @@ def create_client(
     if "authorization_code" in grants and not redirect_uris:
         raise InvalidInput("The authorization_code grant needs at least one redirect URI")
     uris = [_check_uri(u, "redirect URI") for u in redirect_uris]
-    logout_uris = [_check_uri(u, "post-logout redirect URI") for u in post_logout_redirect_uris or []]
+    logout_uris = [
+        _check_uri(u, "post-logout redirect URI") for u in post_logout_redirect_uris or []
+    ]
     if subject_type not in ("public", "pairwise"):
         raise InvalidInput("subject type must be public or pairwise")
     if id_token_alg not in (None, "RS256", "ES256"):
@@ -86,8 +88,12 @@ def create_client(
     )
     db.session.add(client)
     db.session.flush()
-    audit.record("client.created", actor=actor, target=client.client_id,
-                 details={"name": client.name, "public": public, "grants": grants})
+    audit.record(
+        "client.created",
+        actor=actor,
+        target=client.client_id,
+        details={"name": client.name, "public": public, "grants": grants},
+    )
     db.session.commit()
     return client, secret
 

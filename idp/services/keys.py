@@ -124,13 +124,16 @@ class KeyStore:
         filename = f"{kid}.pem"
         _write_private(self.folder / filename, pem)
         return KeyEntry(
-            kid=kid, alg=alg, file=filename, status="active",
+            kid=kid,
+            alg=alg,
+            file=filename,
+            status="active",
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
 
     @staticmethod
     def _import(pem: bytes, alg: str, kid: str | None) -> RSAKey | ECKey:
-        params: dict[str, Any] = {"alg": alg, "use": "sig"}
+        params: Any = {"alg": alg, "use": "sig"}
         if kid:
             params["kid"] = kid
         if alg == "RS256":
@@ -144,9 +147,9 @@ class KeyStore:
             raise KeyError_(f"unsupported algorithm {alg!r}; allowed: {', '.join(ALGORITHMS)}")
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         entries = self._read_manifest()
-        retire_at = (
-            datetime.now(UTC) + timedelta(seconds=self.retire_margin_seconds)
-        ).isoformat(timespec="seconds")
+        retire_at = (datetime.now(UTC) + timedelta(seconds=self.retire_margin_seconds)).isoformat(
+            timespec="seconds"
+        )
         updated = [
             KeyEntry(**{**e.__dict__, "status": "retiring", "retire_at": retire_at})
             if e.alg == alg and e.status == "active"
@@ -196,7 +199,7 @@ class KeyStore:
     def public_key_set(self) -> KeySet:
         self._maybe_reload()
         now = datetime.now(UTC)
-        keys = [self._private[e.kid] for e in self._entries if e.published(now)]
+        keys: list[Any] = [self._private[e.kid] for e in self._entries if e.published(now)]
         return KeySet(keys)
 
     def jwks(self) -> tuple[bytes, str]:

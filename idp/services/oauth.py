@@ -106,17 +106,21 @@ def consume_authorization_code(code: str, client_id: str) -> AuthorizationCode |
 def _revoke_reused_code(row: AuthorizationCode) -> None:
     # RFC 6749 §4.1.2 / RFC 9700 §4.5.3: a code used twice revokes the tokens it issued.
     revoke_family(row.family_id)
-    audit.record("oauth.code_reused", actor="system", target=row.client_id,
-                 details={"family": row.family_id})
+    audit.record(
+        "oauth.code_reused", actor="system", target=row.client_id, details={"family": row.family_id}
+    )
     db.session.commit()
 
 
 def nonce_used(client_id: str, nonce: str) -> bool:
-    return db.session.execute(
-        select(AuthorizationCode.id)
-        .where(AuthorizationCode.client_id == client_id, AuthorizationCode.nonce == nonce)
-        .limit(1)
-    ).first() is not None
+    return (
+        db.session.execute(
+            select(AuthorizationCode.id)
+            .where(AuthorizationCode.client_id == client_id, AuthorizationCode.nonce == nonce)
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 # -- tokens ----------------------------------------------------------------------------------
@@ -156,8 +160,12 @@ def store_token(
 
 def context_of(row: Token | AuthorizationCode) -> AuthContext:
     return AuthContext(
-        auth_time=row.auth_time, amr=list(row.amr or []), ial=row.ial, aal=row.aal,
-        acr=row.acr, session_id=row.session_id,
+        auth_time=row.auth_time,
+        amr=list(row.amr or []),
+        ial=row.ial,
+        aal=row.aal,
+        acr=row.acr,
+        session_id=row.session_id,
     )
 
 
@@ -201,8 +209,12 @@ def take_refresh_token(raw: str, client_id: str) -> Token | None:
         return None
     if row.refresh_used_at is not None:
         revoke_family(row.family_id)
-        audit.record("oauth.refresh_reused", actor="system", target=client_id,
-                     details={"family": row.family_id})
+        audit.record(
+            "oauth.refresh_reused",
+            actor="system",
+            target=client_id,
+            details={"family": row.family_id},
+        )
         db.session.commit()
         return None
     if not refresh_token_usable(row):
@@ -236,8 +248,11 @@ def revoke_token(raw: str, hint: str | None, client_id: str) -> bool:
     """RFC 7009 §2.1: revoke a token of this client. Revoking a refresh token also revokes
     the access tokens of the same grant. Unknown tokens are not an error (§2.2)."""
     rows: list[tuple[Token | None, str]] = []
-    order = ["refresh_token", "access_token"] if hint == "refresh_token" else [
-        "access_token", "refresh_token"]
+    order = (
+        ["refresh_token", "access_token"]
+        if hint == "refresh_token"
+        else ["access_token", "refresh_token"]
+    )
     for kind in order:
         found = find_refresh_token(raw) if kind == "refresh_token" else find_access_token(raw)
         rows.append((found, kind))
@@ -247,9 +262,7 @@ def revoke_token(raw: str, hint: str | None, client_id: str) -> bool:
         if kind == "refresh_token":
             revoke_family(row.family_id)
         else:
-            db.session.execute(
-                update(Token).where(Token.id == row.id).values(revoked_at=utcnow())
-            )
+            db.session.execute(update(Token).where(Token.id == row.id).values(revoked_at=utcnow()))
         db.session.commit()
         return True
     return False
@@ -309,15 +322,22 @@ def grant_consent(user: User, client: Client, scope: str) -> None:
     ).first()
     if not exists:
         db.session.add(Consent(user_id=user.id, client_id=client.client_id, scope=key))
-        audit.record("consent.granted", actor=user.username, org_id=user.org_id,
-                     target=client.client_id, details={"scope": key})
+        audit.record(
+            "consent.granted",
+            actor=user.username,
+            org_id=user.org_id,
+            target=client.client_id,
+            details={"scope": key},
+        )
         db.session.commit()
 
 
 def list_consents(user: User) -> list[Consent]:
-    return list(db.session.execute(
-        select(Consent).where(Consent.user_id == user.id).order_by(Consent.granted_at)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(Consent).where(Consent.user_id == user.id).order_by(Consent.granted_at)
+        ).scalars()
+    )
 
 
 def revoke_consent(user: User, consent_id: int) -> bool:
@@ -328,12 +348,18 @@ def revoke_consent(user: User, consent_id: int) -> bool:
     db.session.delete(row)
     db.session.execute(
         update(Token)
-        .where(Token.user_id == user.id, Token.client_id == row.client_id,
-               Token.revoked_at.is_(None))
+        .where(
+            Token.user_id == user.id, Token.client_id == row.client_id, Token.revoked_at.is_(None)
+        )
         .values(revoked_at=utcnow())
     )
-    audit.record("consent.revoked", actor=user.username, org_id=user.org_id,
-                 target=row.client_id, details={"scope": row.scope})
+    audit.record(
+        "consent.revoked",
+        actor=user.username,
+        org_id=user.org_id,
+        target=row.client_id,
+        details={"scope": row.scope},
+    )
     db.session.commit()
     return True
 

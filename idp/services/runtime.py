@@ -17,12 +17,12 @@ if TYPE_CHECKING:
 
 
 def settings() -> Settings:
-    return current_app.extensions["idp.settings"]  # type: ignore[no-any-return]
+    return current_app.extensions["idp.settings"]
 
 
 def keystore() -> KeyStore:
-    return current_app.extensions["idp.keys"]  # type: ignore[no-any-return]
+    return current_app.extensions["idp.keys"]
 
 
 def secretbox() -> SecretBox:
-    return current_app.extensions["idp.secretbox"]  # type: ignore[no-any-return]
+    return current_app.extensions["idp.secretbox"]

@@ -60,7 +60,10 @@ def _count_password_failure(user: User) -> None:
         user.lock_count += 1
         user.failed_logins = 0
         audit.record(
-            "user.locked", actor="system", org_id=user.org_id, target=user.username,
+            "user.locked",
+            actor="system",
+            org_id=user.org_id,
+            target=user.username,
             details={"reason": "password failures", "until": user.locked_until.isoformat()},
         )
     db.session.commit()
@@ -96,8 +99,13 @@ def complete_login(pending: PendingLogin, code: str | None) -> tuple[User, list[
     user.failed_logins = 0
     user.lock_count = 0
     user.locked_until = None
-    audit.record("user.login", actor=user.username, org_id=user.org_id, target=user.username,
-                 details={"amr": amr})
+    audit.record(
+        "user.login",
+        actor=user.username,
+        org_id=user.org_id,
+        target=user.username,
+        details={"amr": amr},
+    )
     db.session.commit()
     return user, amr
 
@@ -149,8 +157,12 @@ def end_session(sid: str | None) -> BrowserSession | None:
         update(BrowserSession).where(BrowserSession.id == row.id).values(ended_at=utcnow())
     )
     user = db.session.get(User, row.user_id)
-    audit.record("user.logout", actor=user.username if user else "unknown",
-                 org_id=user.org_id if user else None, target=user.username if user else None)
+    audit.record(
+        "user.logout",
+        actor=user.username if user else "unknown",
+        org_id=user.org_id if user else None,
+        target=user.username if user else None,
+    )
     db.session.commit()
     return row
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
+from werkzeug.wrappers import Response
 
 from ..services import oauth as oauth_service
 from ..services.clients import get_client
@@ -15,16 +16,17 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 def home() -> Response | str:
     browser_session, user = current_session()
     if user is None:
-        return redirect(url_for("login.start"))  # type: ignore[return-value]
+        return redirect(url_for("login.start"))
     consents = [(c, get_client(c.client_id)) for c in oauth_service.list_consents(user)]
-    return render_template("account/home.html", user=user, session=browser_session,
-                           consents=consents)
+    return render_template(
+        "account/home.html", user=user, session=browser_session, consents=consents
+    )
 
 
 @bp.post("/consents/<int:consent_id>/revoke")
 def revoke_consent(consent_id: int) -> Response:
     _, user = current_session()
     if user is None:
-        return redirect(url_for("login.start"))  # type: ignore[return-value]
+        return redirect(url_for("login.start"))
     oauth_service.revoke_consent(user, consent_id)
-    return redirect(url_for("account.home"))  # type: ignore[return-value]
+    return redirect(url_for("account.home"))

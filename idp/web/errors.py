@@ -10,10 +10,12 @@ from werkzeug.exceptions import HTTPException
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
-        return render_template("error.html", code=400,
-                               message="The form has expired. Go back and try again."), 400
+        return render_template(
+            "error.html", code=400, message="The form has expired. Go back and try again."
+        ), 400
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
-        return render_template("error.html", code=error.code,
-                               message=error.description), error.code or 500
+        return render_template(
+            "error.html", code=error.code, message=error.description
+        ), error.code or 500

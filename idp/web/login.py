@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
 from ..extensions import limiter
 from ..services import sessions as session_service
@@ -39,10 +40,11 @@ def username() -> Response | str:
     key = request.form.get("r") or None
     name = request.form.get("username", "").strip()
     if not name:
-        return render_template("login/username.html", key=key, username="",
-                               error=_("Enter your username."))
+        return render_template(
+            "login/username.html", key=key, username="", error=_("Enter your username.")
+        )
     save_login(name, None, key)
-    return redirect(url_for("login.password"))  # type: ignore[return-value]
+    return redirect(url_for("login.password"))
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -50,14 +52,14 @@ def username() -> Response | str:
 def password() -> Response | str:
     state = load_login()
     if state is None:
-        return redirect(url_for("login.start"))  # type: ignore[return-value]
+        return redirect(url_for("login.start"))
     if request.method == "GET":
         return render_template("login/password.html", username=state["u"])
     pending = session_service.check_password(state["u"], request.form.get("password", ""))
     save_login(state["u"], pending, state.get("r"))
     if not pending.needs_code:
         return _finish(pending, None, state.get("r"))
-    return redirect(url_for("login.code"))  # type: ignore[return-value]
+    return redirect(url_for("login.code"))
 
 
 @bp.route("/code", methods=["GET", "POST"])
@@ -65,7 +67,7 @@ def password() -> Response | str:
 def code() -> Response | str:
     state = load_login()
     if state is None or "ok" not in state:
-        return redirect(url_for("login.start"))  # type: ignore[return-value]
+        return redirect(url_for("login.start"))
     if request.method == "GET":
         return render_template("login/code.html", username=state["u"])
     pending = PendingLogin(user_id=state["id"], password_ok=state["ok"], needs_code=state["c"])
@@ -78,12 +80,16 @@ def _finish(pending: PendingLogin, code: str | None, key: str | None) -> Respons
     except AccountLocked as error:
         clear_login()
         return render_template("login/username.html", key=key, username="", error=str(error))
-    except LoginFailed as error:
+    except LoginFailed:
         # Start again from the username: the message never says which part was wrong.
         clear_login()
-        return render_template("login/username.html", key=key, username="",
-                               error=_("The username, password or code is not right. Try again."))
+        return render_template(
+            "login/username.html",
+            key=key,
+            username="",
+            error=_("The username, password or code is not right. Try again."),
+        )
     clear_login()
     sid = session_service.start_session(user, amr)
     begin_browser_session(sid)
-    return redirect(_return_to(key))  # type: ignore[return-value]
+    return redirect(_return_to(key))

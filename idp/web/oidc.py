@@ -5,10 +5,8 @@ from __future__ import annotations
 import secrets
 import time
 
-from authlib.oauth2.rfc6749.errors import OAuth2Error
 from flask import (
     Blueprint,
-    Response,
     current_app,
     g,
     redirect,
@@ -17,11 +15,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
 from ..extensions import csrf
 from ..oidc import authorize as authz
 from ..oidc.server import get_server
-from ..services.runtime import keystore, settings
+from ..services.runtime import keystore
 from .state import (
     current_session,
     drop_pending_request,
@@ -80,8 +79,9 @@ def authorize() -> Response:
 def resume(key: str) -> Response:
     pending = load_pending_request(key)
     if pending is None:
-        return _error_page(_("This login request has expired. Go back to the service and "
-                             "start again."), 400)
+        return _error_page(
+            _("This login request has expired. Go back to the service and start again."), 400
+        )
     return _run(pending["params"], started=pending["started"], key=key)
 
 
@@ -89,31 +89,31 @@ def resume(key: str) -> Response:
 def consent(key: str) -> Response:
     pending = load_pending_request(key)
     if pending is None:
-        return _error_page(_("This login request has expired. Go back to the service and "
-                             "start again."), 400)
+        return _error_page(
+            _("This login request has expired. Go back to the service and start again."), 400
+        )
     if request.form.get("decision") != "allow":
         outcome = authz.decide(pending["params"], "GET", None, None, pending["started"])
         drop_pending_request(key)
         if outcome.redirect_uri is None:
             return _error_page(_("The request is not valid."), 400)
-        denied = [("error", "access_denied"),
-                  ("error_description", "The person declined the request")]
-        if pending["params"].get("state"):
-            denied.append(("state", pending["params"]["state"]))
-        denied.append(("iss", settings().issuer))
+        denied = authz.denied_params(pending["params"].get("state"))
         return _respond(outcome.redirect_uri, outcome.response_mode, denied)
     return _run(pending["params"], started=pending["started"], key=key, consent_given=True)
 
 
-def _run(params: dict[str, str], started: float, key: str | None,
-         consent_given: bool = False) -> Response:
+def _run(
+    params: dict[str, str], started: float, key: str | None, consent_given: bool = False
+) -> Response:
     browser_session, user = current_session()
-    outcome = authz.decide(params, request.method, user, browser_session, started,
-                           consent_given=consent_given)
+    outcome = authz.decide(
+        params, request.method, user, browser_session, started, consent_given=consent_given
+    )
     if outcome.kind == "error_page":
         assert outcome.error is not None
-        return _error_page(outcome.error.description or outcome.error.error, 400,
-                           code=outcome.error.error)
+        return _error_page(
+            outcome.error.description or outcome.error.error, 400, code=outcome.error.error
+        )
     if outcome.kind in ("login", "consent") and key is None:
         key = save_pending_request(params, started)
         if params.get("ui_locales"):
@@ -124,10 +124,15 @@ def _run(params: dict[str, str], started: float, key: str | None,
         return redirect(url_for("login.start", r=key, login_hint=params.get("login_hint")))
     if outcome.kind == "consent":
         grant = outcome.grant
-        return Response(render_template(
-            "oidc/consent.html", key=key, client=grant.request.client.row,
-            scopes=grant.request.scope.split(), user=user,
-        ))
+        return Response(
+            render_template(
+                "oidc/consent.html",
+                key=key,
+                client=grant.request.client.row,
+                scopes=grant.request.scope.split(),
+                user=user,
+            )
+        )
     if key is not None:
         drop_pending_request(key)
     assert outcome.redirect_uri is not None and outcome.params is not None
@@ -135,21 +140,20 @@ def _run(params: dict[str, str], started: float, key: str | None,
 
 
 def _respond(redirect_uri: str, mode: str, params: list[tuple[str, str]]) -> Response:
-    from authlib.common.urls import add_params_to_uri
-
     if mode == "form_post":
         # OAuth 2.0 Form Post Response Mode §2: an auto-submitting form; the script runs
         # under a per-response CSP nonce.
         nonce = secrets.token_urlsafe(16)
         g.csp_script_nonce = nonce
-        html = render_template("oidc/form_post.html", action=redirect_uri, params=params,
-                               nonce=nonce)
+        html = render_template(
+            "oidc/form_post.html", action=redirect_uri, params=params, nonce=nonce
+        )
         resp = Response(html)
         resp.headers["Cache-Control"] = "no-store"
         return resp
-    resp = redirect(add_params_to_uri(redirect_uri, params), code=302)
+    resp = redirect(authz.redirect_location(redirect_uri, params), code=302)
     resp.headers["Cache-Control"] = "no-store"
-    return resp  # type: ignore[return-value]
+    return resp
 
 
 def _error_page(message: str, status: int, code: str | None = None) -> Response:
@@ -160,35 +164,34 @@ def _error_page(message: str, status: int, code: str | None = None) -> Response:
 @bp.post("/token")
 @csrf.exempt
 def token() -> Response:
-    return get_server().create_token_response()  # type: ignore[no-any-return]
+    return get_server().create_token_response()
 
 
 @bp.route("/userinfo", methods=["GET", "POST"])
 @csrf.exempt
 def userinfo() -> Response:
-    return get_server().create_endpoint_response("userinfo")  # type: ignore[no-any-return]
+    return get_server().create_endpoint_response("userinfo")
 
 
 @bp.post("/revoke")
 @csrf.exempt
 def revoke() -> Response:
-    return get_server().create_endpoint_response("revocation")  # type: ignore[no-any-return]
+    return get_server().create_endpoint_response("revocation")
 
 
 @bp.post("/introspect")
 @csrf.exempt
 def introspect() -> Response:
-    return get_server().create_endpoint_response("introspection")  # type: ignore[no-any-return]
+    return get_server().create_endpoint_response("introspection")
 
 
 @bp.route("/logout", methods=["GET", "POST"])
 @csrf.exempt  # RPs may POST logout requests; the confirmation form checks its own token
 def logout() -> Response:
     current_session()
-    try:
-        req = get_server().validate_endpoint_request("end_session")
-    except OAuth2Error as error:
-        return _error_page(error.description or error.error, 400, code=error.error)
+    req, problem = authz.validate_end_session()
+    if problem is not None:
+        return _error_page(problem, 400, code="invalid_request")
     confirmed = request.method == "POST" and request.form.get("confirm") == "yes"
     if confirmed:
         csrf.protect()
@@ -201,5 +204,5 @@ def logout() -> Response:
 
     session.clear()
     if response is not None:
-        return response  # type: ignore[no-any-return]
+        return response
     return Response(render_template("oidc/logged_out.html"))

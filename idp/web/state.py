@@ -57,8 +57,11 @@ def begin_browser_session(sid: str) -> None:
 
 def save_pending_request(params: dict[str, str], started: float) -> str:
     key = secrets.token_urlsafe(12)
-    pending = {k: v for k, v in session.get("authz", {}).items()
-               if v.get("started", 0) > time.time() - PENDING_TTL}
+    pending = {
+        k: v
+        for k, v in session.get("authz", {}).items()
+        if v.get("started", 0) > time.time() - PENDING_TTL
+    }
     while len(pending) >= MAX_PENDING:
         pending.pop(min(pending, key=lambda k: pending[k]["started"]))
     pending[key] = {"params": params, "started": started}
@@ -70,7 +73,7 @@ def load_pending_request(key: str) -> dict[str, Any] | None:
     item = session.get("authz", {}).get(key)
     if not item or item.get("started", 0) < time.time() - PENDING_TTL:
         return None
-    return item  # type: ignore[no-any-return]
+    return item
 
 
 def drop_pending_request(key: str) -> None:
@@ -94,7 +97,7 @@ def load_login() -> dict[str, Any] | None:
         data = json.loads(_fernet().decrypt(blob.encode(), ttl=PENDING_TTL))
     except (InvalidToken, ValueError):
         return None
-    return data  # type: ignore[no-any-return]
+    return data
 
 
 def clear_login() -> None:

@@ -1,0 +1,49 @@
+"""Dependencies point one way: web -> services -> models (CONVENTIONS.md habit 6)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "idp"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return names
+
+
+def _modules(folder: str) -> list[Path]:
+    return sorted((PACKAGE / folder).rglob("*.py"))
+
+
+def test_models_and_services_do_not_import_web_request_or_authlib():
+    for folder in ("models", "services"):
+        for path in _modules(folder):
+            for name in _imports(path):
+                assert "web" not in name.split("."), f"{path} imports {name}"
+                assert not name.startswith("authlib"), f"{path} imports {name}"
+                assert name not in ("flask.request", "..oidc", "...oidc"), f"{path} imports {name}"
+                assert ".oidc" not in name, f"{path} imports {name}"
+
+
+def test_models_do_not_import_services():
+    for path in _modules("models"):
+        for name in _imports(path):
+            assert "services" not in name, f"{path} imports {name}"
+
+
+def test_only_the_oidc_package_imports_authlib_oauth2_and_oidc():
+    for path in PACKAGE.rglob("*.py"):
+        if "oidc" in path.relative_to(PACKAGE).parts[:1]:
+            continue
+        for name in _imports(path):
+            assert not name.startswith(("authlib.oauth2", "authlib.oidc")), f"{path}: {name}"
