@@ -119,13 +119,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_server(app)
 
-    from .web import account, errors, login, oidc
+    from .web import account, errors, health, login, oidc
 
     app.register_blueprint(oidc.bp)
+    app.register_blueprint(health.bp)
     app.register_blueprint(login.bp)
     app.register_blueprint(account.bp)
     errors.register(app)
     app.after_request(_security_headers)
+    app.context_processor(lambda: {"page_locale": _select_locale()})
 
     from .cli import register_commands
 

@@ -281,6 +281,16 @@ def demo(as_json: bool) -> None:
     _out(as_json, info, info["text"])
 
 
+@click.command("purge-expired", help="Delete codes and tokens that expired over a day ago.")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def purge_expired(as_json: bool) -> None:
+    from .services.oauth import purge_expired as purge
+
+    count = purge()
+    _out(as_json, {"deleted": count}, f"deleted {count} expired codes and tokens")
+
+
 @click.command("serve", help="Serve the IdP with gunicorn on the configured host and port.")
 @with_appcontext
 def serve() -> None:
@@ -290,7 +300,7 @@ def serve() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (keys_group, orgs_group, users_group, clients_group, demo, serve):
+    for command in (keys_group, orgs_group, users_group, clients_group, demo, purge_expired, serve):
         app.cli.add_command(command)
 
 

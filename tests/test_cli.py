@@ -101,3 +101,29 @@ def test_keys_rotate_and_list(app):
     states = {e["kid"]: e["status"] for e in entries}
     assert states[rotated[0]["kid"]] == "active"
     assert any(states[k] == "retiring" for k in before if k in states)
+
+
+def test_purge_expired_deletes_only_long_expired_codes_and_tokens(app, client):
+    from datetime import timedelta
+
+    from idp.models import AuthorizationCode, Token
+    from idp.models.types import utcnow
+
+    from .helpers import authorize_code, make_client, make_user, redeem
+
+    rp = make_client(app)
+    user = make_user(app)
+    code, verifier, _ = authorize_code(client, rp, user)
+    redeem(client, rp, code, verifier)
+    authorize_code(client, rp, user)  # a second, live code stays
+    with app.app_context():
+        old = utcnow() - timedelta(days=2)
+        db.session.query(Token).update({"expires_at": old, "refresh_expires_at": old})
+        first_code = db.session.query(AuthorizationCode).order_by(AuthorizationCode.id).first()
+        first_code.expires_at = old
+        db.session.commit()
+    result = json.loads(_run(app, "purge-expired --json").output)
+    assert result == {"deleted": 2}
+    with app.app_context():
+        assert db.session.query(Token).count() == 0
+        assert db.session.query(AuthorizationCode).count() == 1

@@ -43,3 +43,9 @@ def test_discovery_has_etag(app, client):
         client.get("/.well-known/openid-configuration", headers={"If-None-Match": etag}).status_code
         == 304
     )
+
+
+def test_health_check_reports_database_and_keys(app, client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "checks": {"database": "ok", "keys": "ok"}}
