@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Callable
-from typing import Any
 
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
-from .services.errors import ServiceError
+from .cli_util import OPERATOR, out, service_call
 
-OPERATOR = "operator:cli"
-
-
-def _out(as_json: bool, data: dict[str, Any] | list[Any], text: str) -> None:
-    click.echo(json.dumps(data, indent=2, default=str) if as_json else text)
-
-
-def _fail(error: Exception) -> None:
-    raise click.ClickException(str(error))
-
-
-def service_call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    try:
-        return fn(*args, **kwargs)
-    except ServiceError as error:
-        _fail(error)
+_out = out
 
 
 @click.group("keys", help="Signing keys.")
@@ -300,7 +282,19 @@ def serve() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (keys_group, orgs_group, users_group, clients_group, demo, purge_expired, serve):
+    from .cli_means import means_group, tokens_group
+
+    for command in (
+        tokens_group,
+        means_group,
+        keys_group,
+        orgs_group,
+        users_group,
+        clients_group,
+        demo,
+        purge_expired,
+        serve,
+    ):
         app.cli.add_command(command)
 
 

@@ -45,6 +45,10 @@ class Settings:
     login_rate_limit: str = "30 per minute"
     password_max_failures: int = 10
     password_lock_seconds: int = 300
+    otp_max_failures: int = 5
+    otp_lock_seconds: int = 300
+    otp_bind_window_steps: int = 10
+    app_enrolment_hours: int = 24
     default_locale: str = "da"
     log_format: str = "text"
     ratelimit_enabled: bool = True
@@ -85,6 +89,11 @@ _RANGES = {
     "refresh_token_lifetime": (60, 365 * 86400),
     "password_max_failures": (1, 100),
     "password_lock_seconds": (1, 86400),
+    # NIST SP 800-63B §5.2.2: no more than 100 consecutive failed attempts.
+    "otp_max_failures": (1, 100),
+    "otp_lock_seconds": (1, 86400),
+    "otp_bind_window_steps": (1, 20),
+    "app_enrolment_hours": (1, 24 * 30),
 }
 
 

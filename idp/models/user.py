@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -37,14 +37,25 @@ class User(db.Model):  # type: ignore[name-defined]
 
 
 class Authenticator(db.Model):  # type: ignore[name-defined]
-    """A login means besides the password: authenticator app or code display."""
+    """A login means besides the password: authenticator app or code display.
+
+    Code displays are also the hardware inventory: imported ``in_stock`` with no user, then
+    ``assigned`` to a person, ``active`` once bound by serial number and a current code, and
+    finally ``revoked``. Apps go ``assigned`` (enrolment shown, expires unless confirmed) ->
+    ``active`` -> ``revoked``.
+    """
 
     __tablename__ = "authenticator"
-    __table_args__ = (Index("ix_authenticator_user_status", "user_id", "status"),)
+    __table_args__ = (
+        Index("ix_authenticator_user_status", "user_id", "status"),
+        UniqueConstraint("org_id", "serial"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     type: Mapped[str] = mapped_column(String(16))  # totp_app | code_display
+    # in_stock | assigned | active | revoked
     status: Mapped[str] = mapped_column(String(16), default="assigned")
     secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
     algorithm: Mapped[str] = mapped_column(String(8), default="SHA1")
@@ -57,5 +68,10 @@ class Authenticator(db.Model):  # type: ignore[name-defined]
     drift_steps: Mapped[int] = mapped_column(default=0)
     failed_attempts: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lock_count: Mapped[int] = mapped_column(default=0)
+    # An unconfirmed app enrolment stops being usable at this time.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source: Mapped[str | None] = mapped_column(String(200))  # import file, for code displays
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,49 +1,371 @@
-"""Login means besides the password. Here: TOTP verification with a database replay guard.
+"""Login means besides the password: authenticator apps and code displays.
 
-NIST SP 800-63B §5.1.4.2 / §5.1.5.2: each accepted time step is single-use per authenticator,
-enforced by an atomic UPDATE so that two processes or app nodes cannot both accept it.
+Verification rules (NIST SP 800-63B §5.1.4.2, §5.1.5.2, §5.2.2):
+- each accepted time step is single-use per authenticator, enforced by an atomic UPDATE in the
+  database, so that two processes or app nodes cannot both accept it;
+- consecutive failures are counted per authenticator; after ``otp_max_failures`` it is locked
+  for a period that doubles with each lock; success resets the counter;
+- secrets are encrypted at rest and never leave this module after enrolment.
 """
 
 from __future__ import annotations
 
-import base64
-import hmac
 import secrets
-import time
+from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import quote, urlencode
 
-import pyotp
+import segno
 from sqlalchemy import or_, select, update
 
 from ..extensions import db
 from ..models import Authenticator, User
 from ..models.types import utcnow
-from . import audit
-from .runtime import secretbox
-
-DIGESTS = {"SHA1": "sha1", "SHA256": "sha256", "SHA512": "sha512"}
-
-
-def new_totp_secret() -> str:
-    """A 160-bit random base32 secret (RFC 4226 §4 recommends 160 bits)."""
-    return base64.b32encode(secrets.token_bytes(20)).decode().rstrip("=")
-
+from . import audit, clock, otp
+from .errors import AccountLocked, Conflict, InvalidInput, NotFound
+from .runtime import secretbox, settings
 
 # Associated data binds a ciphertext to its purpose (a TOTP seed, not some other secret).
 _AAD = b"idp:authenticator-secret"
+LIVE = ("assigned", "active")
 
 
-def enrol_totp_app(user: User, *, activate: bool, actor: str, secret: str | None = None) -> str:
-    """Give ``user`` an authenticator app secret; returns the base32 secret (shown once)."""
-    secret = secret or new_totp_secret()
+@dataclass(frozen=True)
+class AppEnrolment:
+    """What a person needs to add the secret to an authenticator app (shown once)."""
+
+    authenticator_id: int
+    secret_base32: str
+    otpauth_uri: str
+    qr_svg: str
+
+    @property
+    def grouped_secret(self) -> str:
+        text = self.secret_base32
+        return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def seal(secret: bytes) -> bytes:
+    return secretbox().encrypt(secret, _AAD)
+
+
+def _secret(auth: Authenticator) -> bytes:
+    return secretbox().decrypt(auth.secret_encrypted, _AAD)
+
+
+# -- lookups ---------------------------------------------------------------------------------
+def active_authenticator(user: User) -> Authenticator | None:
+    return db.session.execute(
+        select(Authenticator)
+        .where(Authenticator.user_id == user.id, Authenticator.status == "active")
+        .order_by(Authenticator.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def authenticators_of(user: User) -> list[Authenticator]:
+    return list(
+        db.session.execute(
+            select(Authenticator).where(Authenticator.user_id == user.id).order_by(Authenticator.id)
+        ).scalars()
+    )
+
+
+def is_locked(auth: Authenticator) -> bool:
+    return auth.locked_until is not None and auth.locked_until > utcnow()
+
+
+# -- authenticator app -----------------------------------------------------------------------
+def start_app_enrolment(user: User, *, actor: str) -> AppEnrolment:
+    """Create an ``assigned`` app authenticator with a new 160-bit secret (RFC 4226 §4).
+
+    It becomes active only when the person types a current code (:func:`confirm_app`), and
+    expires after ``app_enrolment_hours`` if they do not. Earlier unconfirmed enrolments of
+    the person are dropped.
+    """
+    secret = secrets.token_bytes(20)
+    db.session.execute(
+        update(Authenticator)
+        .where(
+            Authenticator.user_id == user.id,
+            Authenticator.type == "totp_app",
+            Authenticator.status == "assigned",
+        )
+        .values(status="revoked", revoked_at=utcnow())
+    )
     auth = Authenticator(
+        org_id=user.org_id,
+        user_id=user.id,
+        type="totp_app",
+        status="assigned",
+        secret_encrypted=seal(secret),
+        expires_at=utcnow() + timedelta(hours=settings().app_enrolment_hours),
+    )
+    db.session.add(auth)
+    db.session.flush()
+    audit.record(
+        "authenticator.app_enrolment_started",
+        actor=actor,
+        org_id=user.org_id,
+        target=user.username,
+    )
+    db.session.commit()
+    return _enrolment_view(user, auth, secret)
+
+
+def _enrolment_view(user: User, auth: Authenticator, secret: bytes) -> AppEnrolment:
+    issuer = user.organisation.name
+    label = quote(f"{issuer}:{user.username}")
+    query = urlencode(
+        {
+            "secret": otp.to_base32(secret),
+            "issuer": issuer,
+            "algorithm": "SHA1",
+            "digits": auth.digits,
+            "period": auth.period,
+        },
+        quote_via=quote,
+    )
+    uri = f"otpauth://totp/{label}?{query}"
+    # Inline SVG, made here: no external QR service ever sees the secret.
+    svg = segno.make(uri, error="m").svg_inline(scale=4, title="QR code")
+    return AppEnrolment(auth.id, otp.to_base32(secret), uri, svg)
+
+
+def confirm_app(user: User, code: str, *, actor: str) -> Authenticator:
+    """Activate the person's pending app enrolment with one current code.
+
+    A previously active login means of the person is revoked in the same transaction.
+    """
+    auth = db.session.execute(
+        select(Authenticator)
+        .where(
+            Authenticator.user_id == user.id,
+            Authenticator.type == "totp_app",
+            Authenticator.status == "assigned",
+        )
+        .order_by(Authenticator.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if auth is None or (auth.expires_at is not None and auth.expires_at <= utcnow()):
+        raise NotFound("There is no app enrolment waiting. Start again.")
+    _check_code(auth, code, window=1, actor=actor)
+    _activate(user, auth, actor=actor)
+    return auth
+
+
+# -- code displays ---------------------------------------------------------------------------
+def bind_code_display(user: User, serial: str, code: str, *, actor: str) -> Authenticator:
+    """Bind a code display by the serial number on its back and one current code.
+
+    The first code may be up to ``otp_bind_window_steps`` away (the token drifted in stock);
+    the measured drift is stored and later logins look one step around it.
+    """
+    serial = serial.strip()
+    auth = db.session.execute(
+        select(Authenticator).where(
+            Authenticator.org_id == user.org_id,
+            Authenticator.type == "code_display",
+            Authenticator.serial == serial,
+        )
+    ).scalar_one_or_none()
+    usable = auth is not None and (
+        auth.status == "in_stock" or (auth.status == "assigned" and auth.user_id == user.id)
+    )
+    if auth is None or not usable:
+        # Same words whether the serial is unknown, revoked or someone else's.
+        raise InvalidInput("That serial number and code do not match a code display for you.")
+    window = settings().otp_bind_window_steps
+    _check_code(auth, code, window=window, actor=actor, drift_from_match=True)
+    auth.user_id = user.id
+    _activate(user, auth, actor=actor)
+    return auth
+
+
+def assign_code_display(user: User, serial: str, *, actor: str) -> Authenticator:
+    """Reserve an in-stock code display for a person (they bind it with a code later)."""
+    auth = _code_display_by_serial(user.org_id, serial)
+    if auth.status != "in_stock":
+        raise Conflict(f"Code display {serial} is {auth.status}, not in stock")
+    auth.status = "assigned"
+    auth.user_id = user.id
+    audit.record(
+        "authenticator.assigned",
+        actor=actor,
+        org_id=user.org_id,
+        target=user.username,
+        details={"serial": auth.serial},
+    )
+    db.session.commit()
+    return auth
+
+
+def _code_display_by_serial(org_id: int, serial: str) -> Authenticator:
+    auth = db.session.execute(
+        select(Authenticator).where(
+            Authenticator.org_id == org_id,
+            Authenticator.type == "code_display",
+            Authenticator.serial == serial.strip(),
+        )
+    ).scalar_one_or_none()
+    if auth is None:
+        raise NotFound(f"No code display with serial number {serial}")
+    return auth
+
+
+def _activate(user: User, auth: Authenticator, *, actor: str) -> None:
+    now = utcnow()
+    for other in authenticators_of(user):
+        if other.id != auth.id and other.status == "active":
+            other.status = "revoked"
+            other.revoked_at = now
+    auth.status = "active"
+    auth.activated_at = now
+    auth.expires_at = None
+    audit.record(
+        "authenticator.activated",
+        actor=actor,
+        org_id=user.org_id,
+        target=user.username,
+        details={"type": auth.type, "serial": auth.serial},
+    )
+    db.session.commit()
+
+
+# -- verification ----------------------------------------------------------------------------
+def verify_login_code(user: User, code: str) -> Authenticator:
+    """Check a login code against the person's active login means; raises on failure.
+
+    Raises :class:`AccountLocked` while the means is locked, :class:`InvalidInput` for a
+    wrong or replayed code. Commits the counters either way.
+    """
+    auth = active_authenticator(user)
+    if auth is None:
+        raise InvalidInput("No active login means")
+    _check_code(auth, code, window=1, actor=user.username)
+    return auth
+
+
+def _check_code(
+    auth: Authenticator, code: str, *, window: int, actor: str, drift_from_match: bool = False
+) -> None:
+    if is_locked(auth):
+        raise AccountLocked(
+            "Your login means is locked after too many wrong codes. Try again later "
+            "or ask your administrator to unlock it."
+        )
+    current = otp.time_step(clock.now(), period=auth.period, t0=auth.t0)
+    centre = current if drift_from_match else current + auth.drift_steps
+    matched = otp.matching_step(
+        _secret(auth), code, centre, window, digits=auth.digits, algorithm=auth.algorithm
+    )
+    if matched is not None and _consume_step(auth, matched, drift=matched - current):
+        db.session.commit()
+        db.session.refresh(auth)
+        return
+    db.session.rollback()
+    _count_failure(auth, actor)
+    raise InvalidInput("The code is not right.")
+
+
+def _consume_step(auth: Authenticator, step: int, drift: int) -> bool:
+    """Accept ``step`` once: only a step after the last accepted one (atomic, all nodes)."""
+    result = db.session.execute(
+        update(Authenticator)
+        .where(
+            Authenticator.id == auth.id,
+            or_(Authenticator.last_time_step.is_(None), Authenticator.last_time_step < step),
+        )
+        .values(
+            last_time_step=step,
+            drift_steps=drift,
+            failed_attempts=0,
+            locked_until=None,
+            lock_count=0,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _count_failure(auth: Authenticator, actor: str) -> None:
+    cfg = settings()
+    db.session.execute(
+        update(Authenticator)
+        .where(Authenticator.id == auth.id)
+        .values(failed_attempts=Authenticator.failed_attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(auth)
+    if auth.failed_attempts >= cfg.otp_max_failures:
+        seconds = cfg.otp_lock_seconds * (2 ** min(auth.lock_count, 10))
+        auth.locked_until = utcnow() + timedelta(seconds=seconds)
+        auth.lock_count += 1
+        auth.failed_attempts = 0
+        audit.record(
+            "authenticator.locked",
+            actor=actor,
+            org_id=auth.org_id,
+            target=str(auth.user_id),
+            details={"type": auth.type, "serial": auth.serial, "seconds": seconds},
+        )
+    db.session.commit()
+
+
+# -- administration --------------------------------------------------------------------------
+def unlock(user: User, *, actor: str) -> Authenticator:
+    auth = active_authenticator(user)
+    if auth is None:
+        raise NotFound(f"{user.username} has no active login means")
+    auth.failed_attempts = 0
+    auth.locked_until = None
+    auth.lock_count = 0
+    audit.record(
+        "authenticator.unlocked",
+        actor=actor,
+        org_id=user.org_id,
+        target=user.username,
+        details={"type": auth.type},
+    )
+    db.session.commit()
+    return auth
+
+
+def revoke_all(user: User, *, actor: str) -> int:
+    """Revoke every live login means of a person (lost, broken, left)."""
+    now = utcnow()
+    count = 0
+    for auth in authenticators_of(user):
+        if auth.status in LIVE:
+            auth.status = "revoked"
+            auth.revoked_at = now
+            count += 1
+            audit.record(
+                "authenticator.revoked",
+                actor=actor,
+                org_id=user.org_id,
+                target=user.username,
+                details={"type": auth.type, "serial": auth.serial},
+            )
+    db.session.commit()
+    return count
+
+
+def replace_with_code_display(user: User, serial: str, *, actor: str) -> Authenticator:
+    """A lost or broken means: revoke what the person has and reserve another code display."""
+    revoke_all(user, actor=actor)
+    return assign_code_display(user, serial, actor=actor)
+
+
+def enrol_totp_app(user: User, *, activate: bool, actor: str) -> str:
+    """Operator bootstrap (``idp users create --totp``): an app secret, returned as base32."""
+    secret = secrets.token_bytes(20)
+    auth = Authenticator(
+        org_id=user.org_id,
         user_id=user.id,
         type="totp_app",
         status="active" if activate else "assigned",
-        secret_encrypted=secretbox().encrypt(secret.encode(), _AAD),
-        algorithm="SHA1",
-        digits=6,
-        period=30,
+        secret_encrypted=seal(secret),
         activated_at=utcnow() if activate else None,
     )
     db.session.add(auth)
@@ -55,68 +377,4 @@ def enrol_totp_app(user: User, *, activate: bool, actor: str, secret: str | None
         target=user.username,
         details={"type": "totp_app", "status": auth.status},
     )
-    return secret
-
-
-def active_authenticator(user: User) -> Authenticator | None:
-    return db.session.execute(
-        select(Authenticator)
-        .where(Authenticator.user_id == user.id, Authenticator.status == "active")
-        .order_by(Authenticator.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-
-
-def _secret(auth: Authenticator) -> str:
-    return secretbox().decrypt(auth.secret_encrypted, _AAD).decode()
-
-
-def _code_at(auth: Authenticator, secret: str, step: int) -> str:
-    totp = pyotp.TOTP(
-        secret, digits=auth.digits, digest=DIGESTS[auth.algorithm], interval=auth.period
-    )
-    return totp.generate_otp(step)
-
-
-def verify_code(
-    auth: Authenticator, code: str, *, now: float | None = None, window: int = 1
-) -> bool:
-    """Check a code against the authenticator and consume its time step.
-
-    Accepts steps within ``window`` of the tracked drift, never a step at or before the last
-    accepted one. The caller commits.
-    """
-    code = code.strip().replace(" ", "")
-    if not code.isdigit() or len(code) != auth.digits:
-        return False
-    now = time.time() if now is None else now
-    current = int((now - auth.t0) // auth.period)
-    secret = _secret(auth)
-    matched: int | None = None
-    for offset in range(-window, window + 1):
-        step = current + auth.drift_steps + offset
-        # Compare every candidate (constant-time compare, no early exit on match).
-        if hmac.compare_digest(_code_at(auth, secret, step), code) and matched is None:
-            matched = step
-    if matched is None:
-        return False
-    consumed = db.session.execute(
-        update(Authenticator)
-        .where(
-            Authenticator.id == auth.id,
-            or_(Authenticator.last_time_step.is_(None), Authenticator.last_time_step < matched),
-        )
-        .values(last_time_step=matched, failed_attempts=0, locked_until=None)
-        .execution_options(synchronize_session=False)
-    )
-    return consumed.rowcount == 1  # type: ignore[attr-defined]
-
-
-def is_locked(auth: Authenticator) -> bool:
-    return auth.locked_until is not None and auth.locked_until > utcnow()
-
-
-def record_failure(auth: Authenticator, max_failures: int = 5) -> None:
-    auth.failed_attempts += 1
-    if auth.failed_attempts >= max_failures:
-        auth.locked_until = utcnow() + timedelta(minutes=5)
+    return otp.to_base32(secret)

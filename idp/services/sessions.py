@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import BrowserSession, User
 from ..models.types import utcnow
 from . import audit, authenticators
-from .errors import AccountLocked, LoginFailed
+from .errors import AccountLocked, LoginFailed, ServiceError
 from .passwords import verify_password
 from .runtime import settings
 from .secrets_util import digest, new_token
@@ -81,21 +81,15 @@ def complete_login(pending: PendingLogin, code: str | None) -> tuple[User, list[
         raise LoginFailed()
     amr = ["pwd"]
     if pending.needs_code:
-        auth = authenticators.active_authenticator(user)
-        if auth is None:
-            raise LoginFailed()
-        if authenticators.is_locked(auth):
-            raise AccountLocked(
-                "Your login means is locked after too many wrong codes. Try again later "
-                "or ask your administrator to unlock it."
-            )
-        if not code or not authenticators.verify_code(auth, code):
-            authenticators.record_failure(auth)
-            db.session.commit()
-            raise LoginFailed()
+        try:
+            auth = authenticators.verify_login_code(user, code or "")
+        except AccountLocked:
+            raise
+        except ServiceError:
+            raise LoginFailed() from None
         amr.append("otp")
         if auth.type == "code_display":
-            amr.append("hwk")
+            amr.append("hwk")  # RFC 8176 §2: proof of possession of a hardware key
     user.failed_logins = 0
     user.lock_count = 0
     user.locked_until = None

@@ -1,0 +1,26 @@
+"""Helpers shared by the CLI modules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from .services.errors import ServiceError
+
+OPERATOR = "operator:cli"
+
+
+def out(as_json: bool, data: Any, text: str) -> None:
+    """Print ``data`` as JSON for automation, or ``text`` for people."""
+    click.echo(json.dumps(data, indent=2, default=str) if as_json else text)
+
+
+def service_call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a service call; a rule's refusal becomes a plain CLI error (exit 1)."""
+    try:
+        return fn(*args, **kwargs)
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from None
