@@ -119,12 +119,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_server(app)
 
-    from .web import account, errors, health, login, oidc
+    from .web import account, errors, health, login, means, oidc
 
     app.register_blueprint(oidc.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(login.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(means.bp)
     errors.register(app)
     app.after_request(_security_headers)
     app.context_processor(lambda: {"page_locale": _select_locale()})

@@ -126,3 +126,25 @@ def live_server(database_url: str, keys_dir: Path, tmp_path: Path) -> Iterator[L
         server.shutdown()
         thread.join(timeout=10)
         _empty_tables(app)
+
+
+class FrozenClock:
+    """The time one-time codes are checked at; set ``t`` to move it."""
+
+    def __init__(self, t: float) -> None:
+        self.t = t
+
+    def now(self) -> float:
+        return self.t
+
+    def step(self, steps: int, period: int = 30) -> None:
+        self.t += steps * period
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    from idp.services import clock
+
+    frozen = FrozenClock(1_800_000_015.0)  # mid-step, far from a boundary
+    monkeypatch.setattr(clock, "now", frozen.now)
+    return frozen

@@ -30,6 +30,7 @@ class LiveServer:
 
 @dataclass
 class TestUser:
+    __test__ = False  # a factory result, not a test class
     username: str
     password: str
     totp_secret: str | None
@@ -44,6 +45,7 @@ class TestUser:
 
 @dataclass
 class TestClient:
+    __test__ = False
     client_id: str
     client_secret: str | None
     redirect_uri: str

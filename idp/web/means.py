@@ -1,0 +1,89 @@
+"""The person's login means: set up an authenticator app, or bind a code display.
+
+Someone who already has an active login means must have used it in this session (two
+factors) before adding or replacing one; a person without any may set one up after the
+password step.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from ..extensions import limiter
+from ..models import User
+from ..services import authenticators
+from ..services.errors import ServiceError
+from .login import _login_limit
+from .state import current_session
+
+bp = Blueprint("means", __name__, url_prefix="/account/means")
+
+
+def _person() -> User | Response:
+    """The logged-in person allowed to change login means, or a redirect."""
+    browser_session, user = current_session()
+    if user is None or browser_session is None:
+        return redirect(url_for("login.start"))
+    active = authenticators.active_authenticator(user)
+    if active is not None and "otp" not in (browser_session.amr or []):
+        return redirect(url_for("means.home", need="2fa"))
+    return user
+
+
+def _home(user: User, status: int = 200, **extra: object) -> tuple[str, int]:
+    page = render_template(
+        "means/home.html",
+        user=user,
+        means=authenticators.authenticators_of(user),
+        need_2fa=request.args.get("need") == "2fa",
+        done=request.args.get("done"),
+        **extra,
+    )
+    return page, status
+
+
+@bp.get("/")
+def home() -> tuple[str, int] | Response:
+    _, user = current_session()
+    if user is None:
+        return redirect(url_for("login.start"))
+    return _home(user)
+
+
+@bp.post("/app")
+def start_app() -> str | Response:
+    user = _person()
+    if isinstance(user, Response):
+        return user
+    enrolment = authenticators.start_app_enrolment(user, actor=user.username)
+    return render_template("means/app.html", enrolment=enrolment)
+
+
+@bp.post("/app/confirm")
+@limiter.limit(_login_limit)
+def confirm_app() -> tuple[str, int] | Response:
+    user = _person()
+    if isinstance(user, Response):
+        return user
+    try:
+        authenticators.confirm_app(user, request.form.get("code", ""), actor=user.username)
+    except ServiceError as error:
+        return _home(user, 400, error=str(error))
+    return redirect(url_for("means.home", done="app"))
+
+
+@bp.post("/code-display")
+@limiter.limit(_login_limit)
+def bind_code_display() -> tuple[str, int] | Response:
+    user = _person()
+    if isinstance(user, Response):
+        return user
+    serial = request.form.get("serial", "")
+    try:
+        authenticators.bind_code_display(
+            user, serial, request.form.get("code", ""), actor=user.username
+        )
+    except ServiceError as error:
+        return _home(user, 400, error=str(error), serial=serial)
+    return redirect(url_for("means.home", done="code_display"))
