@@ -226,3 +226,13 @@ def means_replace(user: str, serial: str, as_json: bool) -> None:
         {"serial": auth.serial, "status": auth.status},
         f"old means revoked; code display {auth.serial} assigned",
     )
+
+
+@means_group.command("reencrypt", help="Re-encrypt every secret under the newest key version.")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def means_reencrypt(as_json: bool) -> None:
+    from .services.authenticators import reencrypt_all
+
+    count = reencrypt_all(actor=OPERATOR)
+    out(as_json, {"reencrypted": count}, f"re-encrypted {count} secret(s)")

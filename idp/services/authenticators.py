@@ -378,3 +378,21 @@ def enrol_totp_app(user: User, *, activate: bool, actor: str) -> str:
         details={"type": "totp_app", "status": auth.status},
     )
     return otp.to_base32(secret)
+
+
+def reencrypt_all(*, actor: str) -> int:
+    """Re-seal every authenticator secret under the newest encryption key version, so an
+    older key can then be removed from ``secret_encryption_keys``. One transaction."""
+    box = secretbox()
+    count = 0
+    for auth in db.session.execute(select(Authenticator)).scalars():
+        if auth.secret_encrypted[0] != box.current_version:
+            auth.secret_encrypted = box.encrypt(box.decrypt(auth.secret_encrypted, _AAD), _AAD)
+            count += 1
+    audit.record(
+        "authenticators.reencrypted",
+        actor=actor,
+        details={"count": count, "key_version": box.current_version},
+    )
+    db.session.commit()
+    return count

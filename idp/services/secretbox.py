@@ -22,6 +22,10 @@ class SecretBox:
         self._keys = keys
         self._current = max(keys)
 
+    @property
+    def current_version(self) -> int:
+        return self._current
+
     @classmethod
     def from_setting(cls, value: str) -> SecretBox:
         """Parse ``"1:base64key,2:base64key"``."""
