@@ -127,6 +127,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(account.bp)
     app.register_blueprint(means.bp)
     errors.register(app)
+    from .web.documents import DocumentsMiddleware
+
+    app.wsgi_app = DocumentsMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, app.extensions["idp.discovery"], keys
+    )
     app.after_request(_security_headers)
     app.context_processor(lambda: {"page_locale": _select_locale()})
 

@@ -34,6 +34,7 @@ def gunicorn_options() -> dict[str, Any]:
         "keepalive": 5,
         "accesslog": None,
         "preload_app": False,
+        "control_socket_disable": True,
     }
 
 

@@ -49,3 +49,12 @@ def test_health_check_reports_database_and_keys(app, client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok", "checks": {"database": "ok", "keys": "ok"}}
+
+
+def test_documents_carry_security_headers_and_refuse_other_methods(app, client):
+    for path in ("/.well-known/openid-configuration", "/jwks"):
+        response = client.get(path)
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        assert client.head(path).status_code == 200
+        assert client.post(path).status_code == 405

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any
 
-from authlib.common.security import generate_token
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -64,7 +64,9 @@ class StrictCodeChallenge(CodeChallenge):
 
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
-    AUTHORIZATION_CODE_LENGTH = 43  # ~256 bits of a 62-letter alphabet
+
+    def generate_authorization_code(self) -> str:
+        return secrets.token_urlsafe(32)  # 256 bits
 
     @staticmethod
     def validate_authorization_redirect_uri(request: Any, client: ClientAdapter) -> str:
@@ -211,11 +213,11 @@ def generate_bearer_token(
 ) -> dict[str, Any]:
     token: dict[str, Any] = {
         "token_type": "Bearer",
-        "access_token": generate_token(43),
+        "access_token": secrets.token_urlsafe(32),  # 256 bits, one urandom call
         "expires_in": expires_in or settings().access_token_lifetime,
     }
     if scope:
         token["scope"] = scope
     if include_refresh_token and user is not None and client.check_grant_type("refresh_token"):
-        token["refresh_token"] = generate_token(43)
+        token["refresh_token"] = secrets.token_urlsafe(32)
     return token

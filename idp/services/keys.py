@@ -171,23 +171,27 @@ class KeyStore:
         if now - self._checked < 1.0:
             return
         with self._lock:
-            self._checked = now
+            # Another thread may have reloaded while this one waited for the lock.
+            if now - self._checked < 1.0:
+                return
             try:
                 mtime = self.manifest_path.stat().st_mtime
             except FileNotFoundError:
                 raise KeyError_(
                     f"no signing keys in {self.folder}; run `idp keys init` or start the app"
                 ) from None
-            if mtime == self._mtime:
-                return
-            entries = self._read_manifest()
-            private = {}
-            for entry in entries:
-                if entry.status == "retired":
-                    continue
-                pem = (self.folder / entry.file).read_bytes()
-                private[entry.kid] = self._import(pem, entry.alg, entry.kid)
-            self._entries, self._private, self._mtime = entries, private, mtime
+            if mtime != self._mtime:
+                entries = self._read_manifest()
+                private = {}
+                for entry in entries:
+                    if entry.status == "retired":
+                        continue
+                    pem = (self.folder / entry.file).read_bytes()
+                    private[entry.kid] = self._import(pem, entry.alg, entry.kid)
+                self._entries, self._private, self._mtime = entries, private, mtime
+            # Only now, with the keys in place, may other threads skip the check: marking
+            # it earlier let them read an empty key list during a cold start.
+            self._checked = now
 
     def signing_key(self, alg: str) -> RSAKey | ECKey:
         self._maybe_reload()

@@ -7,7 +7,6 @@ import time
 
 from flask import (
     Blueprint,
-    current_app,
     g,
     redirect,
     render_template,
@@ -20,7 +19,6 @@ from werkzeug.wrappers import Response
 from ..extensions import csrf
 from ..oidc import authorize as authz
 from ..oidc.server import get_server
-from ..services.runtime import keystore
 from .state import (
     current_session,
     drop_pending_request,
@@ -29,29 +27,6 @@ from .state import (
 )
 
 bp = Blueprint("oidc", __name__)
-
-
-def _cached_json(body: bytes, etag: str, max_age: int) -> Response:
-    if request.if_none_match.contains(etag.strip('"')):
-        resp = Response(status=304)
-    else:
-        resp = Response(body, mimetype="application/json")
-    resp.headers["ETag"] = etag
-    resp.headers["Cache-Control"] = f"public, max-age={max_age}"
-    resp.headers["Access-Control-Allow-Origin"] = "*"
-    return resp
-
-
-@bp.get("/.well-known/openid-configuration")
-def discovery() -> Response:
-    body, etag = current_app.extensions["idp.discovery"]
-    return _cached_json(body, etag, 3600)
-
-
-@bp.get("/jwks")
-def jwks() -> Response:
-    body, etag = keystore().jwks()
-    return _cached_json(body, etag, 300)
 
 
 def _authorization_params() -> dict[str, str] | None:
