@@ -84,7 +84,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=cfg.session_cookie_secure,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=cfg.session_lifetime_minutes),
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=cfg.session_lifetime_low_minutes),
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=False,
         RATELIMIT_STORAGE_URI=cfg.ratelimit_storage_url,
@@ -119,13 +119,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_server(app)
 
-    from .web import account, errors, health, login, means, oidc
+    from .web import account, errors, health, login, means, oidc, proofing
 
     app.register_blueprint(oidc.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(login.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(means.bp)
+    app.register_blueprint(proofing.bp)
     errors.register(app)
     from .web.documents import DocumentsMiddleware
 

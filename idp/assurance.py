@@ -71,3 +71,43 @@ def level_from_acr(acr: str) -> str | None:
     if acr.startswith(ACR_PREFIX) and is_level(acr[len(ACR_PREFIX) :]):
         return acr[len(ACR_PREFIX) :]
     return None
+
+
+def effective_level(aal: str | None, age_minutes: float, lifetime: dict[str, int]) -> str | None:
+    """The level a login still counts at after ``age_minutes``.
+
+    A login counts at its own AAL while younger than that level's lifetime, then at each lower
+    level while younger than that level's lifetime, and not at all after the longest.
+    """
+    if aal is None:
+        return None
+    for level in reversed(LEVELS[: rank(aal) + 1]):
+        if age_minutes < lifetime[level]:
+            return level
+    return None
+
+
+def parse_level(value: str) -> str | None:
+    """A level from ``Low``/``Substantial``/``High`` or an NSIS acr URI; None if neither."""
+    if is_level(value):
+        return value
+    return level_from_acr(value)
+
+
+def requested_minimum(acr_values: list[str]) -> str | None:
+    """The least level a relying party accepts, from the acr values it listed.
+
+    OIDC Core §3.1.2.1: acr_values lists acceptable values; any of them satisfies the request,
+    so the requirement is the lowest level among the values we recognise.
+    """
+    levels = [lvl for lvl in (level_from_acr(v) for v in acr_values) if lvl is not None]
+    if not levels:
+        return None
+    return min(levels, key=rank)
+
+
+def capped(level: str | None, cap: str | None) -> str | None:
+    """``level`` limited to ``cap`` (a route cannot establish more than it is trusted for)."""
+    if level is None or cap is None:
+        return level
+    return lowest([level, cap])

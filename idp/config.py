@@ -32,7 +32,9 @@ class Settings:
     keys_dir: str = "keys"
     secret_key: str = ""
     session_cookie_secure: bool = True
-    session_lifetime_minutes: int = 60
+    session_lifetime_low_minutes: int = 180
+    session_lifetime_substantial_minutes: int = 60
+    session_lifetime_high_minutes: int = 60
     authorization_code_lifetime: int = 60
     access_token_lifetime: int = 600
     id_token_lifetime: int = 600
@@ -49,6 +51,12 @@ class Settings:
     otp_lock_seconds: int = 300
     otp_bind_window_steps: int = 10
     app_enrolment_hours: int = 24
+    private_eid_issuer: str = ""
+    private_eid_client_id: str = ""
+    private_eid_client_secret: str = ""
+    private_eid_scopes: str = "openid"
+    private_eid_level_claim: str = "https://data.gov.dk/concept/core/nsis/loa"
+    private_eid_timeout_seconds: int = 10
     default_locale: str = "da"
     log_format: str = "text"
     ratelimit_enabled: bool = True
@@ -61,6 +69,14 @@ class Settings:
     @property
     def keys_path(self) -> Path:
         return Path(self.keys_dir).resolve()
+
+    def session_lifetime(self, level: str) -> int:
+        """Minutes a login counts at ``level`` (NSIS: a stronger level lives shorter)."""
+        return {
+            "Low": self.session_lifetime_low_minutes,
+            "Substantial": self.session_lifetime_substantial_minutes,
+            "High": self.session_lifetime_high_minutes,
+        }[level]
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -82,7 +98,10 @@ _RANGES = {
     "port": (1, 65535),
     "workers": (1, 64),
     "threads": (1, 256),
-    "session_lifetime_minutes": (1, 24 * 60),
+    "session_lifetime_low_minutes": (1, 24 * 60),
+    "session_lifetime_substantial_minutes": (1, 24 * 60),
+    "session_lifetime_high_minutes": (1, 24 * 60),
+    "private_eid_timeout_seconds": (1, 120),
     "authorization_code_lifetime": (1, 60),  # issue bar: codes live at most 60 s
     "access_token_lifetime": (30, 86400),
     "id_token_lifetime": (30, 86400),
@@ -142,6 +161,13 @@ def _validate(values: dict[str, Any]) -> None:
             "session_cookie_secure: may be false only for an http://127.0.0.1 or "
             "http://localhost issuer"
         )
+    if values["private_eid_issuer"]:
+        upstream = urlsplit(values["private_eid_issuer"])
+        upstream_local = upstream.hostname in ("127.0.0.1", "localhost", "::1")
+        if upstream.scheme != "https" and not (upstream.scheme == "http" and upstream_local):
+            raise ConfigError("private_eid_issuer: must be an https URL")
+        if not values["private_eid_client_id"]:
+            raise ConfigError("private_eid_client_id: required when private_eid_issuer is set")
     if values["database_url"] and not values["database_url"].startswith(
         ("sqlite:", "postgresql", "postgres")
     ):

@@ -3,6 +3,7 @@
 from .audit import AuditEvent
 from .oauth import AuthorizationCode, BrowserSession, Client, Consent, Token
 from .org import Organisation
+from .proofing import FederatedIdentity, ProofingRecord
 from .user import Authenticator, User
 
 __all__ = [
@@ -12,7 +13,9 @@ __all__ = [
     "BrowserSession",
     "Client",
     "Consent",
+    "FederatedIdentity",
     "Organisation",
+    "ProofingRecord",
     "Token",
     "User",
 ]

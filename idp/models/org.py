@@ -1,6 +1,7 @@
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -14,4 +15,6 @@ class Organisation(db.Model):  # type: ignore[name-defined]
     cvr: Mapped[str] = mapped_column(String(8), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     allow_access_requests: Mapped[bool] = mapped_column(default=False)
+    # {"routes": {route: {"enabled": bool, "cap": level, ...}}, "minimum_ial": level}
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

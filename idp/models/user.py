@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -28,6 +28,10 @@ class User(db.Model):  # type: ignore[name-defined]
     password_hash: Mapped[str | None] = mapped_column(String(200))
     # Low | Substantial | High, or None when no identity proofing has been recorded.
     identity_level: Mapped[str | None] = mapped_column(String(16))
+    # Rights: privilege URNs, scoped to the organisation's CVR when issued.
+    privileges: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Administrative roles in the organisation: user_admin | registrar | org_admin
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lock_count: Mapped[int] = mapped_column(default=0)

@@ -6,6 +6,7 @@ from typing import Any
 
 from .. import assurance
 from ..models import Client, User
+from ..privileges import CLAIM_PRIVILEGES, privileges_claim
 from ..services.oauth import AuthContext, subject_for
 
 CLAIM_UUID = "https://data.gov.dk/model/core/eid/professional/uuid/persistent"
@@ -56,6 +57,10 @@ def user_claims(user: User, client: Client, scope: str) -> dict[str, Any]:
         claims[CLAIM_UUID] = f"urn:uuid:{user.uuid}"
         claims[CLAIM_CVR] = user.organisation.cvr
         claims[CLAIM_ORG_NAME] = user.organisation.name
+    if "privileges" in scopes:
+        rights = sorted(set(user.privileges or []))
+        claims[CLAIM_PRIVILEGES] = privileges_claim(user.organisation.cvr, rights)
+        claims["privileges"] = rights
     return claims
 
 

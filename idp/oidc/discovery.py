@@ -45,7 +45,7 @@ def metadata(cfg: Settings) -> dict[str, Any]:
         ],
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": CLAIMS_SUPPORTED,
-        "claims_parameter_supported": False,
+        "claims_parameter_supported": True,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "acr_values_supported": list(assurance.ACR_VALUES),

@@ -71,6 +71,11 @@ def authenticators_of(user: User) -> list[Authenticator]:
     )
 
 
+def best_aal(user: User) -> str:
+    """The strongest authenticator level the person can reach with the means they hold."""
+    return "Substantial" if active_authenticator(user) is not None else "Low"
+
+
 def is_locked(auth: Authenticator) -> bool:
     return auth.locked_until is not None and auth.locked_until > utcnow()
 

@@ -116,7 +116,14 @@ def start_session(user: User, amr: list[str]) -> str:
             auth_time=now,  # full precision: prompt=login compares with the request's start
             amr=amr,
             aal=aal,
-            expires_at=now + timedelta(minutes=settings().session_lifetime_minutes),
+            # The session ends when even its lowest level has run out (see effective_level).
+            expires_at=now
+            + timedelta(
+                minutes=max(
+                    settings().session_lifetime(level)
+                    for level in assurance.LEVELS[: assurance.rank(aal) + 1]
+                )
+            ),
         )
     )
     db.session.commit()

@@ -72,12 +72,15 @@ def create_user(
         email=email.strip(),
         email_verified=False,
         password_hash=hash_password(password) if password else None,
-        identity_level=ial,
+        identity_level=None,
     )
     db.session.add(user)
     db.session.flush()
     audit.record("user.created", actor=actor, org_id=org.id, target=username)
     if ial is not None:
+        from .proofing import record_operator
+
+        record_operator(user, ial, actor=actor)
         audit.record(
             "user.identity_level_attested",
             actor=actor,

@@ -1,0 +1,196 @@
+"""Benchmark Lokal IdP against the certified node `oidc-provider` (v9) on this machine.
+
+`make bench` (or `.venv/bin/python bench/run.py [--duration 10]`) does, in one run:
+
+1. Lokal IdP as deployed (`idp serve`: gunicorn gthread, 2 workers) on a fresh instance folder
+   under bench/.work/ (SQLite; PostgreSQL in a throw-away schema when IDP_BENCH_DATABASE_URL
+   is set), after `idp db upgrade` and an org/user/client created in the app context.
+2. `oidc-provider` 9 (installed with npm from bench/node/package-lock.json) as a 2-process
+   node cluster with an equivalent client, and, for information, as one process.
+3. Load from `wrk` (installed with apt-get when missing; a small Python generator if that
+   fails): 32 connections, a fixed duration per row, one server at a time.
+
+Rows: discovery, JWKS, client_credentials, authorization-code exchange (fresh single-use codes
+with PKCE seeded before the row) and UserInfo (a pre-issued access token). One Markdown table
+is printed on standard output; progress goes to standard error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+# bench/ is a folder of scripts, not a package: its modules import each other by plain name.
+# Python puts a script's folder on sys.path, except under -P / PYTHONSAFEPATH; so, explicitly:
+_BENCH_DIR = str(Path(__file__).resolve().parent)
+if _BENCH_DIR not in sys.path:
+    sys.path.insert(0, _BENCH_DIR)
+
+from common import BIN, CODE_LIFETIME, WORK, BenchError, log  # noqa: E402
+from load import Generator, PythonLoad, Wrk, ensure_wrk  # noqa: E402
+from lokal import Ours, OursSetup  # noqa: E402
+from peer import Node, install_node  # noqa: E402
+from report import render  # noqa: E402
+from rows import Run, bench_target  # noqa: E402
+from targets import Target  # noqa: E402
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=10.0,
+        help="seconds of load per row (default 10; at most 45, codes live 60 s)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=1.0,
+        help="seconds of warm-up load per server (default 1; 0 for none)",
+    )
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--threads", type=int, default=min(2, os.cpu_count() or 2), help="wrk threads (default: 2)"
+    )
+    parser.add_argument(
+        "--server",
+        default="gunicorn",
+        help="Lokal IdP servers, comma-separated: gunicorn (what `idp serve` "
+        "runs) and/or granian (if installed). Default: gunicorn",
+    )
+    parser.add_argument(
+        "--node-store",
+        choices=("auto", "memory", "postgres"),
+        default="auto",
+        help="oidc-provider storage; auto = postgres when "
+        "IDP_BENCH_DATABASE_URL is set, else memory",
+    )
+    parser.add_argument(
+        "--no-node-single", action="store_true", help="skip the one-process oidc-provider column"
+    )
+    parser.add_argument("--load-generator", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--max-codes", type=int, default=200_000)
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep bench/.work/run-* for inspection (server logs, code files)",
+    )
+    args = parser.parse_args(argv)
+    if not 1 <= args.duration <= CODE_LIFETIME - 15:
+        parser.error(
+            f"--duration must be between 1 and {CODE_LIFETIME - 15} seconds "
+            f"(authorization codes live {CODE_LIFETIME} s)"
+        )
+    return args
+
+
+def choose_generator(args: argparse.Namespace) -> Generator:
+    if args.load_generator != "python":
+        path = ensure_wrk()
+        if path:
+            return Wrk(path, args.threads, args.connections)
+        if args.load_generator == "wrk":
+            raise BenchError("wrk is not available")
+    reason = (
+        "chosen with --load-generator"
+        if args.load_generator == "python"
+        else ("wrk could not be installed")
+    )
+    return PythonLoad(args.connections, max(1, min(2, os.cpu_count() or 1)), reason)
+
+
+@contextlib.contextmanager
+def signals_as_exceptions() -> Iterator[None]:
+    def handler(signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    database_url = os.environ.get("IDP_BENCH_DATABASE_URL") or None
+    store = args.node_store
+    if store == "auto":
+        store = "postgres" if database_url else "memory"
+    if store == "postgres" and not database_url:
+        raise BenchError("--node-store postgres needs IDP_BENCH_DATABASE_URL")
+    servers = [s.strip() for s in args.server.split(",") if s.strip()]
+    unknown = [s for s in servers if s not in ("gunicorn", "granian")]
+    if unknown or not servers:
+        raise BenchError(f"--server: unknown {unknown}; use gunicorn and/or granian")
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="run-", dir=WORK))
+    node_dir = tmp / "node"
+    node_dir.mkdir()
+    setup = OursSetup(tmp, database_url)
+    targets: list[Target] = []
+    skipped: list[str] = []
+    run = Run()
+    try:
+        with signals_as_exceptions():
+            generator = choose_generator(args)
+            version = install_node(node_dir)
+            node_version = subprocess.run(
+                ["node", "--version"], capture_output=True, text=True, check=False
+            ).stdout.strip()
+            setup.prepare()
+            for server in servers:
+                granian = shutil.which("granian", path=f"{BIN}:{os.environ.get('PATH', '')}")
+                if server == "granian" and not granian:
+                    skipped.append("granian is not installed (pip install granian), skipped")
+                    continue
+                targets.append(Ours(setup, server))
+            if not targets:
+                raise BenchError("no Lokal IdP server to run")
+            pg_url = database_url.replace("+psycopg", "") if database_url else None
+            if pg_url:
+                pg_url = urllib.parse.urlunsplit(urllib.parse.urlsplit(pg_url)._replace(query=""))
+            targets.append(Node(node_dir, 2, store, pg_url, version))
+            if not args.no_node_single:
+                targets.append(Node(node_dir, 1, store, pg_url, version))
+            targets[0].notes.extend(skipped)
+            started = time.monotonic()
+            for target in targets:
+                bench_target(target, generator, args, run)
+            log(f"done in {time.monotonic() - started:.0f} s")
+            print(render(targets, run, generator, args, node_version), flush=True)
+    finally:
+        for target in targets:
+            target.stop()
+        with contextlib.suppress(Exception):
+            setup.close()
+        if args.keep:
+            log(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    failed = any(r.failure for results in run.results.values() for r in results.values())
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BenchError as error:
+        log(f"error: {error}")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        log("interrupted")
+        sys.exit(130)

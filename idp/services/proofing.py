@@ -1,0 +1,247 @@
+"""Identity proofing: every route records a proofing record and an audit event here.
+
+The identity level (IAL) of a person is raised by a proofing at a higher level and never
+lowered by one at a lower level; only an administrator lowers or revokes it, audited.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .. import assurance
+from ..extensions import db
+from ..models import FederatedIdentity, Organisation, ProofingRecord, User
+from ..proofing import ROUTES
+from ..proofing.in_person import DocumentCheck, EvidenceError
+from . import audit
+from .errors import Conflict, InvalidInput
+
+DEFAULT_MINIMUM_IAL = "Substantial"
+
+
+# -- organisation settings -------------------------------------------------------------------
+def route_settings(org: Organisation, route: str) -> dict[str, Any]:
+    """The organisation's settings for one route, with the route's defaults filled in."""
+    spec = ROUTES[route]
+    stored = (org.settings or {}).get("routes", {}).get(route, {})
+    return {
+        "enabled": stored.get("enabled", spec.enabled_by_default),
+        "cap": stored.get("cap", spec.default_cap),
+    }
+
+
+def minimum_ial(org: Organisation) -> str:
+    return str((org.settings or {}).get("minimum_ial", DEFAULT_MINIMUM_IAL))
+
+
+def configure_organisation(
+    org: Organisation,
+    *,
+    enable: list[str] | None = None,
+    disable: list[str] | None = None,
+    caps: dict[str, str] | None = None,
+    minimum: str | None = None,
+    allow_access_requests: bool | None = None,
+    actor: str,
+) -> dict[str, Any]:
+    """Change an organisation's proofing settings, validated; returns the new settings."""
+    for route in [*(enable or []), *(disable or []), *(caps or {})]:
+        if route not in ROUTES:
+            raise InvalidInput(f"Unknown proofing route {route!r}; routes: {', '.join(ROUTES)}")
+    for route, cap in (caps or {}).items():
+        if not assurance.is_level(cap):
+            raise InvalidInput(f"Cap for {route} must be one of {', '.join(assurance.LEVELS)}")
+        if assurance.rank(cap) > assurance.rank(ROUTES[route].max_level):
+            raise InvalidInput(f"{route} can establish at most {ROUTES[route].max_level}")
+    if minimum is not None and not assurance.is_level(minimum):
+        raise InvalidInput(f"Minimum IAL must be one of {', '.join(assurance.LEVELS)}")
+    routes: dict[str, dict[str, Any]] = {r: route_settings(org, r) for r in ROUTES}
+    settings: dict[str, Any] = {"routes": routes, "minimum_ial": minimum or minimum_ial(org)}
+    for route in enable or []:
+        routes[route]["enabled"] = True
+    for route in disable or []:
+        routes[route]["enabled"] = False
+    for route, cap in (caps or {}).items():
+        routes[route]["cap"] = cap
+    org.settings = settings
+    if allow_access_requests is not None:
+        org.allow_access_requests = allow_access_requests
+    audit.record(
+        "org.configured",
+        actor=actor,
+        org_id=org.id,
+        target=org.cvr,
+        details={**settings, "allow_access_requests": org.allow_access_requests},
+    )
+    db.session.commit()
+    return settings
+
+
+# -- recording -------------------------------------------------------------------------------
+def _record(
+    user: User,
+    route: str,
+    level: str | None,
+    evidence: dict[str, Any],
+    actor: str,
+    *,
+    raise_only: bool = True,
+) -> ProofingRecord:
+    record = ProofingRecord(
+        user_id=user.id,
+        org_id=user.org_id,
+        route=route,
+        level=level,
+        evidence=evidence,
+        actor=actor,
+    )
+    db.session.add(record)
+    before = user.identity_level
+    if not raise_only or (
+        level is not None and (before is None or assurance.rank(level) > assurance.rank(before))
+    ):
+        user.identity_level = level
+    audit.record(
+        "proofing.recorded",
+        actor=actor,
+        org_id=user.org_id,
+        target=user.username,
+        details={
+            "route": route,
+            "level": level,
+            "identity_level_before": before,
+            "identity_level_after": user.identity_level,
+        },
+    )
+    return record
+
+
+def _level_for(org: Organisation, route: str, offered: str) -> str:
+    """The level a route establishes: enabled, capped, and at least the organisation minimum."""
+    settings = route_settings(org, route)
+    if not settings["enabled"]:
+        raise InvalidInput(f"The organisation does not accept the {route} route")
+    level = assurance.capped(offered, settings["cap"])
+    assert level is not None
+    needed = minimum_ial(org)
+    if assurance.rank(level) < assurance.rank(needed):
+        raise InvalidInput(
+            f"This proves your identity at level {level}, but {org.name} requires at least "
+            f"{needed}."
+        )
+    return level
+
+
+def record_private_eid(
+    user: User, *, issuer: str, subject: str, upstream_level: str, actor: str
+) -> ProofingRecord:
+    """Bind the upstream person to this identity and record the level (min with the cap)."""
+    org = user.organisation
+    level = _level_for(org, "private_eid", upstream_level)
+    bound = db.session.execute(
+        select(FederatedIdentity).where(
+            FederatedIdentity.org_id == org.id,
+            FederatedIdentity.issuer == issuer,
+            FederatedIdentity.subject == subject,
+        )
+    ).scalar_one_or_none()
+    if bound is not None and bound.user_id != user.id:
+        raise Conflict(
+            "This private eID is already bound to another identity in "
+            f"{org.name}. Contact your administrator."
+        )
+    if bound is None:
+        db.session.add(
+            FederatedIdentity(org_id=org.id, user_id=user.id, issuer=issuer, subject=subject)
+        )
+    record = _record(
+        user,
+        "private_eid",
+        level,
+        {"issuer": issuer, "subject": subject, "upstream_level": upstream_level},
+        actor,
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent binding of the same upstream person
+        db.session.rollback()
+        raise Conflict("This private eID is already bound to another identity.") from None
+    return record
+
+
+def record_in_person(
+    user: User, registrar: User, check: DocumentCheck, *, today: date | None = None
+) -> ProofingRecord:
+    """A registrar of the same organisation records a face-to-face document check."""
+    if "registrar" not in (registrar.roles or []):
+        raise InvalidInput(f"{registrar.username} is not a registrar")
+    if registrar.org_id != user.org_id:
+        raise InvalidInput("A registrar can only check people of their own organisation")
+    if registrar.id == user.id:
+        raise InvalidInput("A registrar cannot check their own identity")
+    try:
+        evidence = check.evidence(today or date.today())
+    except EvidenceError as error:
+        raise InvalidInput(f"Refused: {error}") from None
+    level = _level_for(user.organisation, "in_person", "High")
+    record = _record(
+        user, "in_person", level, {**evidence, "registrar": registrar.username}, registrar.username
+    )
+    db.session.commit()
+    return record
+
+
+def record_attestation(user: User, manager: User) -> ProofingRecord:
+    """A manager of the same organisation vouches for the person from employment records."""
+    if manager.org_id != user.org_id or manager.id == user.id:
+        raise InvalidInput("The manager must be another person of the same organisation")
+    level = _level_for(user.organisation, "attestation", "Low")
+    record = _record(user, "attestation", level, {"manager": manager.username}, manager.username)
+    db.session.commit()
+    return record
+
+
+def record_legacy_import(user: User, *, source: str, actor: str) -> ProofingRecord | None:
+    """The identity carried by an import from the legacy system, if the route is enabled."""
+    if not route_settings(user.organisation, "legacy_import")["enabled"]:
+        return None
+    level = _level_for(user.organisation, "legacy_import", ROUTES["legacy_import"].max_level)
+    return _record(user, "legacy_import", level, {"source": source}, actor)
+
+
+def record_operator(user: User, level: str, *, actor: str) -> ProofingRecord:
+    """``idp users create --ial``: an operator attests the level (bootstrap), audited."""
+    return _record(user, "operator", level, {"operator": actor}, actor)
+
+
+def adjust(user: User, level: str | None, *, reason: str, actor: str) -> ProofingRecord:
+    """An administrator lowers (or with None revokes) a person's identity level."""
+    if level is not None and not assurance.is_level(level):
+        raise InvalidInput(f"Level must be one of {', '.join(assurance.LEVELS)}")
+    if (
+        level is not None
+        and user.identity_level is not None
+        and (assurance.rank(level) > assurance.rank(user.identity_level))
+    ):
+        raise InvalidInput(
+            "An administrator can lower or revoke a level, not raise it; raising takes a proofing"
+        )
+    if not reason.strip():
+        raise InvalidInput("Give a reason")
+    record = _record(user, "adjustment", level, {"reason": reason.strip()}, actor, raise_only=False)
+    db.session.commit()
+    return record
+
+
+def records_of(user: User) -> list[ProofingRecord]:
+    return list(
+        db.session.execute(
+            select(ProofingRecord)
+            .where(ProofingRecord.user_id == user.id)
+            .order_by(ProofingRecord.id)
+        ).scalars()
+    )

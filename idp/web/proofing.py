@@ -1,0 +1,139 @@
+"""Proving who you are: the person's proofing page and the private eID round trip."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from ..models import User
+from ..oidc import federation
+from ..proofing.private_eid import upstream_level
+from ..services import proofing as proofing_service
+from ..services.errors import ServiceError
+from ..services.runtime import settings
+from .state import _fernet, current_session
+
+bp = Blueprint("proofing", __name__)
+PENDING_KEY = "eid"
+PENDING_TTL = 900
+
+
+def upstream() -> federation.Upstream | None:
+    cfg = settings()
+    if not cfg.private_eid_issuer:
+        return None
+    return federation.Upstream(
+        issuer=cfg.private_eid_issuer,
+        client_id=cfg.private_eid_client_id,
+        client_secret=cfg.private_eid_client_secret,
+        scopes=cfg.private_eid_scopes,
+        redirect_uri=cfg.url("/proofing/private-eid/callback"),
+        timeout=cfg.private_eid_timeout_seconds,
+    )
+
+
+def start_private_eid(user: User, return_to: str) -> Response | str:
+    """Send the person to the upstream eID provider (also used by the activation journey)."""
+    target = upstream()
+    if (
+        target is None
+        or not proofing_service.route_settings(user.organisation, "private_eid")["enabled"]
+    ):
+        return _result(user, "The private eID route is not available.", ok=False)
+    try:
+        url, pending = federation.start(target)
+    except federation.UpstreamError as error:
+        return _result(user, str(error), ok=False)
+    payload = {
+        "s": pending.state,
+        "n": pending.nonce,
+        "v": pending.code_verifier,
+        "u": user.id,
+        "r": return_to,
+        "t": int(time.time()),
+    }
+    session[PENDING_KEY] = _fernet().encrypt(json.dumps(payload).encode()).decode()
+    return redirect(url)
+
+
+def _result(user: User | None, message: str, ok: bool, status: int = 400) -> str:
+    return render_template("proofing/result.html", user=user, message=message, ok=ok), (
+        200 if ok else status
+    )  # type: ignore[return-value]
+
+
+@bp.get("/account/proofing")
+def home() -> Response | str:
+    _, user = current_session()
+    if user is None:
+        return redirect(url_for("login.start"))
+    return render_template(
+        "proofing/home.html",
+        user=user,
+        records=proofing_service.records_of(user),
+        private_eid=upstream() is not None
+        and proofing_service.route_settings(user.organisation, "private_eid")["enabled"],
+        minimum=proofing_service.minimum_ial(user.organisation),
+    )
+
+
+@bp.post("/account/proofing/private-eid")
+def start() -> Response | str:
+    _, user = current_session()
+    if user is None:
+        return redirect(url_for("login.start"))
+    return start_private_eid(user, url_for("proofing.home"))
+
+
+@bp.get("/proofing/private-eid/callback")
+def callback() -> Response | str:
+    blob = session.pop(PENDING_KEY, None)
+    target = upstream()
+    try:
+        data = json.loads(_fernet().decrypt(blob.encode(), ttl=PENDING_TTL)) if blob else None
+    except Exception:
+        data = None
+    if data is None or target is None:
+        return _result(
+            None,
+            "This private eID login has expired or was not started here. Start again.",
+            ok=False,
+        )
+    user = _person(data["u"])
+    if user is None:
+        return _result(None, "This private eID login does not belong to this session.", ok=False)
+    pending = federation.PendingLogin(data["s"], data["n"], data["v"])
+    try:
+        claims = federation.finish(target, dict(request.args), pending)
+    except federation.UpstreamError as error:
+        return _result(user, str(error), ok=False, status=502)
+    level = upstream_level(claims, settings().private_eid_level_claim)
+    if level is None:
+        return _result(
+            user,
+            "The private eID login did not say at which level it was made, "
+            "so it cannot prove your identity.",
+            ok=False,
+        )
+    try:
+        proofing_service.record_private_eid(
+            user,
+            issuer=target.issuer,
+            subject=claims["sub"],
+            upstream_level=level,
+            actor=user.username,
+        )
+    except ServiceError as error:
+        return _result(user, str(error), ok=False, status=403)
+    return redirect(data["r"])
+
+
+def _person(user_id: int) -> User | None:
+    """The person the login was started for: the logged-in one (activation adds its own)."""
+    _, user = current_session()
+    if user is not None and user.id == user_id:
+        return user
+    return None
