@@ -283,8 +283,18 @@ def serve() -> None:
 
 def register_commands(app: Flask) -> None:
     from .cli_means import means_group, tokens_group
+    from .cli_proofing import (
+        admins_group,
+        orgs_configure,
+        proofing_group,
+        users_privileges,
+    )
 
+    orgs_group.add_command(orgs_configure)
+    users_group.add_command(users_privileges)
     for command in (
+        proofing_group,
+        admins_group,
         tokens_group,
         means_group,
         keys_group,

@@ -257,11 +257,15 @@ def decide(
 
 
 def _context(user: User, session: BrowserSession) -> AuthContext:
+    """How sure we are now: a login's level ages (NSIS session lifetimes per level)."""
+    cfg = settings()
+    age_minutes = (time.time() - session.auth_time.timestamp()) / 60
+    lifetimes = {level: cfg.session_lifetime(level) for level in assurance.LEVELS}
     context = AuthContext(
         auth_time=session.auth_time,
         amr=list(session.amr),
         ial=user.identity_level,
-        aal=session.aal,
+        aal=assurance.effective_level(session.aal, age_minutes, lifetimes),
         session_id=session.id,
     )
     loa = assurance.level_of_assurance(context.ial, context.aal)

@@ -112,3 +112,48 @@ def get_active_user(user_id: int) -> User | None:
     if user is None or user.status != "active":
         return None
     return user
+
+
+ROLES = ("user_admin", "registrar", "org_admin")
+
+
+def set_roles(
+    user: User, org: Organisation, *, add: list[str], remove: list[str], actor: str
+) -> list[str]:
+    """Grant or take administrative roles in the person's own organisation (audited)."""
+    if user.org_id != org.id:
+        raise InvalidInput(f"{user.username} does not belong to {org.cvr}")
+    unknown = [r for r in [*add, *remove] if r not in ROLES]
+    if unknown:
+        raise InvalidInput(f"Unknown role(s) {unknown}; roles: {', '.join(ROLES)}")
+    roles = sorted((set(user.roles or []) | set(add)) - set(remove))
+    user.roles = roles
+    audit.record(
+        "user.roles_changed",
+        actor=actor,
+        org_id=org.id,
+        target=user.username,
+        details={"added": add, "removed": remove, "roles": roles},
+    )
+    db.session.commit()
+    return roles
+
+
+def set_privileges(user: User, *, add: list[str], remove: list[str], actor: str) -> list[str]:
+    """Add or remove rights (privilege URNs) of a person, audited."""
+    from ..privileges import is_privilege
+
+    bad = [p for p in add if not is_privilege(p)]
+    if bad:
+        raise InvalidInput(f"Not a privilege URN: {', '.join(bad)}")
+    rights = sorted((set(user.privileges or []) | set(add)) - set(remove))
+    user.privileges = rights
+    audit.record(
+        "user.privileges_changed",
+        actor=actor,
+        org_id=user.org_id,
+        target=user.username,
+        details={"added": add, "removed": remove},
+    )
+    db.session.commit()
+    return rights

@@ -1,0 +1,231 @@
+"""CLI for identity proofing: organisation settings, proofing records, roles and rights."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+import click
+from flask.cli import with_appcontext
+
+from .cli_util import OPERATOR, out, service_call
+
+if TYPE_CHECKING:
+    from .models import User
+
+ROLES = ("user_admin", "registrar", "org_admin")
+
+
+def _user(ref: str) -> User:
+    from .services.users import find_user
+
+    return service_call(find_user, ref)
+
+
+def _route_cap(values: tuple[str, ...]) -> dict[str, str]:
+    caps = {}
+    for value in values:
+        route, sep, level = value.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{value!r}: use ROUTE=LEVEL, e.g. in_person=Substantial")
+        caps[route.strip()] = level.strip()
+    return caps
+
+
+@click.command("configure", help="Proofing routes, caps, minimum IAL and access requests.")
+@click.argument("cvr")
+@click.option("--enable-route", "enable", multiple=True)
+@click.option("--disable-route", "disable", multiple=True)
+@click.option("--route-cap", "caps", multiple=True, help="ROUTE=LEVEL")
+@click.option("--minimum-ial", type=click.Choice(["Low", "Substantial", "High"]))
+@click.option("--allow-access-requests/--no-access-requests", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def orgs_configure(
+    cvr: str,
+    enable: tuple[str, ...],
+    disable: tuple[str, ...],
+    caps: tuple[str, ...],
+    minimum_ial: str | None,
+    allow_access_requests: bool | None,
+    as_json: bool,
+) -> None:
+    from .services.orgs import get_by_cvr
+    from .services.proofing import configure_organisation
+
+    org = service_call(get_by_cvr, cvr)
+    settings = service_call(
+        configure_organisation,
+        org,
+        enable=list(enable),
+        disable=list(disable),
+        caps=_route_cap(caps),
+        minimum=minimum_ial,
+        allow_access_requests=allow_access_requests,
+        actor=OPERATOR,
+    )
+    data = {**settings, "allow_access_requests": org.allow_access_requests}
+    lines = [
+        f"minimum IAL: {settings['minimum_ial']}",
+        f"access requests: {'allowed' if org.allow_access_requests else 'not allowed'}",
+    ]
+    lines += [
+        f"{route}: {'on' if s['enabled'] else 'off'}, cap {s['cap']}"
+        for route, s in settings["routes"].items()
+    ]
+    out(as_json, data, "\n".join(lines))
+
+
+@click.group("proofing", help="Identity proofing records.")
+def proofing_group() -> None:
+    pass
+
+
+@proofing_group.command("list")
+@click.argument("user")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def proofing_list(user: str, as_json: bool) -> None:
+    from .services.proofing import records_of
+
+    person = _user(user)
+    data = [
+        {
+            "route": r.route,
+            "level": r.level,
+            "evidence": r.evidence,
+            "actor": r.actor,
+            "at": r.created_at.isoformat(),
+        }
+        for r in records_of(person)
+    ]
+    out(
+        as_json,
+        {"identity_level": person.identity_level, "records": data},
+        f"identity level: {person.identity_level or 'none'}\n"
+        + "\n".join(
+            f"{d['at']}  {d['route']}  {d['level'] or 'revoked'}  by {d['actor']}" for d in data
+        ),
+    )
+
+
+@proofing_group.command("in-person", help="A registrar records a face-to-face document check.")
+@click.argument("user")
+@click.option("--registrar", required=True, help="The registrar's username")
+@click.option(
+    "--document",
+    required=True,
+    type=click.Choice(["passport", "driving_licence", "residence_card", "other"]),
+)
+@click.option("--last4", required=True, help="Last 4 characters of the document number")
+@click.option("--expires", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def proofing_in_person(
+    user: str, registrar: str, document: str, last4: str, expires: object, as_json: bool
+) -> None:
+    from .proofing.in_person import DocumentCheck
+    from .services.proofing import record_in_person
+
+    expiry = expires.date() if hasattr(expires, "date") else date.fromisoformat(str(expires))
+    record = service_call(
+        record_in_person, _user(user), _user(registrar), DocumentCheck(document, last4, expiry)
+    )
+    out(
+        as_json,
+        {"route": record.route, "level": record.level},
+        f"recorded in-person proofing at {record.level}",
+    )
+
+
+@proofing_group.command("attest", help="A manager vouches from employment records (Low).")
+@click.argument("user")
+@click.option("--manager", required=True)
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def proofing_attest(user: str, manager: str, as_json: bool) -> None:
+    from .services.proofing import record_attestation
+
+    record = service_call(record_attestation, _user(user), _user(manager))
+    out(
+        as_json,
+        {"route": record.route, "level": record.level},
+        f"recorded attestation at {record.level}",
+    )
+
+
+@proofing_group.command("adjust", help="Lower or revoke a person's identity level (audited).")
+@click.argument("user")
+@click.option("--level", required=True, type=click.Choice(["Low", "Substantial", "none"]))
+@click.option("--reason", required=True)
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def proofing_adjust(user: str, level: str, reason: str, as_json: bool) -> None:
+    from .services.proofing import adjust
+
+    person = _user(user)
+    service_call(adjust, person, None if level == "none" else level, reason=reason, actor=OPERATOR)
+    out(
+        as_json,
+        {"identity_level": person.identity_level},
+        f"identity level is now {person.identity_level or 'none'}",
+    )
+
+
+@click.group("admins", help="Administrative roles.")
+def admins_group() -> None:
+    pass
+
+
+@admins_group.command("grant")
+@click.argument("user")
+@click.argument("role", type=click.Choice(ROLES))
+@click.option("--org", "cvr", required=True)
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def admins_grant(user: str, role: str, cvr: str, as_json: bool) -> None:
+    from .services.orgs import get_by_cvr
+    from .services.users import set_roles
+
+    org = service_call(get_by_cvr, cvr)
+    person = _user(user)
+    roles = service_call(set_roles, person, org, add=[role], remove=[], actor=OPERATOR)
+    out(as_json, {"username": person.username, "roles": roles}, f"roles: {', '.join(roles)}")
+
+
+@admins_group.command("revoke")
+@click.argument("user")
+@click.argument("role", type=click.Choice(ROLES))
+@click.option("--org", "cvr", required=True)
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def admins_revoke(user: str, role: str, cvr: str, as_json: bool) -> None:
+    from .services.orgs import get_by_cvr
+    from .services.users import set_roles
+
+    org = service_call(get_by_cvr, cvr)
+    person = _user(user)
+    roles = service_call(set_roles, person, org, add=[], remove=[role], actor=OPERATOR)
+    out(
+        as_json,
+        {"username": person.username, "roles": roles},
+        f"roles: {', '.join(roles) or 'none'}",
+    )
+
+
+@click.command("privileges", help="Add or remove a person's rights (privilege URNs).")
+@click.argument("user")
+@click.option("--add", "add", multiple=True)
+@click.option("--remove", "remove", multiple=True)
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def users_privileges(
+    user: str, add: tuple[str, ...], remove: tuple[str, ...], as_json: bool
+) -> None:
+    from .services.users import set_privileges
+
+    person = _user(user)
+    rights = service_call(
+        set_privileges, person, add=list(add), remove=list(remove), actor=OPERATOR
+    )
+    out(as_json, {"username": person.username, "privileges": rights}, "\n".join(rights))
