@@ -1,4 +1,4 @@
-"""NSIS levels: every IAL × AAL combination, effective level by age, requested minimum."""
+"""NSIS levels: every IAL x AAL combination, effective level by age, requested minimum."""
 
 from __future__ import annotations
 
