@@ -57,6 +57,18 @@ class Settings:
     private_eid_scopes: str = "openid"
     private_eid_level_claim: str = "https://data.gov.dk/concept/core/nsis/loa"
     private_eid_timeout_seconds: int = 10
+    activation_link_days: int = 30
+    resend_min_seconds: int = 60
+    mail_transport: str = "file"
+    mail_from: str = "Lokal IdP <no-reply@localhost>"
+    mail_background: bool = True
+    mail_max_attempts: int = 20
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_security: str = "none"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: int = 10
     default_locale: str = "da"
     log_format: str = "text"
     ratelimit_enabled: bool = True
@@ -90,6 +102,8 @@ class Settings:
 
 
 _ALLOWED = {
+    "mail_transport": ("file", "smtp"),
+    "smtp_security": ("none", "starttls", "tls"),
     "id_token_default_alg": ("RS256", "ES256"),
     "default_locale": ("da", "en"),
     "log_format": ("text", "json"),
@@ -102,6 +116,10 @@ _RANGES = {
     "session_lifetime_substantial_minutes": (1, 24 * 60),
     "session_lifetime_high_minutes": (1, 24 * 60),
     "private_eid_timeout_seconds": (1, 120),
+    "activation_link_days": (1, 365),
+    "resend_min_seconds": (0, 86400),
+    "mail_max_attempts": (1, 1000),
+    "smtp_timeout_seconds": (1, 300),
     "authorization_code_lifetime": (1, 60),  # issue bar: codes live at most 60 s
     "access_token_lifetime": (30, 86400),
     "id_token_lifetime": (30, 86400),

@@ -1,12 +1,14 @@
 """SQLAlchemy tables. No Flask request, no Authlib, no rules here."""
 
 from .audit import AuditEvent
+from .lifecycle import Activation, OutboxMail
 from .oauth import AuthorizationCode, BrowserSession, Client, Consent, Token
 from .org import Organisation
 from .proofing import FederatedIdentity, ProofingRecord
 from .user import Authenticator, User
 
 __all__ = [
+    "Activation",
     "AuditEvent",
     "Authenticator",
     "AuthorizationCode",
@@ -15,6 +17,7 @@ __all__ = [
     "Consent",
     "FederatedIdentity",
     "Organisation",
+    "OutboxMail",
     "ProofingRecord",
     "Token",
     "User",

@@ -13,6 +13,7 @@ class User(db.Model):  # type: ignore[name-defined]
     """A business identity."""
 
     __tablename__ = "user_account"
+    __table_args__ = (UniqueConstraint("org_id", "rid"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
@@ -25,6 +26,13 @@ class User(db.Model):  # type: ignore[name-defined]
     family_name: Mapped[str | None] = mapped_column(String(100))
     email: Mapped[str] = mapped_column(String(254), index=True)
     email_verified: Mapped[bool] = mapped_column(default=False)
+    # Legacy (NemID employee signature) RID, unique within the organisation.
+    rid: Mapped[str | None] = mapped_column(String(40))
+    # CPR number, encrypted at rest (AES-GCM, like authenticator secrets); never logged.
+    cpr_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The login means chosen at activation (app | code_display), or a hint from the import.
+    login_means: Mapped[str | None] = mapped_column(String(16))
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_hash: Mapped[str | None] = mapped_column(String(200))
     # Low | Substantial | High, or None when no identity proofing has been recorded.
     identity_level: Mapped[str | None] = mapped_column(String(16))
