@@ -24,11 +24,23 @@ TEST_DATABASE_URL = os.environ.get("IDP_TEST_DATABASE_URL", "")
 ENCRYPTION_KEYS = SecretBox.new_setting()
 
 
-def _reset_postgres(url: str) -> None:
+def _private_postgres_schema(url: str) -> tuple[str, str]:
+    """A schema of this test session's own, so that parallel runs on one database do not
+    disturb each other; returns (url using it, schema name)."""
+    schema = f"idp_test_{os.getpid()}"
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}", schema
+
+
+def _drop_postgres_schema(url: str, schema: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     engine.dispose()
 
 
@@ -38,10 +50,10 @@ def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory, keys_dir: Path) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory, keys_dir: Path) -> Iterator[str]:
+    schema = None
     if TEST_DATABASE_URL:
-        _reset_postgres(TEST_DATABASE_URL)
-        url = TEST_DATABASE_URL
+        url, schema = _private_postgres_schema(TEST_DATABASE_URL)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'idp.sqlite3'}"
     from flask_migrate import upgrade
@@ -50,7 +62,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, keys_dir: Path) -> st
     with app.app_context():
         upgrade()
         db.engine.dispose()
-    return url
+    yield url
+    if schema is not None:
+        _drop_postgres_schema(TEST_DATABASE_URL, schema)
 
 
 def base_config(database_url: str, keys_dir: Path, instance: Path, **extra: Any) -> dict[str, Any]:
