@@ -77,6 +77,7 @@ class FakeOP:
         self._server = make_server("127.0.0.1", 0, self, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._stopped = False
 
     # -- lifecycle ---------------------------------------------------------------------------
     def __enter__(self) -> FakeOP:
@@ -84,6 +85,13 @@ class FakeOP:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop serving and close the port (idempotent): the provider becomes unreachable."""
+        if self._stopped:
+            return
+        self._stopped = True
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from joserfc import jwt
@@ -117,8 +118,12 @@ def finish(upstream: Upstream, params: dict[str, str], pending: PendingLogin) ->
             code_verifier=pending.code_verifier,
             timeout=upstream.timeout,
         )
-    except OAuth2Error as error:
+    except (OAuth2Error, OAuthError) as error:
+        # The requests client raises OAuthError (not the server-side OAuth2Error) for an
+        # error response from the token endpoint (RFC 6749 §5.2).
         raise UpstreamError(f"The private eID provider refused the code: {error.error}.") from None
+    except ValueError:
+        raise UpstreamError("The private eID provider gave an unreadable token answer.") from None
     except requests.RequestException:
         raise UpstreamError("The private eID provider cannot be reached right now.") from None
     id_token = token.get("id_token")
@@ -130,7 +135,10 @@ def finish(upstream: Upstream, params: dict[str, str], pending: PendingLogin) ->
 def validate_id_token(
     upstream: Upstream, meta: dict[str, Any], id_token: str, nonce: str
 ) -> dict[str, Any]:
-    keys = KeySet.import_key_set(_get_json(meta["jwks_uri"], upstream.timeout))  # type: ignore[arg-type]
+    try:
+        keys = KeySet.import_key_set(_get_json(meta["jwks_uri"], upstream.timeout))  # type: ignore[arg-type]
+    except (JoseError, KeyError, ValueError, TypeError):
+        raise UpstreamError("The private eID provider's signing keys are unreadable.") from None
     try:
         token = jwt.decode(id_token, keys, algorithms=["RS256", "ES256", "PS256"])
     except (JoseError, ValueError) as error:
