@@ -119,7 +119,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_server(app)
 
-    from .web import account, errors, health, login, means, oidc, proofing
+    from .web import account, activation, errors, health, login, means, oidc, proofing
 
     app.register_blueprint(oidc.bp)
     app.register_blueprint(health.bp)
@@ -127,6 +127,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(account.bp)
     app.register_blueprint(means.bp)
     app.register_blueprint(proofing.bp)
+    app.register_blueprint(activation.bp)
     errors.register(app)
     from .web.documents import DocumentsMiddleware
 
@@ -140,6 +141,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_commands(app)
     _configure_logging(cfg)
+    from .services.mail import install_background_sender
+
+    install_background_sender(app)
     return app
 
 

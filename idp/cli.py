@@ -282,6 +282,8 @@ def serve() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from .cli_activation import users_activate, users_resend
+    from .cli_mail import mail_group
     from .cli_means import means_group, tokens_group
     from .cli_proofing import (
         admins_group,
@@ -289,14 +291,20 @@ def register_commands(app: Flask) -> None:
         proofing_group,
         users_privileges,
     )
+    from .cli_users import users_import, users_list
 
+    users_group.add_command(users_activate)
+    users_group.add_command(users_resend)
     orgs_group.add_command(orgs_configure)
     users_group.add_command(users_privileges)
+    users_group.add_command(users_import)
+    users_group.add_command(users_list)
     for command in (
         proofing_group,
         admins_group,
         tokens_group,
         means_group,
+        mail_group,
         keys_group,
         orgs_group,
         users_group,

@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import assurance
 from ..extensions import db
 from ..models import FederatedIdentity, Organisation, ProofingRecord, User
+from ..models.types import utcnow
 from ..proofing import ROUTES
 from ..proofing.in_person import DocumentCheck, EvidenceError
 from . import audit
@@ -205,12 +206,55 @@ def record_attestation(user: User, manager: User) -> ProofingRecord:
     return record
 
 
+def legacy_import_level(org: Organisation) -> str | None:
+    """The level the legacy_import route gives in this organisation; None when it is off.
+
+    Raises InvalidInput when the route is on but its cap is below the organisation minimum.
+    """
+    if not route_settings(org, "legacy_import")["enabled"]:
+        return None
+    return _level_for(org, "legacy_import", ROUTES["legacy_import"].max_level)
+
+
 def record_legacy_import(user: User, *, source: str, actor: str) -> ProofingRecord | None:
     """The identity carried by an import from the legacy system, if the route is enabled."""
-    if not route_settings(user.organisation, "legacy_import")["enabled"]:
+    level = legacy_import_level(user.organisation)
+    if level is None:
         return None
-    level = _level_for(user.organisation, "legacy_import", ROUTES["legacy_import"].max_level)
     return _record(user, "legacy_import", level, {"source": source}, actor)
+
+
+def record_legacy_imports(
+    org: Organisation, user_ids: list[int], level: str, *, source: str, actor: str
+) -> None:
+    """Bulk :func:`record_legacy_import` for people an import has just created with
+    ``identity_level=level`` (see :func:`legacy_import_level`): one proofing record each,
+    inserted in bulk, and one audit event for the batch. Does not commit."""
+    if not user_ids:
+        return
+    now = utcnow()
+    db.session.execute(
+        insert(ProofingRecord.__table__),
+        [
+            {
+                "user_id": user_id,
+                "org_id": org.id,
+                "route": "legacy_import",
+                "level": level,
+                "evidence": {"source": source},
+                "actor": actor,
+                "created_at": now,
+            }
+            for user_id in user_ids
+        ],
+    )
+    audit.record(
+        "proofing.recorded",
+        actor=actor,
+        org_id=org.id,
+        target=source[:200],
+        details={"route": "legacy_import", "level": level, "people": len(user_ids)},
+    )
 
 
 def record_operator(user: User, level: str, *, actor: str) -> ProofingRecord:

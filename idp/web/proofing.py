@@ -132,8 +132,11 @@ def callback() -> Response | str:
 
 
 def _person(user_id: int) -> User | None:
-    """The person the login was started for: the logged-in one (activation adds its own)."""
+    """The person the login was started for: the logged-in one, or the one whose activation
+    link is being followed in this browser."""
     _, user = current_session()
     if user is not None and user.id == user_id:
         return user
-    return None
+    from .activation import person_for_activation
+
+    return person_for_activation(user_id)

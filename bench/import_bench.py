@@ -1,0 +1,153 @@
+"""Time the employee import (``idp.services.imports.import_users``) with 100,000 rows.
+
+`make bench` runs it after bench/run.py; alone: `.venv/bin/python bench/import_bench.py
+[--rows 100000]`. It builds a fresh, migrated instance under a temporary folder (SQLite) and,
+when IDP_BENCH_DATABASE_URL is set, a throw-away PostgreSQL schema too, and times per store:
+
+1. the first import (every row created; every row has a CPR, RID, privileges and a hint),
+2. the same file again (every row unchanged: nothing is written),
+3. a file with every name changed (every row updated),
+4. the first import into an organisation with the legacy_import route on (proofing records).
+
+Rows per second go to standard output as a Markdown table; progress goes to standard error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+_BENCH_DIR = str(Path(__file__).resolve().parent)
+if _BENCH_DIR not in sys.path:
+    sys.path.insert(0, _BENCH_DIR)
+
+from common import log  # noqa: E402
+from lokal import _with_search_path  # noqa: E402
+
+LIMIT_SECONDS = 60.0
+
+
+def people_csv(rows: int, *, domain: str = "example.dk", suffix: str = "") -> bytes:
+    """A ``;``-separated file with a BOM, like a spreadsheet export from the legacy system."""
+    lines = ["rid;name;email;cpr;privileges;login_means"]
+    for i in range(rows):
+        cpr = f"{(i % 28) + 1:02d}{(i % 12) + 1:02d}{i % 100:02d}-{i % 10000:04d}"
+        lines.append(
+            f"{100000 + i};Person {i} Jensen{suffix};person.{i}@{domain};{cpr};"
+            f"urn:dk:kommune:rolle:{i % 7}|urn:dk:kommune:sag;{('app', 'code_display')[i % 2]}"
+        )
+    return ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")
+
+
+def _timed(label: str, rows: int, run: Callable[[], Any]) -> tuple[str, float, Any]:
+    started = time.perf_counter()
+    result = run()
+    seconds = time.perf_counter() - started
+    log(f"{label}: {seconds:.2f} s ({rows / seconds:,.0f} rows/s)")
+    return label, seconds, result
+
+
+def bench_store(database_url: str, store: str, rows: int, tmp: Path) -> list[tuple[str, float]]:
+    from flask_migrate import upgrade
+
+    from idp import create_app
+    from idp.extensions import db
+    from idp.services.imports import import_users
+    from idp.services.orgs import create_organisation
+    from idp.services.proofing import configure_organisation
+
+    app = create_app(
+        {
+            "database_url": database_url,
+            "instance_path": str(tmp / "instance"),
+            "keys_dir": str(tmp / "keys"),
+            "session_cookie_secure": False,
+        }
+    )
+    results = []
+    with app.app_context():
+        log(f"{store}: migrating")
+        upgrade()
+        org = create_organisation("87654321", "Bench ApS", actor="bench")
+        proofed = create_organisation("87654322", "Bench Proofed ApS", actor="bench")
+        configure_organisation(proofed, enable=["legacy_import"], minimum="Low", actor="bench")
+        first = people_csv(rows)
+        changed = people_csv(rows, suffix=" II")
+        other = people_csv(rows, domain="proofed.example.dk")
+        runs = [
+            ("create", org, first, "created"),
+            ("same file again", org, first, "unchanged"),
+            ("update every row", org, changed, "updated"),
+            ("create + legacy_import proofing", proofed, other, "created"),
+        ]
+        for label, target, data, expected in runs:
+            db.session.remove()
+            _, seconds, report = _timed(
+                f"{store}: {label}",
+                rows,
+                lambda t=target, d=data: import_users(
+                    db.session.merge(t),
+                    d,
+                    source="bench.csv",
+                    dry_run=False,
+                    skip_invalid=False,
+                    actor="bench",
+                ),
+            )
+            if report.counts != {expected: rows}:
+                raise SystemExit(f"{store} {label}: unexpected report {report.counts}")
+            results.append((label, seconds))
+        db.session.remove()
+        db.engine.dispose()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    table: list[tuple[str, str, float]] = []
+    with tempfile.TemporaryDirectory(prefix="idp-import-bench-") as folder:
+        tmp = Path(folder)
+        (tmp / "sqlite").mkdir()
+        url = f"sqlite:///{tmp / 'sqlite' / 'idp.sqlite3'}"
+        table += [("SQLite", *r) for r in bench_store(url, "SQLite", args.rows, tmp / "sqlite")]
+        pg_url = os.environ.get("IDP_BENCH_DATABASE_URL", "")
+        if pg_url:
+            table += [("PostgreSQL", *r) for r in _bench_postgres(pg_url, args.rows, tmp)]
+    print(f"\n### Employee import, {args.rows:,} rows (one transaction per run)\n")
+    print("| Store | Run | Seconds | Rows/s |")
+    print("|---|---|---:|---:|")
+    for store, label, seconds in table:
+        print(f"| {store} | {label} | {seconds:.2f} | {args.rows / seconds:,.0f} |")
+    slow = [(s, label) for s, label, seconds in table if seconds >= LIMIT_SECONDS]
+    if slow:
+        log(f"slower than {LIMIT_SECONDS:.0f} s: {slow}")
+        return 1
+    return 0
+
+
+def _bench_postgres(url: str, rows: int, tmp: Path) -> list[tuple[str, float]]:
+    import psycopg
+
+    schema = "idp_import_bench_" + secrets.token_hex(4)
+    admin = url.replace("+psycopg", "")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        (tmp / "pg").mkdir()
+        return bench_store(_with_search_path(url, schema), "PostgreSQL", rows, tmp / "pg")
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,244 @@
+"""Activation: from an imported person to an active business identity.
+
+An administrator activates people (one or many) with a login means and rights; each gets a
+single-use activation link by mail (256-bit token, stored only as SHA-256, valid
+``activation_link_days``). A resend makes every earlier link useless. The person's own
+submissions then advance the journey (see :func:`journey_step`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from .. import assurance
+from ..extensions import db
+from ..models import Activation, Organisation, User
+from ..models.types import utcnow
+from ..privileges import is_privilege
+from . import audit
+from .authenticators import active_authenticator
+from .errors import Conflict, InvalidInput, NotFound, ServiceError
+from .proofing import minimum_ial
+from .runtime import settings
+from .secrets_util import digest
+
+LOGIN_MEANS = ("app", "code_display")
+
+
+@dataclass
+class PersonResult:
+    """One line of a (bulk) activation report."""
+
+    person: str
+    ok: bool
+    message: str
+
+
+class LinkProblem(ServiceError):
+    """An activation link that cannot be used; ``kind`` says why."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind  # unknown | used | superseded | expired
+        super().__init__(kind)
+
+
+# -- activation by an administrator ----------------------------------------------------------
+def activate_users(
+    org: Organisation,
+    people: list[User],
+    *,
+    login_means: str,
+    privileges: list[str],
+    actor: str,
+) -> list[PersonResult]:
+    """Activate each person in a transaction of its own; one failure does not undo others."""
+    if login_means not in LOGIN_MEANS:
+        raise InvalidInput(f"login means must be one of {', '.join(LOGIN_MEANS)}")
+    bad = [p for p in privileges if not is_privilege(p)]
+    if bad:
+        raise InvalidInput(f"Not a privilege URN: {', '.join(bad)}")
+    results = []
+    for person in people:
+        label = person.username
+        try:
+            _activate_one(org, person, login_means, privileges, actor)
+            db.session.commit()
+            results.append(PersonResult(label, True, "activation mail queued"))
+        except ServiceError as error:
+            db.session.rollback()
+            results.append(PersonResult(label, False, str(error)))
+    return results
+
+
+def _activate_one(
+    org: Organisation, person: User, login_means: str, privileges: list[str], actor: str
+) -> None:
+    if person.org_id != org.id:
+        raise NotFound("no such person in this organisation")
+    if person.status != "imported":
+        raise Conflict(
+            f"{person.username} is {person.status.replace('_', ' ')}, not imported"
+            + (" (use resend)" if person.status == "pending_activation" else "")
+        )
+    person.status = "pending_activation"
+    person.login_means = login_means
+    person.privileges = sorted(set(person.privileges or []) | set(privileges))
+    audit.record(
+        "user.activation_started",
+        actor=actor,
+        org_id=org.id,
+        target=person.username,
+        details={"login_means": login_means, "added_privileges": privileges},
+    )
+    _issue_link(person, actor)
+
+
+def resend(person: User, *, actor: str) -> None:
+    """A new link for a pending person; every earlier link stops working. Throttled."""
+    if person.status != "pending_activation":
+        raise Conflict(f"{person.username} is not waiting for activation")
+    last = db.session.execute(
+        select(Activation.created_at)
+        .where(Activation.user_id == person.id)
+        .order_by(Activation.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    wait = settings().resend_min_seconds
+    if last is not None and (utcnow() - last).total_seconds() < wait:
+        raise Conflict(
+            f"An activation mail was sent less than {wait} seconds ago; try again in a moment"
+        )
+    audit.record(
+        "user.activation_resent", actor=actor, org_id=person.org_id, target=person.username
+    )
+    _issue_link(person, actor)
+    db.session.commit()
+
+
+def _issue_link(person: User, actor: str) -> str:
+    from .mail import queue_mail
+
+    now = utcnow()
+    db.session.execute(
+        update(Activation)
+        .where(
+            Activation.user_id == person.id,
+            Activation.used_at.is_(None),
+            Activation.superseded_at.is_(None),
+        )
+        .values(superseded_at=now)
+    )
+    token = secrets.token_urlsafe(32)  # 256 bits
+    expires = now + timedelta(days=settings().activation_link_days)
+    db.session.add(
+        Activation(
+            user_id=person.id,
+            token_hash=digest(token),
+            created_by=actor,
+            created_at=now,
+            expires_at=expires,
+        )
+    )
+    try:
+        queue_mail(
+            "activation",
+            to=person.email,
+            template="activation",
+            context={
+                "org_name": person.organisation.name,
+                "name": person.name,
+                # Built from the configured issuer, never from a request's Host header.
+                "link": settings().url(f"/activate/{token}"),
+                "expires": expires.date().isoformat(),
+                "login_means": person.login_means,
+            },
+            org_id=person.org_id,
+            user_id=person.id,
+        )
+    except ValueError as error:  # an address the mail cannot go to
+        raise InvalidInput(f"Cannot send to {person.email!r}: {error}") from None
+    return token
+
+
+def last_sent(person: User) -> Activation | None:
+    return db.session.execute(
+        select(Activation)
+        .where(Activation.user_id == person.id)
+        .order_by(Activation.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+# -- the person's journey --------------------------------------------------------------------
+def check_link(token: str) -> tuple[Activation, User]:
+    """The link and its person, or :class:`LinkProblem` (never a hint about others)."""
+    row = db.session.execute(
+        select(Activation).where(Activation.token_hash == digest(token))
+    ).scalar_one_or_none()
+    if row is None:
+        raise LinkProblem("unknown")
+    if row.used_at is not None:
+        raise LinkProblem("used")
+    if row.superseded_at is not None:
+        raise LinkProblem("superseded")
+    if row.expires_at <= utcnow():
+        raise LinkProblem("expired")
+    person = db.session.get(User, row.user_id)
+    if person is None or person.status != "pending_activation":
+        raise LinkProblem("used")
+    return row, person
+
+
+def journey_step(person: User) -> str:
+    """Where the person is: proofing -> password -> login_means -> complete."""
+    if not assurance.at_least(person.identity_level, minimum_ial(person.organisation)):
+        return "proofing"
+    if not person.password_hash:
+        return "password"
+    means = active_authenticator(person)
+    wanted = "totp_app" if person.login_means == "app" else "code_display"
+    if means is None or means.type != wanted:
+        return "login_means"
+    return "complete"
+
+
+def set_password(person: User, password: str) -> None:
+    from .passwords import hash_password
+    from .users import check_password_rules
+
+    check_password_rules(password, person.username)
+    person.password_hash = hash_password(password)
+    audit.record(
+        "user.password_set", actor=person.username, org_id=person.org_id, target=person.username
+    )
+    db.session.commit()
+
+
+def complete(activation: Activation, person: User) -> None:
+    """Consume the link and make the person active (only when every step is done)."""
+    if journey_step(person) != "complete":
+        raise Conflict("Not every step is done yet")
+    consumed = db.session.execute(
+        update(Activation)
+        .where(Activation.id == activation.id, Activation.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if consumed.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        raise LinkProblem("used")
+    person.status = "active"
+    person.activated_at = utcnow()
+    person.email_verified = True  # the link reached this address
+    audit.record(
+        "user.activated",
+        actor=person.username,
+        org_id=person.org_id,
+        target=person.username,
+        details={"login_means": person.login_means},
+    )
+    db.session.commit()

@@ -1,0 +1,187 @@
+"""Reading an employee import file (CSV) into checked rows. Pure: no database, no app.
+
+The rules of the file format, and how rows become people, are in :mod:`idp.services.imports`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from ..privileges import is_privilege
+from .errors import InvalidInput
+from .users import EMAIL_PATTERN, USERNAME_PATTERN
+
+COLUMNS = (
+    "rid",
+    "name",
+    "given_name",
+    "family_name",
+    "email",
+    "cpr",
+    "username",
+    "privileges",
+    "login_means",
+)
+RID_PATTERN = re.compile(r"^[0-9A-Za-z-]{1,40}$")
+CPR_PATTERN = re.compile(r"^(\d{6})-?(\d{4})$")
+LOGIN_MEANS_HINTS = ("app", "code_display")
+_TRANSLITERATE = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss"})
+_NOT_USERNAME = re.compile(r"[^a-z0-9._-]+")
+
+
+@dataclass
+class PersonRow:
+    """One person read from the file; ``errors`` is empty when the row itself is valid.
+
+    ``cpr`` (10 digits) is never put into a report, a log line or ``repr``.
+    """
+
+    line: int
+    rid: str | None = None
+    email: str = ""
+    name: str = ""
+    given_name: str | None = None
+    family_name: str | None = None
+    cpr: str | None = field(default=None, repr=False)
+    username: str | None = None
+    privileges: list[str] = field(default_factory=list)
+    login_means: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def email_key(self) -> str:
+        return self.email.lower()
+
+
+@dataclass
+class PeopleFile:
+    columns: frozenset[str]
+    rows: list[PersonRow]
+
+
+def read_people_csv(data: bytes) -> PeopleFile:
+    """Parse and check every row. Raises InvalidInput when the file as a whole is unusable
+    (not UTF-8, bad header, no rows); a bad row only gets ``errors``."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("The file is not UTF-8 text") from None
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise InvalidInput("The file is empty") from None
+    _check_header(header)
+    rows = []
+    try:
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue  # blank line
+            row = _row(reader.line_num, header, cells)
+            rows.append(row)
+    except csv.Error as error:
+        raise InvalidInput(f"line {reader.line_num}: not valid CSV: {error}") from None
+    if not rows:
+        raise InvalidInput("The file holds no people (only a header)")
+    return PeopleFile(columns=frozenset(header), rows=rows)
+
+
+def _check_header(header: list[str]) -> None:
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        names = ", ".join(repr(h) for h in unknown)
+        raise InvalidInput(f"Unknown column(s) {names}; columns: {', '.join(COLUMNS)}")
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:
+        raise InvalidInput(f"Column(s) given twice: {', '.join(twice)}")
+    if "email" not in header:
+        raise InvalidInput("The file needs an 'email' column")
+    if "name" not in header and not {"given_name", "family_name"} <= set(header):
+        raise InvalidInput("The file needs a 'name' column, or 'given_name' and 'family_name'")
+
+
+def _row(line: int, header: list[str], cells: list[str]) -> PersonRow:
+    row = PersonRow(line=line)
+    if len(cells) != len(header):
+        row.errors.append(f"row has {len(cells)} cells, the header {len(header)}")
+    values = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
+    _identity(row, values)
+    _names(row, values)
+    _extras(row, values)
+    return row
+
+
+def _identity(row: PersonRow, values: dict[str, str]) -> None:
+    rid = values.get("rid", "")
+    if rid:
+        row.rid = rid
+        if not RID_PATTERN.match(rid):
+            row.errors.append("rid: 1-40 letters, digits or -")
+    row.email = values["email"]
+    if not row.email:
+        row.errors.append("email: missing")
+    elif len(row.email) > 254 or not EMAIL_PATTERN.match(row.email):
+        row.errors.append("email: not a valid e-mail address")
+    cpr = values.get("cpr", "")
+    if cpr:
+        match = CPR_PATTERN.match(cpr)
+        if match is None:
+            row.errors.append("cpr: invalid")  # never echo the value
+        else:
+            row.cpr = match.group(1) + match.group(2)
+    username = values.get("username", "").lower()
+    if username:
+        row.username = username
+        if not USERNAME_PATTERN.match(username):
+            row.errors.append(
+                "username: 2-100 characters a-z, 0-9, . _ @ -, starting with a letter or digit"
+            )
+
+
+def _names(row: PersonRow, values: dict[str, str]) -> None:
+    given, family = values.get("given_name", ""), values.get("family_name", "")
+    name = values.get("name", "") or " ".join(p for p in (given, family) if p)
+    if not name:
+        row.errors.append("name: missing")
+        return
+    if not (given or family):
+        given, _, family = name.rpartition(" ")
+    row.name, row.given_name, row.family_name = name, given or None, family or None
+    if len(name) > 200:
+        row.errors.append("name: longer than 200 characters")
+    if len(given) > 100 or len(family) > 100:
+        row.errors.append("given_name/family_name: longer than 100 characters")
+
+
+def _extras(row: PersonRow, values: dict[str, str]) -> None:
+    privileges = [p.strip() for p in values.get("privileges", "").split("|") if p.strip()]
+    bad = [p for p in privileges if not _is_privilege(p)]
+    if bad:
+        row.errors.append("privileges: not a URN: " + ", ".join(p[:80] for p in bad))
+    row.privileges = sorted(set(privileges))
+    hint = values.get("login_means", "").lower()
+    if hint:
+        row.login_means = hint
+        if hint not in LOGIN_MEANS_HINTS:
+            row.errors.append(f"login_means: must be {' or '.join(LOGIN_MEANS_HINTS)}")
+
+
+@lru_cache(maxsize=4096)
+def _is_privilege(value: str) -> bool:
+    return is_privilege(value)  # files repeat the same few rights on many rows
+
+
+def username_base(email: str) -> str:
+    """A username stem from an e-mail's local part: lower-case, Danish letters spelled out,
+    other characters dropped; at most 90 characters so a numeric suffix fits."""
+    local = email.rpartition("@")[0].lower().translate(_TRANSLITERATE)
+    ascii_only = unicodedata.normalize("NFKD", local).encode("ascii", "ignore").decode()
+    base = _NOT_USERNAME.sub("", ascii_only).lstrip("._-")[:90]
+    return base or "user"

@@ -1,0 +1,164 @@
+"""The person's activation journey at /activate/<token>.
+
+Opening the link (GET, HEAD — mail scanners do this) changes nothing; only the person's own
+submissions advance it. The step comes from the database (proofing -> password -> login means
+-> complete), so the journey can be interrupted and resumed with the same link, and a later
+step cannot be reached by calling its URL.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from ..extensions import limiter
+from ..models import Activation, User
+from ..services import activation as activation_service
+from ..services import authenticators
+from ..services import proofing as proofing_service
+from ..services.errors import ServiceError
+from .login import _login_limit
+from .proofing import start_private_eid, upstream
+
+bp = Blueprint("activation", __name__, url_prefix="/activate")
+SESSION_KEY = "activation"
+
+
+def _load(token: str) -> tuple[Activation, User] | Response:
+    try:
+        return activation_service.check_link(token)
+    except activation_service.LinkProblem as problem:
+        page = render_template("activation/link_problem.html", kind=problem.kind)
+        return Response(page, status=410 if problem.kind != "unknown" else 404)
+
+
+def _page(token: str, person: User, status: int = 200, **extra: object) -> tuple[str, int]:
+    step = activation_service.journey_step(person)
+    org = person.organisation
+    context = {
+        "token": token,
+        "person": person,
+        "org": org,
+        "step": step,
+        "minimum": proofing_service.minimum_ial(org),
+        "private_eid": upstream() is not None
+        and proofing_service.route_settings(org, "private_eid")["enabled"],
+        "in_person": proofing_service.route_settings(org, "in_person")["enabled"],
+        **extra,
+    }
+    return render_template("activation/journey.html", **context), status
+
+
+@bp.route("/<token>", methods=["GET", "HEAD"])
+def show(token: str) -> tuple[str, int] | Response:
+    loaded = _load(token)
+    if isinstance(loaded, Response):
+        return loaded
+    _, person = loaded
+    return _page(token, person)
+
+
+def _at_step(token: str, step: str) -> tuple[Activation, User] | Response:
+    """The link's person, if they are at ``step``; else back to the journey page."""
+    loaded = _load(token)
+    if isinstance(loaded, Response):
+        return loaded
+    if activation_service.journey_step(loaded[1]) != step:
+        return redirect(url_for("activation.show", token=token))
+    return loaded
+
+
+@bp.post("/<token>/private-eid")
+def private_eid(token: str) -> Response | str:
+    loaded = _at_step(token, "proofing")
+    if isinstance(loaded, Response):
+        return loaded
+    session[SESSION_KEY] = token  # lets the callback act for this person
+    return start_private_eid(loaded[1], url_for("activation.show", token=token))
+
+
+@bp.post("/<token>/password")
+@limiter.limit(_login_limit)
+def password(token: str) -> tuple[str, int] | Response:
+    loaded = _at_step(token, "password")
+    if isinstance(loaded, Response):
+        return loaded
+    _, person = loaded
+    first, second = request.form.get("password", ""), request.form.get("password2", "")
+    if first != second:
+        return _page(token, person, 400, error="The two passwords are not the same.")
+    try:
+        activation_service.set_password(person, first)
+    except ServiceError as error:
+        return _page(token, person, 400, error=str(error))
+    return redirect(url_for("activation.show", token=token))
+
+
+@bp.post("/<token>/app")
+def app_enrolment(token: str) -> tuple[str, int] | Response:
+    loaded = _at_step(token, "login_means")
+    if isinstance(loaded, Response):
+        return loaded
+    _, person = loaded
+    if person.login_means != "app":
+        abort(404)
+    enrolment = authenticators.start_app_enrolment(person, actor=person.username)
+    return _page(token, person, enrolment=enrolment)
+
+
+@bp.post("/<token>/app/confirm")
+@limiter.limit(_login_limit)
+def app_confirm(token: str) -> tuple[str, int] | Response:
+    loaded = _at_step(token, "login_means")
+    if isinstance(loaded, Response):
+        return loaded
+    _, person = loaded
+    try:
+        authenticators.confirm_app(person, request.form.get("code", ""), actor=person.username)
+    except ServiceError as error:
+        return _page(token, person, 400, error=str(error))
+    return _finish(token)
+
+
+@bp.post("/<token>/code-display")
+@limiter.limit(_login_limit)
+def code_display(token: str) -> tuple[str, int] | Response:
+    loaded = _at_step(token, "login_means")
+    if isinstance(loaded, Response):
+        return loaded
+    _, person = loaded
+    serial = request.form.get("serial", "")
+    try:
+        authenticators.bind_code_display(
+            person, serial, request.form.get("code", ""), actor=person.username
+        )
+    except ServiceError as error:
+        return _page(token, person, 400, error=str(error), serial=serial)
+    return _finish(token)
+
+
+def _finish(token: str) -> tuple[str, int] | Response:
+    loaded = _at_step(token, "complete")
+    if isinstance(loaded, Response):
+        return loaded
+    activation, person = loaded
+    activation_service.complete(activation, person)
+    session.pop(SESSION_KEY, None)
+    return render_template("activation/done.html", person=person), 200
+
+
+def person_for_activation(user_id: int) -> User | None:
+    """For the private eID callback: the person of the activation link in this browser."""
+    token = session.get(SESSION_KEY)
+    if not token:
+        return None
+    try:
+        _, person = activation_service.check_link(token)
+    except activation_service.LinkProblem:
+        return None
+    return person if person.id == user_id else None
+
+
+@bp.post("/<token>/finish")
+def finish(token: str) -> tuple[str, int] | Response:
+    return _finish(token)
