@@ -25,6 +25,7 @@ from .errors import Conflict, InvalidInput, NotFound, ServiceError
 from .proofing import minimum_ial
 from .runtime import settings
 from .secrets_util import digest
+from .single_use import consume_once
 
 LOGIN_MEANS = ("app", "code_display")
 
@@ -222,13 +223,7 @@ def complete(activation: Activation, person: User) -> None:
     """Consume the link and make the person active (only when every step is done)."""
     if journey_step(person) != "complete":
         raise Conflict("Not every step is done yet")
-    consumed = db.session.execute(
-        update(Activation)
-        .where(Activation.id == activation.id, Activation.used_at.is_(None))
-        .values(used_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if consumed.rowcount != 1:  # type: ignore[attr-defined]
+    if not consume_once(Activation, activation.id, Activation.used_at):
         db.session.rollback()
         raise LinkProblem("used")
     person.status = "active"

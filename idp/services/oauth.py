@@ -22,6 +22,7 @@ from ..models.types import utcnow
 from . import audit
 from .runtime import settings
 from .secrets_util import digest
+from .single_use import consume_once
 
 
 @dataclass
@@ -89,13 +90,7 @@ def consume_authorization_code(code: str, client_id: str) -> AuthorizationCode |
         return None
     if row.expires_at <= now:
         return None
-    taken = db.session.execute(
-        update(AuthorizationCode)
-        .where(AuthorizationCode.id == row.id, AuthorizationCode.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    if not consume_once(AuthorizationCode, row.id, AuthorizationCode.used_at):
         db.session.rollback()
         _revoke_reused_code(row)
         return None
@@ -219,13 +214,7 @@ def take_refresh_token(raw: str, client_id: str) -> Token | None:
         return None
     if not refresh_token_usable(row):
         return None
-    taken = db.session.execute(
-        update(Token)
-        .where(Token.id == row.id, Token.refresh_used_at.is_(None))
-        .values(refresh_used_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    if not consume_once(Token, row.id, Token.refresh_used_at):
         db.session.rollback()
         revoke_family(row.family_id)
         db.session.commit()
