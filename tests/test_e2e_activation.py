@@ -1,0 +1,568 @@
+"""End to end: from a row of the employee CSV to a Substantial login, with real parts only.
+
+The downstream IdP under test is served by a real threaded WSGI server on 127.0.0.1 and is
+driven only through its CLI (``app.test_cli_runner()``), over HTTP and through the mail it
+sends: a real SMTP server (aiosmtpd) on 127.0.0.1 receives the activation mails. The upstream
+private eID provider is a second instance of this IdP, served the same way.
+
+The upstream is served as ``http://localhost:<port>``, the downstream as
+``http://127.0.0.1:<port>``: cookies are per host, not per port, and both instances name
+their session cookie ``idp_session``, so on one host name the browser's login at the upstream
+would overwrite its session at the downstream (and with it the activation in progress).
+
+Both instances share the test database, so usernames are unique across both and the CVRs
+differ.
+"""
+
+from __future__ import annotations
+
+import email
+import json
+import re
+import secrets
+import shlex
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import pyotp
+import pytest
+import requests
+from aiosmtpd.controller import Controller
+from flask import Flask
+from oic.oic import Client as OidcClient
+from oic.oic.message import (
+    AccessTokenResponse,
+    AuthorizationRequest,
+    AuthorizationResponse,
+    IdToken,
+    ProviderConfigurationResponse,
+)
+from oic.utils.authn.client import CLIENT_AUTHN_METHOD
+from oic.utils.settings import OicClientSettings
+from sqlalchemy import update
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from idp.extensions import db
+from idp.models import OutboxMail
+from idp.models.types import utcnow
+
+SUBSTANTIAL = "https://data.gov.dk/concept/core/nsis/loa/Substantial"
+CLAIM_UUID = "https://data.gov.dk/model/core/eid/professional/uuid/persistent"
+CLAIM_CVR = "https://data.gov.dk/model/core/eid/professional/cvr"
+CVR = "12345678"
+ORG_NAME = "Eksempel Kommune"
+UPSTREAM_CVR = "99999999"
+PASSWORD = "a fine long passphrase"
+UPSTREAM_PASSWORD = "the upstream's own passphrase"
+RP_REDIRECT_URI = "http://127.0.0.1:9/callback"  # never served: the browser stops there
+TIMEOUT = 10
+
+
+# --- servers ---------------------------------------------------------------------------------
+
+
+class Server:
+    """A real threaded WSGI server on 127.0.0.1 (random port); its URL is known before the
+    app is built, so that the app's issuer can be that URL."""
+
+    def __init__(self, host: str) -> None:
+        self._server: BaseWSGIServer = make_server("127.0.0.1", 0, app=None, threaded=True)  # type: ignore[arg-type]
+        self.url = f"http://{host}:{self._server.server_port}"
+        self._thread: threading.Thread | None = None
+
+    def serve(self, app: Flask) -> None:
+        self._server.app = app
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=10)
+        self._server.server_close()
+
+
+@pytest.fixture
+def servers(make_app: Any) -> Iterator[Callable[[str], Server]]:
+    """Reserve servers; all are stopped before ``make_app`` empties the tables."""
+    started: list[Server] = []
+
+    def reserve(host: str = "127.0.0.1") -> Server:
+        server = Server(host)
+        started.append(server)
+        return server
+
+    yield reserve
+    for server in started:
+        server.stop()
+
+
+class Collector:
+    """aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.recipients: list[str] = []  # RCPT TO of every message
+        self._changed = threading.Condition()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=default_policy)
+        with self._changed:
+            self.messages.append(message)
+            self.recipients += envelope.rcpt_tos
+            self._changed.notify_all()
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count: int, timeout: float = TIMEOUT) -> list[EmailMessage]:
+        with self._changed:
+            arrived = self._changed.wait_for(lambda: len(self.messages) >= count, timeout)
+            assert arrived, f"{len(self.messages)} of {count} messages arrived"
+            return list(self.messages)
+
+
+class Smtp:
+    """A real SMTP server on 127.0.0.1, on a port chosen now and started (maybe) later."""
+
+    def __init__(self) -> None:
+        with socket.socket() as probe:  # a port on which nothing listens once closed
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self.handler = Collector()
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@pytest.fixture
+def smtp() -> Iterator[Smtp]:
+    server = Smtp()
+    yield server
+    server.stop()
+
+
+def downstream_app(make_app: Any, server: Server, smtp: Smtp, **extra: Any) -> Flask:
+    app: Flask = make_app(
+        issuer=server.url,
+        mail_transport="smtp",
+        smtp_host="127.0.0.1",
+        smtp_port=smtp.port,
+        mail_background=False,  # delivered by `idp mail send`: nothing to wait for
+        **extra,
+    )
+    return app
+
+
+# --- the operator ----------------------------------------------------------------------------
+
+
+def cli(app: Flask, command: str, *, input: str | None = None, ok: bool = True) -> Any:
+    """Run ``idp <command>``; with ``--json`` returns the parsed output, else the result."""
+    result = app.test_cli_runner().invoke(args=shlex.split(command), input=input)
+    if ok:
+        assert result.exit_code == 0, (command, result.output)
+    if "--json" in command:
+        return json.loads(result.stdout)
+    return result
+
+
+def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    header = list(rows[0])
+    lines = [",".join(header)] + [",".join(row[h] for h in header) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# --- the mail --------------------------------------------------------------------------------
+
+
+def text_of(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    assert part is not None, message
+    return str(part.get_content())
+
+
+def activation_link(message: EmailMessage) -> str:
+    """The one link of the mail's text part."""
+    links = re.findall(r"https?://[^\s<>\"')]+", text_of(message))
+    assert len(links) == 1, links
+    return str(links[0])
+
+
+# --- the browser -----------------------------------------------------------------------------
+
+
+@dataclass
+class Form:
+    action: str
+    method: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+class _FormParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[Form] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.forms.append(Form(a.get("action", ""), a.get("method", "get").lower()))
+        elif self.forms and tag == "input" and a.get("name"):
+            self.forms[-1].fields[a["name"]] = a.get("value", "")
+
+
+def forms_of(html: str) -> list[Form]:
+    parser = _FormParser()
+    parser.feed(html)
+    return parser.forms
+
+
+def path_of(response: requests.Response) -> str:
+    return urlsplit(response.url).path
+
+
+class Browser:
+    """A cookie-keeping user agent. It follows redirects between the servers in ``sites``
+    and stops at a redirect anywhere else (a relying party's redirect URI is not served)."""
+
+    def __init__(self, *sites: str) -> None:
+        self.sites = sites
+        self.http = requests.Session()
+        self.http.headers["Accept-Language"] = "en"
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _settle(self, response: requests.Response) -> requests.Response:
+        for _ in range(10):
+            if response.status_code not in (301, 302, 303, 307, 308):
+                return response
+            target = urljoin(response.url, response.headers["Location"])
+            if not any(target.startswith(site + "/") for site in self.sites):
+                return response
+            response = self.http.get(target, allow_redirects=False, timeout=TIMEOUT)
+        raise AssertionError("redirect loop")
+
+    def get(self, url: str) -> requests.Response:
+        return self._settle(self.http.get(url, allow_redirects=False, timeout=TIMEOUT))
+
+    def submit(
+        self, page: requests.Response, action: str | None = None, **values: str
+    ) -> requests.Response:
+        """Post the page's form (the one whose action ends with ``action``, or its only
+        one) with its hidden fields, CSRF token included, and ``values``."""
+        assert page.status_code == 200, (page.status_code, page.url, page.text)
+        forms = forms_of(page.text)
+        if action is not None:
+            forms = [f for f in forms if urlsplit(f.action).path.endswith(action)]
+        assert len(forms) == 1, (action, page.url, page.text)
+        form = forms[0]
+        assert form.method == "post"
+        assert form.fields.get("csrf_token"), "form has no CSRF token"
+        url = urljoin(page.url, form.action)
+        assert any(url.startswith(site + "/") for site in self.sites), url
+        response = self.http.post(
+            url, data={**form.fields, **values}, allow_redirects=False, timeout=TIMEOUT
+        )
+        return self._settle(response)
+
+    def log_in(
+        self, page: requests.Response, username: str, password: str, code: str
+    ) -> requests.Response:
+        """Username -> password -> one-time code, each a server-rendered form."""
+        assert path_of(page) == "/login/", (page.url, page.text)
+        page = self.submit(page, username=username)
+        assert path_of(page) == "/login/password", (page.url, page.text)
+        page = self.submit(page, password=password)
+        assert path_of(page) == "/login/code", (page.url, page.text)
+        return self.submit(page, code=code)
+
+
+@pytest.fixture
+def browser() -> Iterator[Callable[..., Browser]]:
+    made: list[Browser] = []
+
+    def make(*sites: str) -> Browser:
+        made.append(Browser(*sites))
+        return made[-1]
+
+    yield make
+    for b in made:
+        b.close()
+
+
+def next_step_code(secret: str) -> str:
+    """The code of the next time step: the activation used the current one (replay guard),
+    and the IdP accepts one step of drift."""
+    return pyotp.TOTP(secret).at(int(time.time()) + 30)
+
+
+# --- the relying party -----------------------------------------------------------------------
+
+
+def new_rp(issuer: str, client_id: str, secret: str) -> OidcClient:
+    rp = OidcClient(client_authn_method=CLIENT_AUTHN_METHOD, settings=OicClientSettings(timeout=10))
+    pcr = rp.provider_config(issuer)  # discovery and JWKS; raises if the issuer differs
+    assert isinstance(pcr, ProviderConfigurationResponse)
+    assert pcr["issuer"] == issuer
+    rp.client_id = client_id
+    rp.client_secret = secret
+    rp.redirect_uris = [RP_REDIRECT_URI]
+    return rp
+
+
+def rp_login(
+    rp: OidcClient, browser: Browser, *, username: str, password: str, code: str
+) -> IdToken:
+    """The authorization code flow with PKCE, the person logging in through the pages;
+    returns the ID token as validated by pyoidc (signature, iss, aud, exp, iat, nonce)."""
+    state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    pkce, verifier = rp.add_code_challenge()
+    areq = rp.construct_AuthorizationRequest(
+        request_args={
+            "response_type": "code",
+            "scope": ["openid", "profile", "organization"],
+            "redirect_uri": RP_REDIRECT_URI,
+            "state": state,
+            "nonce": nonce,
+            **pkce,
+        }
+    )
+    assert isinstance(areq, AuthorizationRequest)
+    page = browser.get(areq.request(rp.authorization_endpoint))
+    answer = browser.log_in(page, username, password, code)
+    assert answer.status_code == 302, (answer.status_code, answer.url, answer.text)
+    redirect = answer.headers["Location"]
+    assert redirect.startswith(RP_REDIRECT_URI + "?"), redirect
+    aresp = rp.parse_response(AuthorizationResponse, info=redirect, sformat="urlencoded")
+    assert isinstance(aresp, AuthorizationResponse), aresp
+    assert aresp["state"] == state
+    tokens = rp.do_access_token_request(
+        state=state,
+        request_args={"redirect_uri": RP_REDIRECT_URI, "code_verifier": verifier},
+        authn_method="client_secret_basic",
+        algs={"sign": "RS256"},  # pins the JWS alg: pyoidc would otherwise accept alg=none
+    )
+    assert isinstance(tokens, AccessTokenResponse), tokens
+    id_token = tokens["id_token"]
+    assert isinstance(id_token, IdToken)
+    rp.verify_id_token(id_token, areq)
+    assert id_token["nonce"] == nonce
+    assert id_token["aud"] == [rp.client_id]
+    return id_token
+
+
+# --- 1. one imported row to a Substantial login ----------------------------------------------
+
+
+def test_imported_row_to_substantial_login_through_mailed_link(
+    make_app: Any,
+    servers: Callable[[str], Server],
+    smtp: Smtp,
+    browser: Callable[..., Browser],
+    tmp_path: Path,
+) -> None:
+    smtp.start()
+    upstream, downstream = servers("localhost"), servers("127.0.0.1")
+    callback = downstream.url + "/proofing/private-eid/callback"
+
+    # The upstream eID provider: a person with password + TOTP at identity level Substantial,
+    # and the downstream registered as its client.
+    upstream_app: Flask = make_app(issuer=upstream.url)
+    upstream.serve(upstream_app)
+    cli(upstream_app, f"orgs create --cvr {UPSTREAM_CVR} --name 'Upstream eID A/S' --json")
+    upstream_person = cli(
+        upstream_app,
+        f"users create --org {UPSTREAM_CVR} --username eid.anna --name 'Anna Jensen' "
+        "--email anna@private.example.org --password-stdin --totp --ial Substantial --json",
+        input=UPSTREAM_PASSWORD + "\n",
+    )
+    assert upstream_person["identity_level"] == "Substantial"
+    registration = cli(
+        upstream_app,
+        f"clients add --name 'Lokal IdP' --redirect-uri {callback} --first-party --json",
+    )
+
+    app = downstream_app(
+        make_app,
+        downstream,
+        smtp,
+        private_eid_issuer=upstream.url,
+        private_eid_client_id=registration["client_id"],
+        private_eid_client_secret=registration["client_secret"],
+    )
+    downstream.serve(app)
+
+    # The operator: organisation, the one-row CSV, activation, mail.
+    cli(app, f"orgs create --cvr {CVR} --name '{ORG_NAME}' --json")
+    csv = write_csv(
+        tmp_path / "people.csv",
+        [{"rid": "4711", "name": "Anna Jensen", "email": "anna.jensen@example.dk"}],
+    )
+    imported = cli(app, f"users import {csv} --org {CVR} --json")
+    assert [r["action"] for r in imported["rows"]] == ["created"], imported
+    [person] = cli(app, f"users list --org {CVR} --json")
+    assert (person["status"], person["identity_level"]) == ("imported", None)
+    username = person["username"]
+    activated = cli(app, f"users activate {username} --org {CVR} --login-means app --json")
+    assert (activated["activated"], activated["failed"]) == (1, 0), activated
+    sent = cli(app, "mail send --json")
+    assert sent == {"sent": 1, "failed": 0, "waiting": 0, "given_up": 0}
+
+    # The person reads the mail.
+    [message] = smtp.handler.wait_for(1)
+    assert message["To"] == "anna.jensen@example.dk"
+    assert ORG_NAME in message["Subject"]
+    link = activation_link(message)
+    assert link.startswith(downstream.url + "/activate/"), link
+    html_part = message.get_body(("html",))
+    assert html_part is not None and f'href="{link}"' in html_part.get_content()
+    token = link.removeprefix(downstream.url + "/activate/")
+
+    # The journey, in one browser, over real HTTP.
+    person_browser = browser(downstream.url, upstream.url)
+    page = person_browser.get(link)
+    assert page.status_code == 200, page.text
+    assert "Anna Jensen" in page.text
+    # Proofing: to the upstream, log in there, back through the callback to the journey.
+    at_upstream = person_browser.submit(page, f"/activate/{token}/private-eid")
+    assert at_upstream.url.startswith(upstream.url + "/login/"), (at_upstream.url, at_upstream.text)
+    page = person_browser.log_in(
+        at_upstream, "eid.anna", UPSTREAM_PASSWORD, pyotp.TOTP(upstream_person["totp_secret"]).now()
+    )
+    assert page.url == link, (page.status_code, page.url, page.text)
+    assert page.status_code == 200
+    # Password.
+    page = person_browser.submit(
+        page, f"/activate/{token}/password", password=PASSWORD, password2=PASSWORD
+    )
+    assert page.url == link, (page.status_code, page.url, page.text)
+    # Authenticator app: the QR code and the key, then a code from the app.
+    page = person_browser.submit(page, f"/activate/{token}/app")
+    assert page.status_code == 200, page.text
+    assert re.search(r'<div id="qr">\s*<svg', page.text), page.text
+    key = re.search(r'<code id="secret">([A-Z2-7 ]+)</code>', page.text)
+    assert key, page.text
+    secret = key.group(1).replace(" ", "")
+    page = person_browser.submit(
+        page, f"/activate/{token}/app/confirm", code=pyotp.TOTP(secret).now()
+    )
+    assert page.status_code == 200 and 'id="done"' in page.text, page.text
+    assert username in page.text
+    # The link is used up.
+    assert person_browser.get(link).status_code == 410
+
+    [person] = cli(app, f"users list --org {CVR} --json")
+    assert (person["status"], person["identity_level"]) == ("active", "Substantial"), person
+
+    # A relying party of the downstream: the new identity logs in at Substantial.
+    rp_registration = cli(
+        app, f"clients add --name 'E2E RP' --redirect-uri {RP_REDIRECT_URI} --first-party --json"
+    )
+    rp = new_rp(downstream.url, rp_registration["client_id"], rp_registration["client_secret"])
+    id_token = rp_login(
+        rp,
+        browser(downstream.url),
+        username=username,
+        password=PASSWORD,
+        code=next_step_code(secret),
+    )
+    assert id_token["iss"] == downstream.url
+    assert id_token["acr"] == SUBSTANTIAL
+    assert {"pwd", "otp"} <= set(id_token["amr"])
+    assert id_token[CLAIM_UUID] == f"urn:uuid:{person['uuid']}"
+    assert id_token[CLAIM_CVR] == CVR
+
+
+# --- 2. an SMTP outage while fifty people are activated --------------------------------------
+
+
+def test_smtp_outage_while_activating_fifty_people_loses_nothing(
+    make_app: Any, servers: Callable[[str], Server], smtp: Smtp, tmp_path: Path
+) -> None:
+    server = servers("127.0.0.1")
+    app = downstream_app(make_app, server, smtp)  # nothing listens on the SMTP port yet
+    server.serve(app)
+    cli(app, f"orgs create --cvr {CVR} --name '{ORG_NAME}' --json")
+    people = {
+        f"person{i:02d}@example.dk": f"Person {i:02d} Jensen" for i in range(50)
+    }  # address -> name
+    csv = write_csv(
+        tmp_path / "fifty.csv",
+        [
+            {"rid": str(5000 + i), "name": name, "email": address}
+            for i, (address, name) in enumerate(people.items())
+        ],
+    )
+    imported = cli(app, f"users import {csv} --org {CVR} --json")
+    assert Counter(r["action"] for r in imported["rows"]) == {"created": 50}
+
+    # Activation does not depend on the mail server: every mail is queued.
+    activated = cli(app, f"users activate --all-imported --org {CVR} --login-means app --json")
+    assert (activated["activated"], activated["failed"]) == (50, 0), activated
+    pending = cli(app, f"users list --org {CVR} --status pending_activation --limit 1000 --json")
+    assert {p["email"] for p in pending} == set(people)
+
+    # Delivering fails, says so, and keeps every mail for a retry after a backoff.
+    failed = cli(app, "mail send --json")
+    assert failed == {"sent": 0, "failed": 50, "waiting": 50, "given_up": 0}
+    outbox = cli(app, "mail list --pending --json")
+    assert sorted(m["to"] for m in outbox) == sorted(people)
+    for mail in outbox:
+        assert (mail["status"], mail["attempts"]) == ("pending", 1), mail
+        assert mail["last_error"] and "refused" in mail["last_error"].lower(), mail
+
+    smtp.start()
+    early = cli(app, "mail send --json")  # the backoff has not passed: no retry storm
+    assert early == {"sent": 0, "failed": 0, "waiting": 50, "given_up": 0}
+    assert smtp.handler.messages == []
+
+    with app.app_context():  # the backoff passes
+        db.session.execute(
+            update(OutboxMail).values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
+    delivered = cli(app, "mail send --json")
+    assert delivered == {"sent": 50, "failed": 0, "waiting": 0, "given_up": 0}
+    messages = smtp.handler.wait_for(50)
+
+    # Each person's mail arrived exactly once, with a link to that person's own journey.
+    assert len(messages) == 50
+    assert set(Counter(m["Message-ID"] for m in messages).values()) == {1}
+    assert Counter(m["To"] for m in messages) == Counter(people.keys())
+    assert Counter(smtp.handler.recipients) == Counter(people.keys())  # the SMTP envelope
+    links = {m["To"]: activation_link(m) for m in messages}
+    assert len(set(links.values())) == 50
+    with requests.Session() as http:
+        http.headers["Accept-Language"] = "en"
+        for address, link in links.items():
+            assert link.startswith(server.url + "/activate/"), link
+            page = http.get(link, allow_redirects=False, timeout=TIMEOUT)
+            assert page.status_code == 200, (address, page.text)
+            greeting = re.search(r"<h1>(.*?)</h1>", page.text, re.S)
+            assert greeting and people[address] in unescape(greeting.group(1)), (address, page.text)
+
+    # Nothing is sent twice.
+    again = cli(app, "mail send --json")
+    assert again == {"sent": 0, "failed": 0, "waiting": 0, "given_up": 0}
+    assert len(smtp.handler.messages) == 50
+    assert cli(app, "mail list --pending --json") == []
