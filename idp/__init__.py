@@ -80,7 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True}
         if cfg.sqlalchemy_url.startswith("postgres")
         else {},
-        SESSION_COOKIE_NAME="idp_session",
+        SESSION_COOKIE_NAME=cfg.session_cookie_name,
         SESSION_COOKIE_SECURE=cfg.session_cookie_secure,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -7,6 +7,7 @@ and what is allowed.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -32,6 +33,7 @@ class Settings:
     keys_dir: str = "keys"
     secret_key: str = ""
     session_cookie_secure: bool = True
+    session_cookie_name: str = "idp_session"
     session_lifetime_low_minutes: int = 180
     session_lifetime_substantial_minutes: int = 60
     session_lifetime_high_minutes: int = 60
@@ -186,6 +188,8 @@ def _validate(values: dict[str, Any]) -> None:
             raise ConfigError("private_eid_issuer: must be an https URL")
         if not values["private_eid_client_id"]:
             raise ConfigError("private_eid_client_id: required when private_eid_issuer is set")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", values["session_cookie_name"]):
+        raise ConfigError("session_cookie_name: 1-64 letters, digits, '_' or '-'")
     if values["database_url"] and not values["database_url"].startswith(
         ("sqlite:", "postgresql", "postgres")
     ):
