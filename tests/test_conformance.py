@@ -14,9 +14,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from urllib.parse import parse_qs, urljoin, urlsplit
+from dataclasses import dataclass
 
 import pyotp
 import pytest
@@ -43,92 +41,13 @@ from oic.utils.settings import OicClientSettings
 from idp.demo import load_demo
 from idp.extensions import db
 
+from .browser import Browser, location, only_form, path_of, query_of
 from .helpers import LiveServer, make_client, make_user
 
 DEMO_REDIRECT_URI = "http://127.0.0.1:8000/callback"
 DEMO_LOGOUT_URI = "http://127.0.0.1:8000/"
 SUBSTANTIAL = "https://data.gov.dk/concept/core/nsis/loa/Substantial"
 SCOPE = ["openid", "profile", "email"]
-
-
-# --- the browser ---------------------------------------------------------------------------
-
-
-@dataclass
-class Form:
-    action: str
-    method: str
-    fields: dict[str, str] = field(default_factory=dict)
-    buttons: list[tuple[str, str]] = field(default_factory=list)
-
-
-class _FormParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[Form] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "form":
-            self.forms.append(Form(a.get("action", ""), a.get("method", "get").lower()))
-        elif self.forms and tag == "input" and a.get("name"):
-            self.forms[-1].fields[a["name"]] = a.get("value", "")
-        elif self.forms and tag == "button" and a.get("name"):
-            self.forms[-1].buttons.append((a["name"], a.get("value", "")))
-
-
-def only_form(html: str) -> Form:
-    parser = _FormParser()
-    parser.feed(html)
-    assert len(parser.forms) == 1, f"expected one form, got {len(parser.forms)}:\n{html}"
-    return parser.forms[0]
-
-
-class Browser:
-    """A cookie-keeping user agent that follows redirects only within the IdP."""
-
-    def __init__(self, issuer: str) -> None:
-        self.issuer = issuer
-        self.http = requests.Session()
-
-    def close(self) -> None:
-        self.http.close()
-
-    def _settle(self, response: requests.Response) -> requests.Response:
-        for _ in range(10):
-            if response.status_code not in (301, 302, 303, 307, 308):
-                return response
-            target = urljoin(response.url, response.headers["Location"])
-            if not target.startswith(self.issuer + "/"):
-                return response  # leaving the IdP: the RP's redirect URI is not served
-            response = self.http.get(target, allow_redirects=False, timeout=10)
-        raise AssertionError("redirect loop")
-
-    def get(self, url: str) -> requests.Response:
-        return self._settle(self.http.get(url, allow_redirects=False, timeout=10))
-
-    def submit(self, page: requests.Response, **values: str) -> requests.Response:
-        assert page.status_code == 200, (page.status_code, page.text)
-        form = only_form(page.text)
-        assert form.method == "post"
-        assert form.fields.get("csrf_token"), "form has no CSRF token"
-        data = {**form.fields, **values}
-        url = urljoin(page.url, form.action)
-        assert url.startswith(self.issuer + "/")
-        return self._settle(self.http.post(url, data=data, allow_redirects=False, timeout=10))
-
-
-def path_of(response: requests.Response) -> str:
-    return urlsplit(response.url).path
-
-
-def location(response: requests.Response) -> str:
-    assert response.status_code == 302, (response.status_code, response.text)
-    return response.headers["Location"]
-
-
-def query_of(url: str) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
 
 # --- the relying party ---------------------------------------------------------------------
@@ -210,12 +129,7 @@ def sign_in(
     page = browser.get(areq.request(rp.authorization_endpoint))
 
     # username -> password -> one-time code, each a server-rendered form with a CSRF token
-    assert path_of(page) == "/login/", page.text
-    page = browser.submit(page, username=username)
-    assert path_of(page) == "/login/password", page.text
-    page = browser.submit(page, password=password)
-    assert path_of(page) == "/login/code", page.text
-    page = browser.submit(page, code=pyotp.TOTP(totp_secret).now())
+    page = browser.log_in(page, username, password, pyotp.TOTP(totp_secret).now())
     if expect_consent:
         assert page.status_code == 200 and "/authorize/" in path_of(page), page.text
         assert ("decision", "allow") in only_form(page.text).buttons

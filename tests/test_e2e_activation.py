@@ -26,15 +26,12 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from html import unescape
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import pyotp
 import pytest
@@ -57,6 +54,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from idp.extensions import db
 from idp.models import OutboxMail
 from idp.models.types import utcnow
+
+from .browser import Browser
 
 SUBSTANTIAL = "https://data.gov.dk/concept/core/nsis/loa/Substantial"
 CLAIM_UUID = "https://data.gov.dk/model/core/eid/professional/uuid/persistent"
@@ -210,99 +209,12 @@ def activation_link(message: EmailMessage) -> str:
 # --- the browser -----------------------------------------------------------------------------
 
 
-@dataclass
-class Form:
-    action: str
-    method: str
-    fields: dict[str, str] = field(default_factory=dict)
-
-
-class _FormParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[Form] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "form":
-            self.forms.append(Form(a.get("action", ""), a.get("method", "get").lower()))
-        elif self.forms and tag == "input" and a.get("name"):
-            self.forms[-1].fields[a["name"]] = a.get("value", "")
-
-
-def forms_of(html: str) -> list[Form]:
-    parser = _FormParser()
-    parser.feed(html)
-    return parser.forms
-
-
-def path_of(response: requests.Response) -> str:
-    return urlsplit(response.url).path
-
-
-class Browser:
-    """A cookie-keeping user agent. It follows redirects between the servers in ``sites``
-    and stops at a redirect anywhere else (a relying party's redirect URI is not served)."""
-
-    def __init__(self, *sites: str) -> None:
-        self.sites = sites
-        self.http = requests.Session()
-        self.http.headers["Accept-Language"] = "en"
-
-    def close(self) -> None:
-        self.http.close()
-
-    def _settle(self, response: requests.Response) -> requests.Response:
-        for _ in range(10):
-            if response.status_code not in (301, 302, 303, 307, 308):
-                return response
-            target = urljoin(response.url, response.headers["Location"])
-            if not any(target.startswith(site + "/") for site in self.sites):
-                return response
-            response = self.http.get(target, allow_redirects=False, timeout=TIMEOUT)
-        raise AssertionError("redirect loop")
-
-    def get(self, url: str) -> requests.Response:
-        return self._settle(self.http.get(url, allow_redirects=False, timeout=TIMEOUT))
-
-    def submit(
-        self, page: requests.Response, action: str | None = None, **values: str
-    ) -> requests.Response:
-        """Post the page's form (the one whose action ends with ``action``, or its only
-        one) with its hidden fields, CSRF token included, and ``values``."""
-        assert page.status_code == 200, (page.status_code, page.url, page.text)
-        forms = forms_of(page.text)
-        if action is not None:
-            forms = [f for f in forms if urlsplit(f.action).path.endswith(action)]
-        assert len(forms) == 1, (action, page.url, page.text)
-        form = forms[0]
-        assert form.method == "post"
-        assert form.fields.get("csrf_token"), "form has no CSRF token"
-        url = urljoin(page.url, form.action)
-        assert any(url.startswith(site + "/") for site in self.sites), url
-        response = self.http.post(
-            url, data={**form.fields, **values}, allow_redirects=False, timeout=TIMEOUT
-        )
-        return self._settle(response)
-
-    def log_in(
-        self, page: requests.Response, username: str, password: str, code: str
-    ) -> requests.Response:
-        """Username -> password -> one-time code, each a server-rendered form."""
-        assert path_of(page) == "/login/", (page.url, page.text)
-        page = self.submit(page, username=username)
-        assert path_of(page) == "/login/password", (page.url, page.text)
-        page = self.submit(page, password=password)
-        assert path_of(page) == "/login/code", (page.url, page.text)
-        return self.submit(page, code=code)
-
-
 @pytest.fixture
 def browser() -> Iterator[Callable[..., Browser]]:
     made: list[Browser] = []
 
     def make(*sites: str) -> Browser:
-        made.append(Browser(*sites))
+        made.append(Browser(*sites, language="en"))
         return made[-1]
 
     yield make

@@ -17,9 +17,8 @@ import secrets
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pyotp
 import pytest
@@ -30,6 +29,7 @@ from sqlalchemy import select
 from idp.extensions import db
 from idp.models import AuditEvent, FederatedIdentity, ProofingRecord, User
 
+from .browser import Browser, location
 from .fake_op import FakeOP
 from .helpers import (
     LiveServer,
@@ -167,69 +167,21 @@ def assert_proven(app: Flask, user: TestUser, issuer: str, subject: str) -> None
     )
 
 
-# --- the browser at the real upstream --------------------------------------------------------
+# --- the login at the real upstream ----------------------------------------------------------
 
 
-class _Forms(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[tuple[str, dict[str, str]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "form":
-            self.forms.append((a.get("action", ""), {}))
-        elif tag == "input" and self.forms and a.get("name"):
-            self.forms[-1][1][a["name"]] = a.get("value", "")
-
-
-class UpstreamBrowser:
-    """A cookie-keeping user agent at the upstream IdP; stops where it leaves the upstream."""
-
-    def __init__(self, issuer: str) -> None:
-        self.issuer = issuer
-        self.http = requests.Session()
-
-    def close(self) -> None:
-        self.http.close()
-
-    def _settle(self, response: requests.Response) -> requests.Response:
-        for _ in range(10):
-            if response.status_code not in (301, 302, 303, 307, 308):
-                return response
-            target = urljoin(response.url, response.headers["Location"])
-            if not target.startswith(self.issuer + "/"):
-                return response
-            response = self.http.get(target, allow_redirects=False, timeout=10)
-        raise AssertionError("redirect loop")
-
-    def _submit(self, page: requests.Response, **values: str) -> requests.Response:
-        assert page.status_code == 200, (page.status_code, page.text)
-        parser = _Forms()
-        parser.feed(page.text)
-        assert len(parser.forms) == 1, page.text
-        action, fields = parser.forms[0]
-        assert fields.get("csrf_token"), "form has no CSRF token"
-        url = urljoin(page.url, action)
-        assert url.startswith(self.issuer + "/"), url
-        response = self.http.post(url, data={**fields, **values}, allow_redirects=False, timeout=10)
-        return self._settle(response)
-
-    def authorize(self, url: str, user: TestUser | None) -> str:
-        """Follow the downstream's authorization request; log in as ``user`` if given (else
-        expect single sign-on). Returns the upstream's redirect back to the callback."""
-        assert url.startswith(self.issuer + "/authorize?"), url
-        page = self._settle(self.http.get(url, allow_redirects=False, timeout=10))
-        if user is not None:
-            assert urlsplit(page.url).path == "/login/", page.text
-            page = self._submit(page, username=user.username)
-            assert urlsplit(page.url).path == "/login/password", page.text
-            page = self._submit(page, password=user.password)
-            assert urlsplit(page.url).path == "/login/code", page.text
-            assert user.totp_secret
-            page = self._submit(page, code=pyotp.TOTP(user.totp_secret).now())
-        assert page.status_code == 302, (page.status_code, page.text)
-        return page.headers["Location"]
+def authorize_upstream(browser: Browser, url: str, user: TestUser | None) -> str:
+    """Follow the downstream's authorization request; log in as ``user`` if given (else
+    expect single sign-on). Returns the upstream's redirect back to the callback."""
+    [issuer] = browser.sites
+    assert url.startswith(issuer + "/authorize?"), url
+    page = browser.get(url)
+    if user is not None:
+        assert user.totp_secret
+        page = browser.log_in(
+            page, user.username, user.password, pyotp.TOTP(user.totp_secret).now()
+        )
+    return location(page)
 
 
 # --- 1. a real upstream: a second instance of this IdP ---------------------------------------
@@ -256,8 +208,8 @@ def real(make_app: Any, live_server: LiveServer) -> Iterator[RealUpstream]:
 
 
 @pytest.fixture
-def upstream_browser(real: RealUpstream) -> Iterator[UpstreamBrowser]:
-    browser = UpstreamBrowser(real.live.url)
+def upstream_browser(real: RealUpstream) -> Iterator[Browser]:
+    browser = Browser(real.live.url)
     try:
         yield browser
     finally:
@@ -265,7 +217,7 @@ def upstream_browser(real: RealUpstream) -> Iterator[UpstreamBrowser]:
 
 
 def prove_with_real(
-    real: RealUpstream, browser: UpstreamBrowser, http: Any, upstream_user: TestUser | None
+    real: RealUpstream, browser: Browser, http: Any, upstream_user: TestUser | None
 ) -> Any:
     started = start_proofing(http)
     assert started.status_code == 302, started.get_data(as_text=True)
@@ -275,14 +227,12 @@ def prove_with_real(
     assert request["response_type"] == "code"
     assert request["code_challenge_method"] == "S256" and request["code_challenge"]
     assert request["state"] and request["nonce"]
-    location = browser.authorize(started.location, upstream_user)
+    location = authorize_upstream(browser, started.location, upstream_user)
     assert query_of(location)["iss"] == real.live.url  # RFC 9207, checked by the downstream
     return callback(http, location)
 
 
-def test_real_upstream_proves_the_identity(
-    real: RealUpstream, upstream_browser: UpstreamBrowser
-) -> None:
+def test_real_upstream_proves_the_identity(real: RealUpstream, upstream_browser: Browser) -> None:
     upstream_user = make_user(real.live.app, "upstreamperson", cvr=UPSTREAM_CVR)
     person = make_user(real.app, "person", ial=None)
     http = logged_in(real.app, person)
@@ -299,7 +249,7 @@ def test_real_upstream_proves_the_identity(
 
 
 def test_real_upstream_level_too_low_is_refused(
-    real: RealUpstream, upstream_browser: UpstreamBrowser
+    real: RealUpstream, upstream_browser: Browser
 ) -> None:
     # password + TOTP with identity level Low: the upstream login is at LoA Low
     upstream_user = make_user(real.live.app, "lowperson", cvr=UPSTREAM_CVR, ial="Low")
@@ -316,7 +266,7 @@ def test_real_upstream_level_too_low_is_refused(
 
 
 def test_real_upstream_person_cannot_prove_two_identities_in_one_org(
-    real: RealUpstream, upstream_browser: UpstreamBrowser
+    real: RealUpstream, upstream_browser: Browser
 ) -> None:
     upstream_user = make_user(real.live.app, "upstreamperson", cvr=UPSTREAM_CVR)
     person = make_user(real.app, "person", ial=None)
