@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 IDP     = $(BIN)/idp
 
-.PHONY: run install test test-pg lint bench clean
+.PHONY: run install test test-pg lint bench clean translations
 
 $(BIN)/idp: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,24 @@ $(BIN)/idp: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(BIN)/idp
 
-install: $(BIN)/idp
+# Compiled catalogues (*.mo) are not in git: built from the .po files on install and whenever a
+# .po file is newer than its .mo.
+PO = $(wildcard translations/*/LC_MESSAGES/messages.po)
+MO = $(PO:.po=.mo)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(BIN)/idp
+	$(BIN)/pybabel compile -i $< -o $@ -l $*
+
+install: $(BIN)/idp $(MO)
+
+# For developers after changing user-visible text: re-extract translations/messages.pot from the
+# sources, merge it into the catalogues (new entries arrive untranslated), then compile.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot \
+	  --project "Lokal IdP" --copyright-holder "Lokal IdP" .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching \
+	  --ignore-obsolete
+	$(BIN)/pybabel compile -d translations
 
 # Installs into .venv, migrates the SQLite database under instance/, creates keys, loads the
 # demo data, prints what a newcomer needs and serves the IdP (IDP_HOST/IDP_PORT, default

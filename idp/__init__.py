@@ -119,7 +119,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_server(app)
 
-    from .web import account, activation, errors, health, login, means, oidc, proofing
+    from .web import account, activation, errors, health, language, login, means, oidc, proofing
+    from .web.admin import bp as admin_bp
 
     app.register_blueprint(oidc.bp)
     app.register_blueprint(health.bp)
@@ -128,6 +129,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(means.bp)
     app.register_blueprint(proofing.bp)
     app.register_blueprint(activation.bp)
+    app.register_blueprint(language.bp)
+    app.register_blueprint(admin_bp)
     errors.register(app)
     from .web.documents import DocumentsMiddleware
 

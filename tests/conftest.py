@@ -1,5 +1,6 @@
 """Fixtures: an app on SQLite (default) or PostgreSQL (IDP_TEST_DATABASE_URL), migrated with
-Alembic once per session and emptied after every test; a live server on 127.0.0.1."""
+Alembic once per session and emptied after every test; a live server on 127.0.0.1. Test clients
+send Accept-Language: en (pages are Danish by default; tests/test_i18n.py checks that)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
@@ -22,6 +26,29 @@ from .helpers import LiveServer
 
 TEST_DATABASE_URL = os.environ.get("IDP_TEST_DATABASE_URL", "")
 ENCRYPTION_KEYS = SecretBox.new_setting()
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """Compile the catalogues (*.mo is not in git) when missing or older than the .po file."""
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as fh:
+                catalog = read_po(fh, locale=po.parent.parent.name)
+            partial = mo.with_suffix(f".mo.{os.getpid()}")
+            with partial.open("wb") as fh:
+                write_mo(fh, catalog)
+            partial.replace(mo)
+
+
+class EnglishClient(FlaskClient):
+    """A test client whose requests say Accept-Language: en unless they send their own."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
 
 
 def _private_postgres_schema(url: str) -> tuple[str, str]:
@@ -104,6 +131,7 @@ def make_app(database_url: str, keys_dir: Path, tmp_path: Path) -> Iterator[Any]
 
     def factory(**overrides: Any) -> Flask:
         app = create_app(base_config(database_url, keys_dir, tmp_path / "instance", **overrides))
+        app.test_client_class = EnglishClient
         apps.append(app)
         return app
 

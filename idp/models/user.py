@@ -13,7 +13,11 @@ class User(db.Model):  # type: ignore[name-defined]
     """A business identity."""
 
     __tablename__ = "user_account"
-    __table_args__ = (UniqueConstraint("org_id", "rid"),)
+    __table_args__ = (
+        UniqueConstraint("org_id", "rid"),
+        # The admin's listings: one organisation, one status, by username.
+        Index("ix_user_account_org_status_username", "org_id", "status", "username"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))

@@ -10,7 +10,11 @@ DOCUMENT_TYPES = ("passport", "driving_licence", "residence_card", "other")
 
 
 class EvidenceError(ValueError):
-    """The document cannot be accepted; the message says why."""
+    """The document cannot be accepted; the message says why and ``field`` what is at fault."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -22,11 +26,15 @@ class DocumentCheck:
     def evidence(self, today: date) -> dict[str, str]:
         """Validate and return the evidence to record (never the full document number)."""
         if self.document_type not in DOCUMENT_TYPES:
-            raise EvidenceError(f"document type must be one of {', '.join(DOCUMENT_TYPES)}")
+            raise EvidenceError(
+                f"document type must be one of {', '.join(DOCUMENT_TYPES)}", "document_type"
+            )
         if not re.fullmatch(r"[A-Za-z0-9]{4}", self.last4):
-            raise EvidenceError("give exactly the last 4 letters or digits of the document number")
+            raise EvidenceError(
+                "give exactly the last 4 letters or digits of the document number", "last4"
+            )
         if self.expires < today:
-            raise EvidenceError(f"the document expired on {self.expires.isoformat()}")
+            raise EvidenceError(f"the document expired on {self.expires.isoformat()}", "expires")
         return {
             "document_type": self.document_type,
             "last4": self.last4.upper(),

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from ..extensions import db
-from ..models import AuditEvent
+from ..models import AuditEvent, Organisation
 from ..models.types import utcnow
 
 GENESIS = "0" * 64
@@ -72,3 +73,67 @@ def verify_chain() -> int | None:
             return event.id
         prev = event.hash
     return None
+
+
+@dataclass
+class EventPage:
+    """One page of an organisation's events, newest first; ``total`` counts every match."""
+
+    events: list[AuditEvent]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+MAX_PER_PAGE = 200
+
+
+def list_events(
+    org: Organisation,
+    *,
+    action: str | None = None,
+    actor: str | None = None,
+    target: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> EventPage:
+    """The organisation's events, newest first, filtered by exact action, actor and target."""
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    page = max(page, 1)
+    query = select(AuditEvent).where(AuditEvent.org_id == org.id)
+    for column, value in (
+        (AuditEvent.action, action),
+        (AuditEvent.actor, actor),
+        (AuditEvent.target, target),
+    ):
+        if value and value.strip():
+            query = query.where(column == value.strip())
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    events = db.session.execute(
+        query.order_by(AuditEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    ).scalars()
+    return EventPage(list(events), int(total), page, per_page)
+
+
+def actions_of(org: Organisation) -> list[str]:
+    """The distinct actions recorded for the organisation (for a filter's choices)."""
+    return list(
+        db.session.execute(
+            select(AuditEvent.action)
+            .where(AuditEvent.org_id == org.id)
+            .distinct()
+            .order_by(AuditEvent.action)
+        ).scalars()
+    )

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import Client, Token
+from ..models import Client, Organisation, Token
 from ..models.types import utcnow
 from . import audit
 from .errors import InvalidInput, NotFound
@@ -19,16 +19,44 @@ SCOPES = ("openid", "profile", "email", "organization", "privileges", "offline_a
 DEFAULT_SCOPE = " ".join(SCOPES)
 
 
-def _check_uri(uri: str, what: str) -> str:
+def _check_uri(uri: str, what: str, field: str) -> str:
     parts = urlsplit(uri)
     if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise InvalidInput(f"{what} must be an absolute http(s) URI: {uri!r}")
+        raise InvalidInput(f"{what} must be an absolute http(s) URI: {uri!r}", field=field)
     if parts.fragment:
         # RFC 6749 §3.1.2: the redirection endpoint URI MUST NOT include a fragment.
-        raise InvalidInput(f"{what} must not have a fragment: {uri!r}")
+        raise InvalidInput(f"{what} must not have a fragment: {uri!r}", field=field)
     if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise InvalidInput(f"{what} must use https (http only for loopback): {uri!r}")
+        raise InvalidInput(f"{what} must use https (http only for loopback): {uri!r}", field=field)
     return uri
+
+
+def _checked_grants(grant_types: list[str] | None, *, public: bool) -> list[str]:
+    grants = list(grant_types or ["authorization_code", "refresh_token"])
+    unknown = [g for g in grants if g not in GRANT_TYPES]
+    if unknown:
+        raise InvalidInput(
+            f"Unknown grant type(s) {unknown}; allowed: {', '.join(GRANT_TYPES)}",
+            field="grant_types",
+        )
+    if public and "client_credentials" in grants:
+        raise InvalidInput("A public client cannot use client_credentials", field="grant_types")
+    return grants
+
+
+def _checked_uris(
+    grants: list[str], redirect_uris: list[str], post_logout_redirect_uris: list[str] | None
+) -> tuple[list[str], list[str]]:
+    if "authorization_code" in grants and not redirect_uris:
+        raise InvalidInput(
+            "The authorization_code grant needs at least one redirect URI", field="redirect_uris"
+        )
+    uris = [_check_uri(u, "redirect URI", "redirect_uris") for u in redirect_uris]
+    logout_uris = [
+        _check_uri(u, "post-logout redirect URI", "post_logout_redirect_uris")
+        for u in post_logout_redirect_uris or []
+    ]
+    return uris, logout_uris
 
 
 def create_client(
@@ -44,27 +72,22 @@ def create_client(
     id_token_alg: str | None = None,
     require_pkce: bool = True,
     client_id: str | None = None,
+    org_id: int | None = None,
     actor: str,
 ) -> tuple[Client, str | None]:
-    """Register a relying party; returns the client and its secret (shown once, stored hashed)."""
-    grants = list(grant_types or ["authorization_code", "refresh_token"])
-    unknown = [g for g in grants if g not in GRANT_TYPES]
-    if unknown:
-        raise InvalidInput(f"Unknown grant type(s) {unknown}; allowed: {', '.join(GRANT_TYPES)}")
-    if public and "client_credentials" in grants:
-        raise InvalidInput("A public client cannot use client_credentials")
-    if "authorization_code" in grants and not redirect_uris:
-        raise InvalidInput("The authorization_code grant needs at least one redirect URI")
-    uris = [_check_uri(u, "redirect URI") for u in redirect_uris]
-    logout_uris = [
-        _check_uri(u, "post-logout redirect URI") for u in post_logout_redirect_uris or []
-    ]
+    """Register a relying party; returns the client and its secret (shown once, stored hashed).
+
+    ``org_id`` makes it a service of that organisation (its administrators manage it)."""
+    grants = _checked_grants(grant_types, public=public)
+    uris, logout_uris = _checked_uris(grants, redirect_uris, post_logout_redirect_uris)
     if subject_type not in ("public", "pairwise"):
         raise InvalidInput("subject type must be public or pairwise")
     if id_token_alg not in (None, "RS256", "ES256"):
         raise InvalidInput("id_token_signed_response_alg must be RS256 or ES256")
     if subject_type == "pairwise" and len({urlsplit(u).hostname for u in uris}) > 1:
-        raise InvalidInput("A pairwise client's redirect URIs must share one host")
+        raise InvalidInput(
+            "A pairwise client's redirect URIs must share one host", field="redirect_uris"
+        )
     method = "none" if public else (auth_method or "client_secret_basic")
     if public and auth_method not in (None, "none"):
         raise InvalidInput("A public client authenticates with 'none'")
@@ -72,9 +95,11 @@ def create_client(
         raise InvalidInput("auth method must be client_secret_basic, client_secret_post or none")
     secret = None if public else secrets.token_urlsafe(32)
     client = Client(
-        client_id=client_id or secrets.token_urlsafe(16),
+        # Hex: a URL-safe id could start with "-" and be read as an option by command lines.
+        client_id=client_id or secrets.token_hex(16),
         client_secret_hash=digest(secret) if secret else None,
         name=name.strip() or "Unnamed client",
+        org_id=org_id,
         redirect_uris=uris,
         post_logout_redirect_uris=logout_uris,
         grant_types=grants,
@@ -91,11 +116,80 @@ def create_client(
     audit.record(
         "client.created",
         actor=actor,
+        org_id=org_id,
         target=client.client_id,
         details={"name": client.name, "public": public, "grants": grants},
     )
     db.session.commit()
     return client, secret
+
+
+def update_client(
+    client: Client,
+    *,
+    redirect_uris: list[str],
+    post_logout_redirect_uris: list[str],
+    first_party: bool,
+    grant_types: list[str],
+    actor: str,
+) -> Client:
+    """Change a client's redirect URIs, first-party flag and grants, validated and audited.
+
+    A pairwise client keeps its sector (the host its subjects are derived from), so its
+    redirect URIs must stay on that host."""
+    public = client.token_endpoint_auth_method == "none"
+    if not grant_types:
+        raise InvalidInput("Choose at least one grant type", field="grant_types")
+    grants = _checked_grants(grant_types, public=public)
+    uris, logout_uris = _checked_uris(grants, redirect_uris, post_logout_redirect_uris)
+    hosts = {urlsplit(u).hostname for u in uris}
+    if client.subject_type == "pairwise" and hosts - {client.sector_identifier}:
+        raise InvalidInput(
+            f"A pairwise client's redirect URIs must stay on {client.sector_identifier}",
+            field="redirect_uris",
+        )
+    if client.subject_type != "pairwise" and uris:
+        client.sector_identifier = urlsplit(uris[0]).hostname
+    before = {
+        "redirect_uris": list(client.redirect_uris or []),
+        "post_logout_redirect_uris": list(client.post_logout_redirect_uris or []),
+        "first_party": client.first_party,
+        "grants": list(client.grant_types or []),
+    }
+    client.redirect_uris = uris
+    client.post_logout_redirect_uris = logout_uris
+    client.first_party = first_party
+    client.grant_types = grants
+    audit.record(
+        "client.updated",
+        actor=actor,
+        org_id=client.org_id,
+        target=client.client_id,
+        details={
+            "before": before,
+            "after": {
+                "redirect_uris": uris,
+                "post_logout_redirect_uris": logout_uris,
+                "first_party": first_party,
+                "grants": grants,
+            },
+        },
+    )
+    db.session.commit()
+    return client
+
+
+def rotate_secret(client: Client, *, actor: str) -> str:
+    """Issue a new client secret (returned once, stored as SHA-256); the old one stops working."""
+    if client.token_endpoint_auth_method == "none":
+        raise InvalidInput("A public client has no secret")
+    secret = secrets.token_urlsafe(32)
+    client.client_secret_hash = digest(secret)
+    audit.record(
+        "client.secret_rotated", actor=actor, org_id=client.org_id, target=client.client_id
+    )
+    db.session.commit()
+    return secret
 
 
 def get_client(client_id: str) -> Client | None:
@@ -104,8 +198,20 @@ def get_client(client_id: str) -> Client | None:
     ).scalar_one_or_none()
 
 
-def list_clients() -> list[Client]:
-    return list(db.session.execute(select(Client).order_by(Client.id)).scalars())
+def list_clients(org: Organisation | None = None) -> list[Client]:
+    """Every client, or only the services of ``org``."""
+    query = select(Client)
+    if org is not None:
+        query = query.where(Client.org_id == org.id)
+    return list(db.session.execute(query.order_by(Client.id)).scalars())
+
+
+def client_of(org: Organisation, client_id: str) -> Client:
+    """A service of the organisation; another organisation's client is not found."""
+    client = get_client(client_id)
+    if client is None or client.org_id != org.id:
+        raise NotFound(f"No service {client_id!r} in {org.cvr}")
+    return client
 
 
 def remove_client(client_id: str, *, actor: str) -> None:
@@ -119,5 +225,5 @@ def remove_client(client_id: str, *, actor: str) -> None:
         .values(revoked_at=utcnow())
     )
     db.session.delete(client)
-    audit.record("client.removed", actor=actor, target=client_id)
+    audit.record("client.removed", actor=actor, org_id=client.org_id, target=client_id)
     db.session.commit()

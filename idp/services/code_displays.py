@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Authenticator, Organisation
+from ..models import Authenticator, Organisation, User
 from ..models.types import utcnow
 from . import audit
 from .authenticators import seal
@@ -113,6 +113,17 @@ def list_code_displays(org: Organisation, status: str | None = None) -> list[Aut
     if status:
         query = query.where(Authenticator.status == status)
     return list(db.session.execute(query.order_by(Authenticator.serial)).scalars())
+
+
+def holders(org: Organisation, displays: list[Authenticator]) -> dict[int, str]:
+    """Username by user id of the people of ``org`` holding any of ``displays``."""
+    ids = {a.user_id for a in displays if a.user_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(User.id, User.username).where(User.org_id == org.id, User.id.in_(ids))
+    )
+    return {user_id: username for user_id, username in rows}
 
 
 def revoke_code_display(org: Organisation, serial: str, *, actor: str) -> Authenticator:

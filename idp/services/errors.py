@@ -14,7 +14,11 @@ class Conflict(ServiceError):
 
 
 class InvalidInput(ServiceError):
-    pass
+    """``field`` names the input at fault, when there is one (a form ties the message to it)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class LoginFailed(ServiceError):

@@ -52,14 +52,24 @@ def configure_organisation(
     """Change an organisation's proofing settings, validated; returns the new settings."""
     for route in [*(enable or []), *(disable or []), *(caps or {})]:
         if route not in ROUTES:
-            raise InvalidInput(f"Unknown proofing route {route!r}; routes: {', '.join(ROUTES)}")
+            raise InvalidInput(
+                f"Unknown proofing route {route!r}; routes: {', '.join(ROUTES)}",
+                field=f"route_{route}",
+            )
     for route, cap in (caps or {}).items():
         if not assurance.is_level(cap):
-            raise InvalidInput(f"Cap for {route} must be one of {', '.join(assurance.LEVELS)}")
+            raise InvalidInput(
+                f"Cap for {route} must be one of {', '.join(assurance.LEVELS)}",
+                field=f"cap_{route}",
+            )
         if assurance.rank(cap) > assurance.rank(ROUTES[route].max_level):
-            raise InvalidInput(f"{route} can establish at most {ROUTES[route].max_level}")
+            raise InvalidInput(
+                f"{route} can establish at most {ROUTES[route].max_level}", field=f"cap_{route}"
+            )
     if minimum is not None and not assurance.is_level(minimum):
-        raise InvalidInput(f"Minimum IAL must be one of {', '.join(assurance.LEVELS)}")
+        raise InvalidInput(
+            f"Minimum IAL must be one of {', '.join(assurance.LEVELS)}", field="minimum_ial"
+        )
     routes: dict[str, dict[str, Any]] = {r: route_settings(org, r) for r in ROUTES}
     settings: dict[str, Any] = {"routes": routes, "minimum_ial": minimum or minimum_ial(org)}
     for route in enable or []:
@@ -80,6 +90,22 @@ def configure_organisation(
     )
     db.session.commit()
     return settings
+
+
+def awaiting_identity_check(org: Organisation) -> list[User]:
+    """People waiting for activation whose identity level is below the organisation minimum
+    (a registrar can raise it with an in-person check)."""
+    needed = assurance.rank(minimum_ial(org))
+    pending = db.session.execute(
+        select(User)
+        .where(User.org_id == org.id, User.status == "pending_activation")
+        .order_by(User.name, User.id)
+    ).scalars()
+    return [
+        person
+        for person in pending
+        if person.identity_level is None or assurance.rank(person.identity_level) < needed
+    ]
 
 
 # -- recording -------------------------------------------------------------------------------
@@ -187,7 +213,7 @@ def record_in_person(
     try:
         evidence = check.evidence(today or date.today())
     except EvidenceError as error:
-        raise InvalidInput(f"Refused: {error}") from None
+        raise InvalidInput(f"Refused: {error}", field=error.field) from None
     level = _level_for(user.organisation, "in_person", "High")
     record = _record(
         user, "in_person", level, {**evidence, "registrar": registrar.username}, registrar.username

@@ -25,7 +25,7 @@ def home() -> Response | str:
 
 @bp.post("/consents/<int:consent_id>/revoke")
 def revoke_consent(consent_id: int) -> Response:
-    _, user = current_session()
+    _browser_session, user = current_session()
     if user is None:
         return redirect(url_for("login.start"))
     oauth_service.revoke_consent(user, consent_id)

@@ -9,6 +9,7 @@ step cannot be reached by calling its URL.
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..extensions import limiter
@@ -54,7 +55,7 @@ def show(token: str) -> tuple[str, int] | Response:
     loaded = _load(token)
     if isinstance(loaded, Response):
         return loaded
-    _, person = loaded
+    _activation, person = loaded
     return _page(token, person)
 
 
@@ -83,10 +84,10 @@ def password(token: str) -> tuple[str, int] | Response:
     loaded = _at_step(token, "password")
     if isinstance(loaded, Response):
         return loaded
-    _, person = loaded
+    _activation, person = loaded
     first, second = request.form.get("password", ""), request.form.get("password2", "")
     if first != second:
-        return _page(token, person, 400, error="The two passwords are not the same.")
+        return _page(token, person, 400, error=_("The two passwords are not the same."))
     try:
         activation_service.set_password(person, first)
     except ServiceError as error:
@@ -99,7 +100,7 @@ def app_enrolment(token: str) -> tuple[str, int] | Response:
     loaded = _at_step(token, "login_means")
     if isinstance(loaded, Response):
         return loaded
-    _, person = loaded
+    _activation, person = loaded
     if person.login_means != "app":
         abort(404)
     enrolment = authenticators.start_app_enrolment(person, actor=person.username)
@@ -112,7 +113,7 @@ def app_confirm(token: str) -> tuple[str, int] | Response:
     loaded = _at_step(token, "login_means")
     if isinstance(loaded, Response):
         return loaded
-    _, person = loaded
+    _activation, person = loaded
     try:
         authenticators.confirm_app(person, request.form.get("code", ""), actor=person.username)
     except ServiceError as error:
@@ -126,7 +127,7 @@ def code_display(token: str) -> tuple[str, int] | Response:
     loaded = _at_step(token, "login_means")
     if isinstance(loaded, Response):
         return loaded
-    _, person = loaded
+    _activation, person = loaded
     serial = request.form.get("serial", "")
     try:
         authenticators.bind_code_display(
@@ -153,7 +154,7 @@ def person_for_activation(user_id: int) -> User | None:
     if not token:
         return None
     try:
-        _, person = activation_service.check_link(token)
+        _activation, person = activation_service.check_link(token)
     except activation_service.LinkProblem:
         return None
     return person if person.id == user_id else None

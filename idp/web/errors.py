@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -11,7 +12,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
         return render_template(
-            "error.html", code=400, message="The form has expired. Go back and try again."
+            "error.html", code=400, message=_("The form has expired. Go back and try again.")
         ), 400
 
     @app.errorhandler(HTTPException)

@@ -20,7 +20,19 @@ def _login_limit() -> str:
     return settings().login_rate_limit
 
 
+LOCAL_TARGETS = ("/admin", "/account")
+
+
+def safe_next(path: str | None) -> str | None:
+    """A local path to return to after login; anything else (other hosts, //x) is dropped."""
+    if not path or not path.startswith(LOCAL_TARGETS) or "//" in path or "\\" in path:
+        return None
+    return path
+
+
 def _return_to(key: str | None) -> str:
+    if key and key.startswith("/"):
+        return safe_next(key) or url_for("account.home")
     if key:
         return url_for("oidc.resume", key=key)
     return url_for("account.home")
@@ -28,7 +40,7 @@ def _return_to(key: str | None) -> str:
 
 @bp.get("/")
 def start() -> str:
-    key = request.args.get("r")
+    key = request.args.get("r") or safe_next(request.args.get("next"))
     hint = request.args.get("login_hint", "")
     clear_login()
     return render_template("login/username.html", key=key, username=hint)

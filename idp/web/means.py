@@ -45,7 +45,7 @@ def _home(user: User, status: int = 200, **extra: object) -> tuple[str, int]:
 
 @bp.get("/")
 def home() -> tuple[str, int] | Response:
-    _, user = current_session()
+    _browser_session, user = current_session()
     if user is None:
         return redirect(url_for("login.start"))
     return _home(user)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..models import User
@@ -14,7 +14,8 @@ from ..proofing.private_eid import upstream_level
 from ..services import proofing as proofing_service
 from ..services.errors import ServiceError
 from ..services.runtime import settings
-from .state import _fernet, current_session
+from .sealing import seal, unseal
+from .state import current_session
 
 bp = Blueprint("proofing", __name__)
 PENDING_KEY = "eid"
@@ -42,7 +43,7 @@ def start_private_eid(user: User, return_to: str) -> Response | str:
         target is None
         or not proofing_service.route_settings(user.organisation, "private_eid")["enabled"]
     ):
-        return _result(user, "The private eID route is not available.", ok=False)
+        return _result(user, _("The private eID route is not available."), ok=False)
     try:
         url, pending = federation.start(target)
     except federation.UpstreamError as error:
@@ -55,7 +56,7 @@ def start_private_eid(user: User, return_to: str) -> Response | str:
         "r": return_to,
         "t": int(time.time()),
     }
-    session[PENDING_KEY] = _fernet().encrypt(json.dumps(payload).encode()).decode()
+    session[PENDING_KEY] = seal("private-eid", payload)
     return redirect(url)
 
 
@@ -67,7 +68,7 @@ def _result(user: User | None, message: str, ok: bool, status: int = 400) -> str
 
 @bp.get("/account/proofing")
 def home() -> Response | str:
-    _, user = current_session()
+    _browser_session, user = current_session()
     if user is None:
         return redirect(url_for("login.start"))
     return render_template(
@@ -82,7 +83,7 @@ def home() -> Response | str:
 
 @bp.post("/account/proofing/private-eid")
 def start() -> Response | str:
-    _, user = current_session()
+    _browser_session, user = current_session()
     if user is None:
         return redirect(url_for("login.start"))
     return start_private_eid(user, url_for("proofing.home"))
@@ -92,19 +93,16 @@ def start() -> Response | str:
 def callback() -> Response | str:
     blob = session.pop(PENDING_KEY, None)
     target = upstream()
-    try:
-        data = json.loads(_fernet().decrypt(blob.encode(), ttl=PENDING_TTL)) if blob else None
-    except Exception:
-        data = None
+    data = unseal("private-eid", blob, PENDING_TTL)
     if data is None or target is None:
         return _result(
             None,
-            "This private eID login has expired or was not started here. Start again.",
+            _("This private eID login has expired or was not started here. Start again."),
             ok=False,
         )
     user = _person(data["u"])
     if user is None:
-        return _result(None, "This private eID login does not belong to this session.", ok=False)
+        return _result(None, _("This private eID login does not belong to this session."), ok=False)
     pending = federation.PendingLogin(data["s"], data["n"], data["v"])
     try:
         claims = federation.finish(target, dict(request.args), pending)
@@ -114,8 +112,10 @@ def callback() -> Response | str:
     if level is None:
         return _result(
             user,
-            "The private eID login did not say at which level it was made, "
-            "so it cannot prove your identity.",
+            _(
+                "The private eID login did not say at which level it was made, "
+                "so it cannot prove your identity."
+            ),
             ok=False,
         )
     try:
@@ -134,7 +134,7 @@ def callback() -> Response | str:
 def _person(user_id: int) -> User | None:
     """The person the login was started for: the logged-in one, or the one whose activation
     link is being followed in this browser."""
-    _, user = current_session()
+    _browser_session, user = current_session()
     if user is not None and user.id == user_id:
         return user
     from .activation import person_for_activation

@@ -7,28 +7,20 @@ the browser cannot read whether the password step succeeded.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import secrets
 import time
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
-from flask import current_app, g, session
+from flask import g, session
 
 from ..models import BrowserSession, User
 from ..services import sessions as session_service
 from ..services.sessions import PendingLogin
 from ..services.users import get_active_user
+from .sealing import seal, unseal
 
 MAX_PENDING = 5
 PENDING_TTL = 1800
-
-
-def _fernet() -> Fernet:
-    key = hashlib.sha256(b"idp-login-state|" + current_app.secret_key.encode()).digest()  # type: ignore[union-attr]
-    return Fernet(base64.urlsafe_b64encode(key))
 
 
 def current_session() -> tuple[BrowserSession | None, User | None]:
@@ -86,18 +78,11 @@ def save_login(username: str, pending: PendingLogin | None, return_to: str | Non
     data = {"u": username, "r": return_to, "t": int(time.time())}
     if pending is not None:
         data.update({"id": pending.user_id, "ok": pending.password_ok, "c": pending.needs_code})
-    session["login"] = _fernet().encrypt(json.dumps(data).encode()).decode()
+    session["login"] = seal("login", data)
 
 
 def load_login() -> dict[str, Any] | None:
-    blob = session.get("login")
-    if not blob:
-        return None
-    try:
-        data = json.loads(_fernet().decrypt(blob.encode(), ttl=PENDING_TTL))
-    except (InvalidToken, ValueError):
-        return None
-    return data
+    return unseal("login", session.get("login"), PENDING_TTL)
 
 
 def clear_login() -> None:

@@ -1,0 +1,12 @@
+"""The web admin: an organisation's administrators manage its people, login means, services
+and settings. Every view is scoped to the administrator's own organisation; no rule lives here.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# The views register on bp.
+from . import audit, auth, home, inventory, people, registrar, services, settings  # noqa: E402,F401

@@ -1,0 +1,37 @@
+"""The organisation's audit trail: newest first, filtered by action, actor and target."""
+
+from __future__ import annotations
+
+import json
+
+from flask import g, render_template, request
+
+from ...services import audit as audit_service
+from . import bp
+from .auth import admin_required
+
+PER_PAGE = 50
+MAX_PAGE = 1_000_000
+
+
+@bp.get("/audit")
+@admin_required()
+def audit() -> str:
+    filters = {name: request.args.get(name, "").strip() for name in ("action", "actor", "target")}
+    page = request.args.get("page", "1")
+    result = audit_service.list_events(
+        g.org,
+        action=filters["action"] or None,
+        actor=filters["actor"] or None,
+        target=filters["target"] or None,
+        page=min(int(page), MAX_PAGE) if page.isdigit() and len(page) < 8 else 1,
+        per_page=PER_PAGE,
+    )
+    return render_template(
+        "admin/audit.html",
+        result=result,
+        filters=filters,
+        query={name: value for name, value in filters.items() if value},
+        actions=audit_service.actions_of(g.org),
+        details=lambda event: json.dumps(event.details or {}, sort_keys=True, ensure_ascii=False),
+    )

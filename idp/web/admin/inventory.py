@@ -1,0 +1,177 @@
+"""Login means: the organisation's code-display inventory — list by status, import a seed file
+(a dry run first, then confirm), revoke, and assign one to a person of the organisation."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from flask import abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from ...services import authenticators, code_displays
+from ...services.errors import InvalidInput, ServiceError
+from ...services.seed_files import read_psk, read_seed_file
+from ...services.users import find_user
+from ..sealing import seal, unseal
+from . import bp
+from .auth import admin_required
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+UPLOAD_TTL_SECONDS = 1800
+Page = tuple[str, int]
+
+
+def _seal_upload(data: bytes, psk: bytes | None, replace: bool, filename: str) -> str:
+    payload = {
+        "org": g.org.id,
+        "admin": g.admin.id,
+        "data": base64.b64encode(data).decode(),
+        "psk": base64.b64encode(psk).decode() if psk is not None else None,
+        "replace": replace,
+        "filename": filename,
+    }
+    # The page holds only an opaque, authenticated token, never the seeds in readable form.
+    return seal("seed-upload", payload)
+
+
+def _open_upload(token: str) -> dict[str, Any] | None:
+    payload = unseal("seed-upload", token, UPLOAD_TTL_SECONDS)
+    if payload is None or payload.get("org") != g.org.id or payload.get("admin") != g.admin.id:
+        return None
+    return payload
+
+
+def _page(status: int = 200, **extra: Any) -> Page:
+    wanted = request.args.get("status") or None
+    if wanted not in code_displays.STATUSES:
+        wanted = None
+    displays = code_displays.list_code_displays(g.org, wanted)
+    html = render_template(
+        "admin/login_means.html",
+        displays=displays,
+        holders=code_displays.holders(g.org, displays),
+        statuses=code_displays.STATUSES,
+        status=wanted,
+        done=request.args.get("done"),
+        errors=extra.pop("errors", {}),
+        **extra,
+    )
+    return html, status
+
+
+@bp.get("/login-means")
+@admin_required("user_admin")
+def login_means() -> Page:
+    return _page()
+
+
+def _uploaded(name: str) -> bytes | None:
+    storage = request.files.get(name)
+    if storage is None or not storage.filename:
+        return None
+    data = storage.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        abort(413)
+    return data
+
+
+def _report(
+    data: bytes, psk: bytes | None, replace: bool, filename: str, *, dry_run: bool
+) -> code_displays.ImportReport:
+    rows = read_seed_file(data, psk)
+    return code_displays.import_code_displays(
+        g.org, rows, source=filename, replace=replace, dry_run=dry_run, actor=g.admin.username
+    )
+
+
+@bp.post("/login-means/upload")
+@admin_required("user_admin")
+def upload_seeds() -> Page:
+    """Step 1: read the file and check every row; nothing is imported yet."""
+    replace = request.form.get("replace") == "on"
+    data = _uploaded("seed_file")
+    if not data:
+        return _page(400, errors={"seed_file": _("Choose a seed file (PSKC or CSV).")})
+    filename = (request.files["seed_file"].filename or "upload")[:200]
+    try:
+        psk_data = _uploaded("psk_file")
+        psk = read_psk(psk_data) if psk_data else None
+    except InvalidInput as error:
+        return _page(400, errors={"psk_file": str(error)})
+    try:
+        report = _report(data, psk, replace, filename, dry_run=True)
+    except ServiceError as error:
+        return _page(400, errors={"seed_file": str(error)})
+    html = render_template(
+        "admin/login_means_report.html",
+        report=report,
+        filename=filename,
+        replace=replace,
+        upload=_seal_upload(data, psk, replace, filename) if report.ok else None,
+    )
+    return html, 200 if report.ok else 400
+
+
+@bp.post("/login-means/import")
+@admin_required("user_admin")
+def confirm_seeds() -> Page | Response:
+    """Step 2: import the file checked in step 1, all or nothing."""
+    payload = _open_upload(request.form.get("upload", ""))
+    if payload is None:
+        message = _("The checked file has expired or is not valid. Upload it again.")
+        return _page(400, errors={"seed_file": message})
+    data = base64.b64decode(payload["data"])
+    psk = base64.b64decode(payload["psk"]) if payload["psk"] is not None else None
+    try:
+        report = _report(data, psk, bool(payload["replace"]), payload["filename"], dry_run=False)
+    except ServiceError as error:
+        return _page(400, errors={"seed_file": str(error)})
+    if not report.ok:  # something changed since the dry run
+        html = render_template(
+            "admin/login_means_report.html",
+            report=report,
+            filename=payload["filename"],
+            replace=payload["replace"],
+            upload=None,
+        )
+        return html, 409
+    return redirect(url_for("admin.login_means", done="imported", count=report.imported))
+
+
+@bp.post("/login-means/revoke")
+@admin_required("user_admin")
+def revoke_display() -> Page | Response:
+    serial = request.form.get("serial", "").strip()
+    try:
+        code_displays.revoke_code_display(g.org, serial, actor=g.admin.username)
+    except ServiceError as error:
+        return _page(400, errors={"revoke": str(error)})
+    return redirect(url_for("admin.login_means", done="revoked", serial=serial))
+
+
+@bp.post("/login-means/assign")
+@admin_required("user_admin")
+def assign_display() -> Page | Response:
+    username = request.form.get("username", "").strip()
+    serial = request.form.get("serial", "").strip()
+    errors = {}
+    if not username:
+        errors["username"] = _("Type the person's username.")
+    if not serial:
+        errors["assign_serial"] = _("Type the serial number of a code display in stock.")
+    if errors:
+        return _page(400, errors=errors, username=username, serial=serial)
+    try:
+        person = find_user(username, g.org)
+    except ServiceError:
+        message = _("No person with that username in your organisation.")
+        return _page(400, errors={"username": message}, username=username, serial=serial)
+    try:
+        authenticators.assign_code_display(person, serial, actor=g.admin.username)
+    except ServiceError as error:
+        return _page(400, errors={"assign_serial": str(error)}, username=username, serial=serial)
+    return redirect(
+        url_for("admin.login_means", done="assigned", serial=serial, person=person.username)
+    )

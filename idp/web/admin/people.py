@@ -1,0 +1,323 @@
+"""The user administrator's pages: imported people and their (bulk) activation, the other
+people, a person's page (rights, login means, resend of the activation mail) and the CSV
+import. Every view is scoped to the administrator's organisation; the rules are in services.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+from flask import abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from ...models import User
+from ...services import activation, authenticators, people, proofing
+from ...services import users as user_service
+from ...services.errors import InvalidInput, ServiceError
+from ...services.imports import ImportReport, import_users
+from ..sealing import seal, unseal
+from . import bp
+from .auth import admin_required, person_of_org
+
+PER_PAGE = 25
+# The statuses the "Users" tab filters on; imported people have a tab of their own.
+USER_STATUSES = ("pending_activation", "active", "suspended", "revoked")
+IMPORT_MAX_BYTES = 20 * 1024 * 1024
+IMPORT_TTL_SECONDS = 1800
+# Room the rest of a confirm form needs besides the file carried in a hidden field.
+FORM_MARGIN = 16 * 1024
+Page = str | tuple[str, int] | Response
+
+
+def _actor() -> str:
+    return str(g.admin.username)
+
+
+def _lines(text: str | None) -> list[str]:
+    """Privilege URNs typed one per line (blank lines ignored, duplicates dropped)."""
+    seen: dict[str, None] = {}
+    for line in (text or "").splitlines():
+        if line.strip():
+            seen[line.strip()] = None
+    return list(seen)
+
+
+def page_numbers(page: int, pages: int) -> list[int | None]:
+    """The page links to show: the first, the last and two either side (None: a gap)."""
+    shown = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
+
+
+def _sort() -> str:
+    return request.args.get("sort") or "username"
+
+
+def _links(endpoint: str, **args: Any) -> dict[str, Any]:
+    """What the sort and page links of a listing keep: its endpoint and query."""
+    args["per_page"] = request.args.get("per_page", type=int)
+    return {"endpoint": endpoint, "args": {k: v for k, v in args.items() if v}}
+
+
+def _listing(*, status: str | None, exclude_status: str | None, search: str) -> people.PeoplePage:
+    try:
+        return people.search_people(
+            g.org,
+            status=status,
+            search=search or None,
+            sort=_sort(),
+            page=request.args.get("page", 1, type=int) or 1,
+            per_page=request.args.get("per_page", PER_PAGE, type=int) or PER_PAGE,
+            exclude_status=exclude_status,
+        )
+    except InvalidInput as error:
+        abort(400, str(error))
+
+
+# -- imported people and their activation ----------------------------------------------------
+def _imported_page(search: str, status: int = 200, **extra: Any) -> tuple[str, int]:
+    result = _listing(status="imported", exclude_status=None, search=search)
+    page = render_template(
+        "admin/imported.html",
+        result=result,
+        search=search,
+        listing=_links("admin.imported", q=search, sort=_sort()),
+        page_numbers=page_numbers(result.page, result.pages),
+        **extra,
+    )
+    return page, status
+
+
+@bp.get("/imported")
+@admin_required("user_admin")
+def imported() -> Page:
+    return _imported_page(request.args.get("q", "").strip())
+
+
+@bp.post("/imported/activate")
+@admin_required("user_admin")
+def activate_imported() -> Page:
+    form = request.form
+    search = form.get("q", "").strip()
+    if form.get("all_matching"):
+        chosen = people.matching_people(g.org, status="imported", search=search or None)
+    else:
+        ids = [int(v) for v in form.getlist("person") if v.isdigit()]
+        chosen = people.people_by_ids(g.org, ids)
+    choices = {"login_means": form.get("login_means", ""), "privileges": form.get("privileges")}
+    if not chosen:
+        error = _("Choose at least one person to activate.")
+        return _imported_page(search, 400, error=error, choices=choices)
+    try:
+        results = activation.activate_users(
+            g.org,
+            chosen,
+            login_means=form.get("login_means", ""),
+            privileges=_lines(form.get("privileges")),
+            actor=_actor(),
+        )
+    except InvalidInput as error:
+        return _imported_page(search, 400, error=str(error), choices=choices)
+    return render_template("admin/activation_result.html", results=results)
+
+
+# -- the other people --------------------------------------------------------------------------
+@bp.get("/users")
+@admin_required("user_admin", "registrar")
+def users() -> Page:
+    wanted = request.args.get("status") or None
+    if wanted is not None and wanted not in USER_STATUSES:
+        abort(400, _("Unknown status."))
+    search = request.args.get("q", "").strip()
+    result = _listing(status=wanted, exclude_status=None if wanted else "imported", search=search)
+    return render_template(
+        "admin/users.html",
+        result=result,
+        search=search,
+        status=wanted or "",
+        statuses=USER_STATUSES,
+        listing=_links("admin.users", q=search, status=wanted, sort=_sort()),
+        page_numbers=page_numbers(result.page, result.pages),
+    )
+
+
+# -- a person's page -------------------------------------------------------------------------
+def _person_page(person: User, status: int = 200, **extra: Any) -> tuple[str, int]:
+    means = authenticators.authenticators_of(person)
+    page = render_template(
+        "admin/person.html",
+        person=person,
+        means=means,
+        locked={m.id for m in means if authenticators.is_locked(m)},
+        records=proofing.records_of(person),
+        events=people.audit_of(g.org, person.username),
+        last_sent=activation.last_sent(person),
+        can_manage="user_admin" in (g.admin.roles or []),
+        done=request.args.get("done"),
+        **extra,
+    )
+    return page, status
+
+
+def _done(person: User, what: str) -> Response:
+    return redirect(url_for("admin.person", user_id=person.id, done=what), 303)
+
+
+@bp.get("/people/<int:user_id>")
+@admin_required("user_admin", "registrar")
+def person(user_id: int) -> Page:
+    return _person_page(person_of_org(user_id))
+
+
+@bp.post("/people/<int:user_id>/activate")
+@admin_required("user_admin")
+def activate_person(user_id: int) -> Page:
+    someone = person_of_org(user_id)
+    try:
+        [result] = activation.activate_users(
+            g.org,
+            [someone],
+            login_means=request.form.get("login_means", ""),
+            privileges=_lines(request.form.get("privileges")),
+            actor=_actor(),
+        )
+    except InvalidInput as error:
+        return _person_page(someone, 400, error=str(error))
+    if not result.ok:
+        return _person_page(someone, 409, error=result.message)
+    return _done(someone, "activated")
+
+
+@bp.post("/people/<int:user_id>/resend")
+@admin_required("user_admin")
+def resend_activation(user_id: int) -> Page:
+    someone = person_of_org(user_id)
+    try:
+        activation.resend(someone, actor=_actor())
+    except ServiceError as error:  # not pending, or throttled
+        return _person_page(someone, 409, error=str(error))
+    return _done(someone, "resent")
+
+
+@bp.post("/people/<int:user_id>/privileges")
+@admin_required("user_admin")
+def person_privileges(user_id: int) -> Page:
+    someone = person_of_org(user_id)
+    add = _lines(request.form.get("add"))
+    remove = request.form.getlist("remove")
+    if not add and not remove:
+        return _person_page(someone, 400, error=_("Add or remove at least one right."))
+    try:
+        user_service.set_privileges(someone, add=add, remove=remove, actor=_actor())
+    except InvalidInput as error:
+        return _person_page(someone, 400, error=str(error))
+    return _done(someone, "privileges")
+
+
+@bp.post("/people/<int:user_id>/means/unlock")
+@admin_required("user_admin")
+def unlock_means(user_id: int) -> Page:
+    someone = person_of_org(user_id)
+    try:
+        authenticators.unlock(someone, actor=_actor())
+    except ServiceError as error:
+        return _person_page(someone, 409, error=str(error))
+    return _done(someone, "unlocked")
+
+
+@bp.post("/people/<int:user_id>/means/revoke")
+@admin_required("user_admin")
+def revoke_means(user_id: int) -> Page:
+    someone = person_of_org(user_id)
+    authenticators.revoke_all(someone, actor=_actor())
+    return _done(someone, "revoked")
+
+
+@bp.post("/people/<int:user_id>/means/replace")
+@admin_required("user_admin")
+def replace_means(user_id: int) -> Page:
+    someone = person_of_org(user_id)
+    serial = request.form.get("serial", "").strip()
+    if not serial:
+        return _person_page(someone, 400, error=_("Enter the code display's serial number."))
+    try:
+        authenticators.replace_with_code_display(someone, serial, actor=_actor())
+    except ServiceError as error:
+        return _person_page(someone, 409, error=str(error), serial=serial)
+    return _done(someone, "replaced")
+
+
+# -- CSV import ------------------------------------------------------------------------------
+def _import_page(status: int = 200, **extra: Any) -> tuple[str, int]:
+    return render_template("admin/import.html", **extra), status
+
+
+def _uploaded() -> tuple[bytes, str] | str:
+    """The file content and name from the upload, or from the dry run's confirm form (carried
+    in a hidden field, or uploaded again and checked against the dry run's digest)."""
+    carried = request.form.get("data")
+    if carried:
+        # Sealed, bound to this administrator: the page never holds the CPRs readably.
+        payload = unseal("people-upload", carried, IMPORT_TTL_SECONDS)
+        if payload is None or payload.get("admin") != g.admin.id:
+            return _("The form has expired or was changed; upload the file again.")
+        return base64.b64decode(payload["data"]), str(payload.get("filename", ""))
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _("Choose a CSV file to import.")
+    data = upload.stream.read(IMPORT_MAX_BYTES + 1)
+    if len(data) > IMPORT_MAX_BYTES:
+        return _("The file is too large for the browser; use the command line import.")
+    checked = request.form.get("sha256")
+    if checked and checked != hashlib.sha256(data).hexdigest():
+        return _("This is not the file that was checked; check it again.")
+    return data, upload.filename
+
+
+@bp.get("/import")
+@admin_required("user_admin")
+def import_form() -> Page:
+    return _import_page()
+
+
+@bp.post("/import")
+@admin_required("user_admin")
+def import_file() -> Page:
+    got = _uploaded()
+    if isinstance(got, str):
+        return _import_page(400, error=got)
+    data, filename = got
+    confirm = request.form.get("confirm") == "1"
+    skip_invalid = request.form.get("skip_invalid") == "1"
+    try:
+        report: ImportReport = import_users(
+            g.org,
+            data,
+            source=f"web:{filename}"[:200],
+            dry_run=not confirm,
+            skip_invalid=skip_invalid,
+            actor=_actor(),
+        )
+    except ServiceError as error:
+        return _import_page(400 if isinstance(error, InvalidInput) else 409, error=str(error))
+    encoded = seal(
+        "people-upload",
+        {"admin": g.admin.id, "filename": filename, "data": base64.b64encode(data).decode("ascii")},
+    )
+    # A file too large to post back in a form field is chosen again (and compared).
+    carry = len(encoded) + FORM_MARGIN <= (request.max_form_memory_size or 500_000)
+    return _import_page(
+        422 if report.refused else 200,
+        report=report,
+        filename=filename,
+        skip_invalid=skip_invalid,
+        data=encoded if carry else None,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )

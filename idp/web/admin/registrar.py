@@ -1,0 +1,75 @@
+"""The registrar's page: people waiting for activation whose identity level is below the
+organisation minimum, and the record of a face-to-face ID document check for one of them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from ...models import User
+from ...proofing.in_person import DOCUMENT_TYPES, DocumentCheck
+from ...services import proofing
+from ...services.errors import InvalidInput, ServiceError
+from . import bp
+from .auth import admin_required, person_of_org
+
+Page = tuple[str, int]
+
+
+@bp.get("/registrar")
+@admin_required("registrar")
+def registrar() -> str:
+    return render_template(
+        "admin/registrar.html",
+        people=proofing.awaiting_identity_check(g.org),
+        minimum=proofing.minimum_ial(g.org),
+        done=request.args.get("done"),
+    )
+
+
+def _person_page(person: User, status: int = 200, **extra: object) -> Page:
+    html = render_template(
+        "admin/registrar_person.html",
+        person=person,
+        minimum=proofing.minimum_ial(g.org),
+        document_types=DOCUMENT_TYPES,
+        form=request.form,
+        errors=extra.pop("errors", {}),
+        **extra,
+    )
+    return html, status
+
+
+@bp.get("/registrar/<int:user_id>")
+@admin_required("registrar")
+def registrar_person(user_id: int) -> Page:
+    return _person_page(person_of_org(user_id))
+
+
+@bp.post("/registrar/<int:user_id>")
+@admin_required("registrar")
+def record_check(user_id: int) -> Page | Response:
+    person = person_of_org(user_id)
+    document_type = request.form.get("document_type", "")
+    last4 = request.form.get("last4", "").strip()
+    errors: dict[str, str] = {}
+    if document_type not in DOCUMENT_TYPES:
+        errors["document_type"] = _("Choose the type of document.")
+    if not last4:
+        errors["last4"] = _("Type the last 4 characters of the document number.")
+    try:
+        expires = date.fromisoformat(request.form.get("expires", "").strip())
+    except ValueError:
+        errors["expires"] = _("Type the expiry date as YYYY-MM-DD.")
+    if errors:
+        return _person_page(person, 400, errors=errors)
+    try:
+        proofing.record_in_person(person, g.admin, DocumentCheck(document_type, last4, expires))
+    except InvalidInput as error:
+        return _person_page(person, 400, errors={error.field or "check": str(error)})
+    except ServiceError as error:
+        return _person_page(person, 400, errors={"check": str(error)})
+    return redirect(url_for("admin.registrar", done=person.username))

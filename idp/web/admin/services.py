@@ -1,0 +1,124 @@
+"""The organisation's services (relying parties): register one, change its redirect URIs,
+first-party flag and grants, and rotate its secret. A secret is shown once, on the page
+that follows its creation; only its SHA-256 digest is stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from ...models import Client
+from ...services import clients
+from ...services.errors import InvalidInput, NotFound, ServiceError
+from . import bp
+from .auth import admin_required
+
+Page = tuple[str, int]
+
+
+def _lines(name: str) -> list[str]:
+    return [line.strip() for line in request.form.get(name, "").splitlines() if line.strip()]
+
+
+def _client(client_id: str) -> Client:
+    try:
+        return clients.client_of(g.org, client_id)
+    except NotFound:
+        abort(404)
+
+
+def _error(error: ServiceError) -> dict[str, str]:
+    field = error.field if isinstance(error, InvalidInput) else None
+    return {field or "service": str(error)}
+
+
+def _list_page(status: int = 200, **extra: Any) -> Page:
+    html = render_template(
+        "admin/services.html",
+        services=clients.list_clients(g.org),
+        grant_types=clients.GRANT_TYPES,
+        form=extra.pop("form", None),
+        errors=extra.pop("errors", {}),
+        done=request.args.get("done"),
+        **extra,
+    )
+    return html, status
+
+
+@bp.get("/services")
+@admin_required("org_admin")
+def services() -> Page:
+    return _list_page()
+
+
+@bp.post("/services")
+@admin_required("org_admin")
+def register_service() -> Page:
+    form = request.form
+    try:
+        client, secret = clients.create_client(
+            name=form.get("name", ""),
+            redirect_uris=_lines("redirect_uris"),
+            post_logout_redirect_uris=_lines("post_logout_redirect_uris"),
+            public=form.get("public") == "on",
+            first_party=form.get("first_party") == "on",
+            grant_types=form.getlist("grant_types") or None,
+            org_id=g.org.id,
+            actor=g.admin.username,
+        )
+    except ServiceError as error:
+        return _list_page(400, form=form, errors=_error(error))
+    html = render_template("admin/service_secret.html", service=client, secret=secret, new=True)
+    return html, 201
+
+
+def _edit_page(client: Client, status: int = 200, **extra: Any) -> Page:
+    html = render_template(
+        "admin/service_edit.html",
+        service=client,
+        grant_types=clients.GRANT_TYPES,
+        form=extra.pop("form", None),
+        errors=extra.pop("errors", {}),
+        done=request.args.get("done"),
+        **extra,
+    )
+    return html, status
+
+
+@bp.get("/services/<client_id>")
+@admin_required("org_admin")
+def service(client_id: str) -> Page:
+    return _edit_page(_client(client_id))
+
+
+@bp.post("/services/<client_id>")
+@admin_required("org_admin")
+def update_service(client_id: str) -> Page | Response:
+    client = _client(client_id)
+    form = request.form
+    try:
+        clients.update_client(
+            client,
+            redirect_uris=_lines("redirect_uris"),
+            post_logout_redirect_uris=_lines("post_logout_redirect_uris"),
+            first_party=form.get("first_party") == "on",
+            grant_types=form.getlist("grant_types"),
+            actor=g.admin.username,
+        )
+    except ServiceError as error:
+        return _edit_page(client, 400, form=form, errors=_error(error))
+    return redirect(url_for("admin.service", client_id=client.client_id, done="saved"))
+
+
+@bp.post("/services/<client_id>/rotate")
+@admin_required("org_admin")
+def rotate_service_secret(client_id: str) -> Page:
+    client = _client(client_id)
+    try:
+        secret = clients.rotate_secret(client, actor=g.admin.username)
+    except ServiceError as error:
+        return _edit_page(client, 400, errors=_error(error))
+    html = render_template("admin/service_secret.html", service=client, secret=secret, new=False)
+    return html, 200

@@ -1,0 +1,80 @@
+"""The organisation's settings: access requests, the identity-proofing routes it accepts and
+their caps, and the minimum identity level."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from ... import assurance
+from ...proofing import ROUTES
+from ...services import proofing
+from ...services.errors import InvalidInput
+from . import bp
+from .auth import admin_required
+
+Page = tuple[str, int]
+
+
+def _current() -> dict[str, Any]:
+    return {
+        "allow_access_requests": g.org.allow_access_requests,
+        "minimum_ial": proofing.minimum_ial(g.org),
+        "routes": {route: proofing.route_settings(g.org, route) for route in ROUTES},
+    }
+
+
+def _page(values: dict[str, Any], status: int = 200, **extra: Any) -> Page:
+    html = render_template(
+        "admin/settings.html",
+        values=values,
+        routes=ROUTES,
+        levels=assurance.LEVELS,
+        rank=assurance.rank,
+        done=request.args.get("done"),
+        errors=extra.pop("errors", {}),
+        **extra,
+    )
+    return html, status
+
+
+@bp.get("/settings")
+@admin_required("org_admin")
+def settings() -> Page:
+    return _page(_current())
+
+
+@bp.post("/settings")
+@admin_required("org_admin")
+def save_settings() -> Page | Response:
+    form = request.form
+    enabled = [route for route in ROUTES if form.get(f"route_{route}") == "on"]
+    caps = {route: form[f"cap_{route}"] for route in ROUTES if f"cap_{route}" in form}
+    allow = form.get("allow_access_requests") == "on"
+    minimum = form.get("minimum_ial", "")
+    values = {
+        "allow_access_requests": allow,
+        "minimum_ial": minimum,
+        "routes": {
+            route: {
+                "enabled": route in enabled,
+                "cap": caps.get(route, proofing.route_settings(g.org, route)["cap"]),
+            }
+            for route in ROUTES
+        },
+    }
+    try:
+        proofing.configure_organisation(
+            g.org,
+            enable=enabled,
+            disable=[route for route in ROUTES if route not in enabled],
+            caps=caps,
+            minimum=minimum,
+            allow_access_requests=allow,
+            actor=g.admin.username,
+        )
+    except InvalidInput as error:
+        return _page(values, 400, errors={error.field or "settings": str(error)})
+    return redirect(url_for("admin.settings", done="saved"))
