@@ -19,7 +19,7 @@ from .models import Organisation, User
 from .services.clients import create_client, get_client
 from .services.orgs import create_organisation
 from .services.runtime import settings
-from .services.users import create_user
+from .services.users import ROLES, create_user, set_roles
 
 DEMO_CVR = "12345678"
 DEMO_CLIENT_ID = "demo-rp"
@@ -66,6 +66,11 @@ def load_demo() -> dict[str, Any]:
         )
         saved.update({"password": password, "totp_secret": totp})
 
+    demo_user = db.session.execute(select(User).where(User.username == DEMO_USERNAME)).scalar_one()
+    missing = [r for r in ROLES if r not in (demo_user.roles or [])]
+    if missing:
+        set_roles(demo_user, org, add=missing, remove=[], actor=actor)
+
     if saved:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
@@ -100,6 +105,8 @@ def load_demo() -> dict[str, Any]:
             "  current code:   .venv/bin/python -c "
             f"\"import pyotp; print(pyotp.TOTP('{totp}').now())\"",
             f"  try it:         {cfg.url('/account/')}",
+            f"  administration: {cfg.url('/admin/')}  (the demo user is user administrator, "
+            "registrar and organisation administrator)",
             "  (demo secrets are kept in instance/demo-credentials.json; demo only)",
         ]
     )
