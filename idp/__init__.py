@@ -119,7 +119,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_server(app)
 
-    from .web import account, activation, errors, health, language, login, means, oidc, proofing
+    from .web import (
+        access,
+        account,
+        activation,
+        errors,
+        health,
+        language,
+        login,
+        means,
+        oidc,
+        proofing,
+    )
     from .web.admin import bp as admin_bp
 
     app.register_blueprint(oidc.bp)
@@ -129,6 +140,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(means.bp)
     app.register_blueprint(proofing.bp)
     app.register_blueprint(activation.bp)
+    app.register_blueprint(access.bp)
     app.register_blueprint(language.bp)
     app.register_blueprint(admin_bp)
     errors.register(app)

@@ -1,5 +1,6 @@
 """SQLAlchemy tables. No Flask request, no Authlib, no rules here."""
 
+from .access import AccessRequest
 from .audit import AuditEvent
 from .lifecycle import Activation, OutboxMail
 from .oauth import AuthorizationCode, BrowserSession, Client, Consent, Token
@@ -8,6 +9,7 @@ from .proofing import FederatedIdentity, ProofingRecord
 from .user import Authenticator, User
 
 __all__ = [
+    "AccessRequest",
     "Activation",
     "AuditEvent",
     "Authenticator",

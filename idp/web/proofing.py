@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -100,6 +101,8 @@ def callback() -> Response | str:
             _("This private eID login has expired or was not started here. Start again."),
             ok=False,
         )
+    if data.get("p") == "access_request":
+        return _access_request_callback(target, data)
     user = _person(data["u"])
     if user is None:
         return _result(None, _("This private eID login does not belong to this session."), ok=False)
@@ -128,6 +131,36 @@ def callback() -> Response | str:
         )
     except ServiceError as error:
         return _result(user, str(error), ok=False, status=403)
+    return redirect(data["r"])
+
+
+def _access_request_callback(target: federation.Upstream, data: dict[str, Any]) -> Response | str:
+    """A requester who is not a user yet: keep the proven upstream identity in their sealed
+    session state; the access request pages take it from there."""
+    from .access import store_proven
+
+    pending = federation.PendingLogin(data["s"], data["n"], data["v"])
+    try:
+        claims = federation.finish(target, dict(request.args), pending)
+    except federation.UpstreamError as error:
+        return _result(None, str(error), ok=False, status=502)
+    level = upstream_level(claims, settings().private_eid_level_claim)
+    if level is None:
+        return _result(
+            None,
+            _(
+                "The private eID login did not say at which level it was made, "
+                "so it cannot prove your identity."
+            ),
+            ok=False,
+        )
+    name = claims.get("name")
+    if not isinstance(name, str) or not name.strip():
+        parts = [claims.get("given_name"), claims.get("family_name")]
+        name = " ".join(p for p in parts if isinstance(p, str) and p.strip())
+    store_proven(
+        int(data["o"]), issuer=target.issuer, subject=claims["sub"], level=level, name=name.strip()
+    )
     return redirect(data["r"])
 
 

@@ -9,4 +9,14 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # The views register on bp.
-from . import audit, auth, home, inventory, people, registrar, services, settings  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    audit,
+    auth,
+    home,
+    inventory,
+    people,
+    registrar,
+    requests,
+    services,
+    settings,
+)

@@ -1,0 +1,284 @@
+"""Access requests: a person without a business identity asks an organisation for one.
+
+The person proves who they are with their private eID (a route the organisation accepts, at
+its minimum level or above) and gives a work e-mail; the organisation's user administrators
+are mailed and approve (the person then continues as in an activation, with a mailed link)
+or reject (with an optional reason mailed to the person). One pending request per upstream
+person and organisation.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import assurance
+from ..extensions import db
+from ..models import AccessRequest, Organisation, User
+from ..models.types import utcnow
+from ..privileges import is_privilege
+from . import audit
+from .activation import LOGIN_MEANS, activate_users
+from .errors import Conflict, InvalidInput, NotFound
+from .mail import queue_mail
+from .people_files import username_base
+from .proofing import minimum_ial, record_private_eid, route_settings
+from .runtime import settings
+from .users import EMAIL_PATTERN, USERNAME_PATTERN
+
+ROUTE = "private_eid"
+STATUSES = ("pending", "approved", "rejected")
+SEARCH_LIMIT = 50
+
+
+def search_organisations(query: str) -> list[Organisation]:
+    """Organisations that allow access requests whose name contains ``query`` or whose CVR
+    is ``query``; nothing for an empty query."""
+    query = query.strip()
+    if not query:
+        return []
+    escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    return list(
+        db.session.execute(
+            select(Organisation)
+            .where(
+                Organisation.allow_access_requests.is_(True),
+                or_(
+                    func.lower(Organisation.name).like(pattern, escape="\\"),
+                    Organisation.cvr == query.replace(" ", ""),
+                ),
+            )
+            .order_by(Organisation.name, Organisation.id)
+            .limit(SEARCH_LIMIT)
+        ).scalars()
+    )
+
+
+def requestable(org_id: int) -> Organisation:
+    """An organisation that takes access requests by the private eID route, or NotFound."""
+    org = db.session.get(Organisation, org_id)
+    if org is None or not org.allow_access_requests:
+        raise NotFound("No such organisation takes access requests.")
+    if not route_settings(org, ROUTE)["enabled"]:
+        raise InvalidInput(f"{org.name} does not accept the private eID route for requests.")
+    return org
+
+
+def _check_level(org: Organisation, level: str) -> str:
+    capped = assurance.capped(level, route_settings(org, ROUTE)["cap"])
+    needed = minimum_ial(org)
+    if capped is None or assurance.rank(capped) < assurance.rank(needed):
+        raise InvalidInput(
+            f"Your private eID login proves your identity at level {capped or level}, but "
+            f"{org.name} requires at least {needed}."
+        )
+    return capped
+
+
+def _pending(org_id: int, issuer: str, subject: str) -> AccessRequest | None:
+    return db.session.execute(
+        select(AccessRequest).where(
+            AccessRequest.org_id == org_id,
+            AccessRequest.issuer == issuer,
+            AccessRequest.subject == subject,
+            AccessRequest.status == "pending",
+        )
+    ).scalar_one_or_none()
+
+
+def user_admins(org: Organisation) -> list[User]:
+    people = db.session.execute(
+        select(User).where(User.org_id == org.id, User.status == "active").order_by(User.id)
+    ).scalars()
+    return [p for p in people if "user_admin" in (p.roles or [])]
+
+
+def submit(
+    org: Organisation, *, issuer: str, subject: str, level: str, name: str, email: str
+) -> AccessRequest:
+    """Record a pending request and mail the organisation's user administrators."""
+    org = requestable(org.id)
+    if not assurance.is_level(level):
+        raise InvalidInput("Your private eID login did not give a known level.")
+    _check_level(org, level)
+    name, email = name.strip(), email.strip()
+    if not name:
+        raise InvalidInput("Type your name.", field="name")
+    if len(email) > 254 or not EMAIL_PATTERN.match(email):
+        raise InvalidInput("Type a valid work e-mail address.", field="email")
+    if _pending(org.id, issuer, subject) is not None:
+        raise Conflict(f"You already have a pending request to {org.name}.")
+    request = AccessRequest(
+        org_id=org.id,
+        status="pending",
+        issuer=issuer,
+        subject=subject,
+        level=level,
+        name=name[:200],
+        email=email,
+    )
+    db.session.add(request)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a concurrent request from the same person
+        db.session.rollback()
+        raise Conflict(f"You already have a pending request to {org.name}.") from None
+    audit.record(
+        "access_request.submitted",
+        actor=f"{issuer}#{subject}"[:200],
+        org_id=org.id,
+        target=email,
+        details={"request": request.id, "level": level},
+    )
+    for admin in user_admins(org):
+        queue_mail(
+            "access_request_new",
+            to=admin.email,
+            template="access_request_new",
+            context={
+                "org_name": org.name,
+                "name": request.name,
+                "email": request.email,
+                "admin_name": admin.name,
+                "link": settings().url("/admin/requests"),
+            },
+            org_id=org.id,
+            user_id=admin.id,
+        )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(f"You already have a pending request to {org.name}.") from None
+    return request
+
+
+def list_requests(org: Organisation, status: str = "pending") -> list[AccessRequest]:
+    return list(
+        db.session.execute(
+            select(AccessRequest)
+            .where(AccessRequest.org_id == org.id, AccessRequest.status == status)
+            .order_by(AccessRequest.created_at, AccessRequest.id)
+        ).scalars()
+    )
+
+
+def request_of_org(org: Organisation, request_id: int) -> AccessRequest:
+    request = db.session.get(AccessRequest, request_id)
+    if request is None or request.org_id != org.id:
+        raise NotFound("No such access request.")
+    return request
+
+
+def status_for(request_id: int, *, issuer: str, subject: str) -> AccessRequest | None:
+    """The requester's own request (the upstream identity must match), else None."""
+    request = db.session.get(AccessRequest, request_id)
+    if request is None or request.issuer != issuer or request.subject != subject:
+        return None
+    return request
+
+
+def _free_username(email: str) -> str:
+    base = username_base(email)
+    taken = set(
+        db.session.execute(select(User.username).where(User.username.like(base + "%"))).scalars()
+    )
+    candidate, n = base, 1
+    while candidate in taken or not USERNAME_PATTERN.match(candidate):
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
+
+
+def _decide(request: AccessRequest, status: str, actor: str) -> None:
+    if request.status != "pending":
+        raise Conflict(f"This request is already {request.status}.")
+    request.status = status
+    request.decided_at = utcnow()
+    request.decided_by = actor
+
+
+def approve(request: AccessRequest, *, login_means: str, privileges: list[str], actor: str) -> User:
+    """Create the person (imported, bound to the upstream identity, so proven), then
+    activate them: an activation link is mailed."""
+    if login_means not in LOGIN_MEANS:
+        raise InvalidInput(f"login means must be one of {', '.join(LOGIN_MEANS)}")
+    bad = [p for p in privileges if not is_privilege(p)]
+    if bad:
+        raise InvalidInput(f"Not a privilege URN: {', '.join(bad)}")
+    org = request.organisation
+    _decide(request, "approved", actor)
+    given, _, family = request.name.rpartition(" ")
+    person = User(
+        org_id=org.id,
+        organisation=org,
+        status="imported",
+        username=_free_username(request.email),
+        name=request.name,
+        given_name=given or None,
+        family_name=family or None,
+        email=request.email,
+        email_verified=False,
+        identity_level=None,
+        privileges=[],
+        roles=[],
+    )
+    db.session.add(person)
+    db.session.flush()
+    request.user_id = person.id
+    audit.record("user.created", actor=actor, org_id=org.id, target=person.username)
+    audit.record(
+        "access_request.approved",
+        actor=actor,
+        org_id=org.id,
+        target=request.email,
+        details={"request": request.id, "username": person.username},
+    )
+    try:  # commits the person, the binding, the proofing and the decision together
+        record_private_eid(
+            person,
+            issuer=request.issuer,
+            subject=request.subject,
+            upstream_level=request.level,
+            actor=actor,
+        )
+    except Exception:
+        db.session.rollback()
+        raise
+    [result] = activate_users(
+        org, [person], login_means=login_means, privileges=privileges, actor=actor
+    )
+    if not result.ok:
+        raise Conflict(result.message)
+    return person
+
+
+def reject(request: AccessRequest, *, reason: str, actor: str) -> None:
+    """Refuse the request; the person is mailed, with the reason when one is given."""
+    reason = reason.strip()[:1000]
+    _decide(request, "rejected", actor)
+    request.reason = reason or None
+    audit.record(
+        "access_request.rejected",
+        actor=actor,
+        org_id=request.org_id,
+        target=request.email,
+        details={"request": request.id, "reason_given": bool(reason)},
+    )
+    try:
+        queue_mail(
+            "access_request_rejected",
+            to=request.email,
+            template="access_request_rejected",
+            context={
+                "org_name": request.organisation.name,
+                "name": request.name,
+                "reason": reason,
+            },
+            org_id=request.org_id,
+        )
+    except ValueError as error:
+        db.session.rollback()
+        raise InvalidInput(f"Cannot send to {request.email!r}: {error}") from None
+    db.session.commit()

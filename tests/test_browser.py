@@ -1,0 +1,277 @@
+"""In a real browser: headless Chromium (from Debian, /usr/bin/chromium) driven by Playwright
+against the IdP served by a real server on 127.0.0.1, mail delivered to a real SMTP server.
+
+An administrator logs in through the login pages, imports a CSV file (dry run, then confirm),
+activates three of the imported people with the bulk form in two submissions, resends one
+person's mail from their person page, and that person activates through the mailed link.
+A screenshot of each main page is kept under test-artifacts/screenshots/.
+
+Skipped as a whole where Chromium or Playwright is missing (``make test`` still passes).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+from sqlalchemy import select, update
+
+from idp.extensions import db
+from idp.models import Activation, User
+from idp.models.types import utcnow
+
+from .test_e2e_activation import (
+    Server,
+    Smtp,
+    activation_link,
+    cli,
+    downstream_app,
+    servers,
+    smtp,
+    write_csv,
+)
+
+CHROMIUM = "/usr/bin/chromium"
+if not Path(CHROMIUM).exists():
+    pytest.skip(
+        f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)",
+        allow_module_level=True,
+    )
+try:
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
+except ImportError:
+    pytest.skip(
+        "browser tests need Playwright for Python (pip install -e '.[dev]')",
+        allow_module_level=True,
+    )
+
+__all__ = ["servers", "smtp"]  # fixtures, imported for use here
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+CVR = "12345678"
+ORG_NAME = "Eksempel Kommune"
+ADMIN_PASSWORD = "the administrator's passphrase"
+PASSWORD = "a fine long passphrase"
+TIMEOUT_MS = 10_000
+PEOPLE = [  # username, name, e-mail, RID
+    ("anna.jensen", "Anna Jensen", "anna.jensen@example.dk", "4711"),
+    ("bo.hansen", "Bo Hansen", "bo.hansen@example.dk", "4712"),
+    ("carl.nielsen", "Carl Nielsen", "carl.nielsen@example.dk", "4713"),
+    ("dorte.berg", "Dorte Berg", "dorte.berg@example.dk", "4714"),
+]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(chromium: Browser) -> Iterator[Callable[[], Page]]:
+    """Pages, each in a browser context (cookies) of its own, in English."""
+    contexts: list[Any] = []
+
+    def make() -> Page:
+        context = chromium.new_context(extra_http_headers={"Accept-Language": "en"})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots() -> Callable[[Page, str], None]:
+    if SCREENSHOTS.exists():
+        shutil.rmtree(SCREENSHOTS)
+    SCREENSHOTS.mkdir(parents=True)
+    taken: list[str] = []
+
+    def shoot(page: Page, name: str) -> None:
+        taken.append(name)
+        page.screenshot(path=str(SCREENSHOTS / f"{len(taken):02d}-{name}.png"), full_page=True)
+
+    return shoot
+
+
+def status_text(page: Page, selector: str) -> str:
+    locator = page.locator(selector)
+    expect(locator).to_be_visible()
+    return locator.inner_text()
+
+
+def test_admin_imports_activates_resends_and_a_person_activates_in_chromium(
+    make_app: Any,
+    servers: Callable[[str], Server],
+    smtp: Smtp,
+    new_page: Callable[[], Page],
+    screenshots: Callable[[Page, str], None],
+    tmp_path: Path,
+) -> None:
+    smtp.start()
+    server = servers("127.0.0.1")
+    app = downstream_app(make_app, server, smtp)
+    server.serve(app)
+
+    # The operator: the organisation, in-person proofing up to Substantial, an administrator.
+    cli(app, f"orgs create --cvr {CVR} --name '{ORG_NAME}' --json")
+    cli(app, f"orgs configure {CVR} --route-cap in_person=Substantial")
+    admin = cli(
+        app,
+        f"users create --org {CVR} --username boss --name 'Birte Boss' "
+        "--email boss@example.dk --password-stdin --totp --ial Substantial --json",
+        input=ADMIN_PASSWORD + "\n",
+    )
+    cli(app, f"admins grant boss user_admin --org {CVR}")
+    cli(app, f"admins grant boss registrar --org {CVR}")
+
+    # --- 1. The administrator logs in: username, password, code from the app. ------------
+    page = new_page()
+    page.goto(server.url + "/admin/")
+    expect(page).to_have_url(re.compile(r"/login/"))
+    screenshots(page, "login-username")
+    page.fill("#username", "boss")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("#password")).to_be_visible()
+    screenshots(page, "login-password")
+    page.fill("#password", ADMIN_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("#code")).to_be_visible()
+    screenshots(page, "login-code")
+    page.fill("#code", pyotp.TOTP(admin["totp_secret"]).now())
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(server.url + "/admin/")
+    screenshots(page, "admin-home")
+
+    # --- 2. The CSV import: a dry run, then the confirmation. -----------------------------
+    csv = write_csv(
+        tmp_path / "people.csv",
+        [
+            {"rid": rid, "username": username, "name": name, "email": address}
+            for username, name, address, rid in PEOPLE
+        ],
+    )
+    page.goto(server.url + "/admin/import")
+    page.set_input_files("#file", str(csv))
+    page.get_by_role("button", name="Check the file").click()
+    assert "nothing has been imported yet" in status_text(page, "#import-checked")
+    assert page.locator("#import-rows tbody tr").count() == len(PEOPLE)
+    screenshots(page, "import-dry-run")
+    assert cli(app, f"users list --org {CVR} --status imported --json") == []
+    page.get_by_role("button", name="Import these people").click()
+    assert "The file was imported." in status_text(page, "#import-done")
+    screenshots(page, "import-done")
+    imported = cli(app, f"users list --org {CVR} --status imported --json")
+    assert sorted(p["username"] for p in imported) == sorted(p[0] for p in PEOPLE)
+
+    # --- 3. Bulk activation, twice: two with the app, then one with a code display. -------
+    def activate(usernames: list[str], means: str, shot: str) -> None:
+        page.goto(server.url + "/admin/imported")
+        for username in usernames:
+            page.get_by_label(username, exact=True).check()
+        page.check(f"#bulk-means-{means}")
+        screenshots(page, f"{shot}-form")
+        page.get_by_role("button", name="Activate the selected people").click()
+        summary = status_text(page, "#summary")
+        assert f"{len(usernames)} of {len(usernames)} people were activated" in summary
+        results = page.locator("#results tbody tr.ok td:first-child").all_inner_texts()
+        assert sorted(results) == sorted(usernames)
+        screenshots(page, f"{shot}-result")
+
+    activate(["anna.jensen", "bo.hansen"], "app", "bulk-app")
+    activate(["carl.nielsen"], "cd", "bulk-code-display")
+    page.goto(server.url + "/admin/imported")
+    assert page.locator("#matching").inner_text() == "1 imported person matches."
+    screenshots(page, "imported-left")
+
+    assert cli(app, "mail send --json")["sent"] == 3
+    messages = smtp.handler.wait_for(3)
+    assert sorted(m["To"] for m in messages) == [p[2] for p in PEOPLE[:3]]
+    first_link = activation_link(next(m for m in messages if m["To"] == PEOPLE[0][2]))
+
+    # --- 4. Resend Anna's mail from the bottom of her person page. ------------------------
+    with app.app_context():  # the first mail went out two minutes ago (resend is throttled)
+        anna_id = db.session.execute(
+            select(User.id).where(User.username == "anna.jensen")
+        ).scalar_one()
+        db.session.execute(
+            update(Activation)
+            .where(Activation.user_id == anna_id)
+            .values(created_at=utcnow() - timedelta(minutes=2))
+        )
+        db.session.commit()
+        db.session.remove()
+    page.goto(server.url + "/admin/users")
+    page.get_by_role("link", name="anna.jensen", exact=True).click()
+    expect(page).to_have_url(f"{server.url}/admin/people/{anna_id}")
+    resend = page.get_by_role("button", name="Resend activation e-mail")
+    resend.scroll_into_view_if_needed()
+    screenshots(page, "person")
+    resend.click()
+    assert "earlier links no longer work" in status_text(page, "#done")
+    screenshots(page, "person-resent")
+
+    assert cli(app, "mail send --json")["sent"] == 1
+    resent = smtp.handler.wait_for(4)[3]
+    assert resent["To"] == PEOPLE[0][2]
+    link = activation_link(resent)
+    assert link != first_link and link.startswith(server.url + "/activate/")
+
+    # --- 5. Anna's journey through the mailed link. ---------------------------------------
+    person = new_page()
+    assert person.goto(first_link).status == 410  # superseded by the resent mail
+    response = person.goto(link)
+    assert response is not None and response.status == 200
+    expect(person.locator("h1")).to_contain_text("Anna Jensen")
+    expect(person.locator("#in-person")).to_be_visible()
+    screenshots(person, "journey-proofing")
+
+    # The registrar checks her passport face to face; she opens the link again.
+    cli(
+        app,
+        "proofing in-person anna.jensen --registrar boss --document passport "
+        "--last4 1234 --expires 2031-01-01",
+    )
+    person.reload()
+    expect(person.locator("#step")).to_have_text("Choose a password")
+    screenshots(person, "journey-password")
+    person.fill("#password", PASSWORD)
+    person.fill("#password2", PASSWORD)
+    person.get_by_role("button", name="Save password").click()
+    expect(person.locator("#step")).to_have_text("Activate your authenticator app")
+    person.get_by_role("button", name="Show the QR code").click()
+    expect(person.locator("#qr svg")).to_be_visible()
+    screenshots(person, "journey-app-qr")
+    secret = person.locator("#secret").inner_text().replace(" ", "")
+    person.fill("#code", pyotp.TOTP(secret).now())
+    person.get_by_role("button", name="Activate", exact=True).click()
+    expect(person.locator("#done")).to_have_text("Your business identity is active")
+    expect(person.locator("body")).to_contain_text("anna.jensen")
+    screenshots(person, "journey-done")
+
+    [anna] = [
+        p for p in cli(app, f"users list --org {CVR} --json") if p["username"] == "anna.jensen"
+    ]
+    assert (anna["status"], anna["identity_level"]) == ("active", "Substantial"), anna
+    assert len(list(SCREENSHOTS.glob("*.png"))) >= 15
