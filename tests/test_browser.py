@@ -4,6 +4,8 @@ against the IdP served by a real server on 127.0.0.1, mail delivered to a real S
 An administrator logs in through the login pages, imports a CSV file (dry run, then confirm),
 activates three of the imported people with the bulk form in two submissions, resends one
 person's mail from their person page, and that person activates through the mailed link.
+An access request goes from the public search, through a scripted private eID, to the
+administrator's approval, the mailed activation link and the audit log.
 A screenshot of each main page is kept under test-artifacts/screenshots/.
 
 Skipped as a whole where Chromium or Playwright is missing (``make test`` still passes).
@@ -12,6 +14,7 @@ Skipped as a whole where Chromium or Playwright is missing (``make test`` still 
 from __future__ import annotations
 
 import re
+import secrets
 import shutil
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -23,9 +26,10 @@ import pytest
 from sqlalchemy import select, update
 
 from idp.extensions import db
-from idp.models import Activation, User
+from idp.models import AccessRequest, Activation, User
 from idp.models.types import utcnow
 
+from .fake_op import FakeOP
 from .test_e2e_activation import (
     Server,
     Smtp,
@@ -275,3 +279,132 @@ def test_admin_imports_activates_resends_and_a_person_activates_in_chromium(
     ]
     assert (anna["status"], anna["identity_level"]) == ("active", "Substantial"), anna
     assert len(list(SCREENSHOTS.glob("*.png"))) >= 15
+
+
+def request_states(app: Any) -> list[tuple[str, str, str]]:
+    with app.app_context():
+        rows = db.session.execute(select(AccessRequest).order_by(AccessRequest.id)).scalars()
+        states = [(r.status, r.email, r.level) for r in rows]
+        db.session.remove()
+        return states
+
+
+def admin_logs_in(page: Page, server: Server, username: str, password: str, secret: str) -> None:
+    """Through the login pages: username, password, code from the app."""
+    page.goto(server.url + "/admin/")
+    expect(page).to_have_url(re.compile(r"/login/"))
+    page.fill("#username", username)
+    page.get_by_role("button", name="Continue").click()
+    page.fill("#password", password)
+    page.get_by_role("button", name="Continue").click()
+    page.fill("#code", pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(server.url + "/admin/")
+
+
+def test_an_access_request_from_search_to_approval_in_chromium(
+    make_app: Any,
+    servers: Callable[[str], Server],
+    smtp: Smtp,
+    new_page: Callable[[], Page],
+    screenshots: Callable[[Page, str], None],
+) -> None:
+    smtp.start()
+    server = servers("127.0.0.1")
+    # The scripted upstream OP sets no cookies, so 127.0.0.1 serves it as well as localhost.
+    with FakeOP(
+        client_id="lokal-idp",
+        client_secret=secrets.token_urlsafe(24),
+        redirect_uri=server.url + "/proofing/private-eid/callback",
+    ) as op:
+        app = downstream_app(
+            make_app,
+            server,
+            smtp,
+            private_eid_issuer=op.url,
+            private_eid_client_id=op.client_id,
+            private_eid_client_secret=op.client_secret,
+        )
+        server.serve(app)
+        cli(app, f"orgs create --cvr {CVR} --name '{ORG_NAME}' --json")
+        cli(app, f"orgs configure {CVR} --allow-access-requests")
+        admin = cli(
+            app,
+            f"users create --org {CVR} --username boss --name 'Birte Boss' "
+            "--email boss@example.dk --password-stdin --totp --ial Substantial --json",
+            input=ADMIN_PASSWORD + "\n",
+        )
+        cli(app, f"admins grant boss user_admin --org {CVR}")
+
+        # --- 1. The requester: search by name, choose, prove with the private eID. --------
+        person = new_page()
+        person.goto(server.url + "/request-access")
+        person.fill("#q", "eksempel")
+        person.get_by_role("button", name="Search").click()
+        expect(person.locator("#organisations .org-name")).to_have_text([ORG_NAME])
+        screenshots(person, "access-search")
+        person.get_by_role(
+            "button", name=f"Request access to {ORG_NAME} with your private eID"
+        ).click()
+        expect(person).to_have_url(server.url + "/request-access/details")
+        assert len(op.authorize_requests) == 1 and op.redeemed == 1
+        expect(person.locator("h1")).to_have_text(f"Request access to {ORG_NAME}")
+
+        # --- 2. Details (the upstream gave no name) and the pending status. ---------------
+        person.fill("#name", "Nina Nielsen")
+        person.fill("#email", "nina.nielsen@example.dk")
+        screenshots(person, "access-details")
+        person.get_by_role("button", name="Send the request").click()
+        expect(person).to_have_url(server.url + "/request-access/status")
+        expect(person.locator("#request-status")).to_have_text("Waiting for a decision")
+        screenshots(person, "access-status-pending")
+        assert request_states(app) == [("pending", "nina.nielsen@example.dk", "Substantial")]
+
+        # --- 3. The administrator approves under the Access requests tab. -----------------
+        page = new_page()
+        admin_logs_in(page, server, "boss", ADMIN_PASSWORD, admin["totp_secret"])
+        page.locator("#admin-tabs").get_by_role("link", name="Access requests").click()
+        expect(page).to_have_url(server.url + "/admin/requests")
+        card = page.locator("section.access-request")
+        expect(card).to_have_count(1)
+        expect(card.locator("h2")).to_have_text("Nina Nielsen")
+        expect(card).to_contain_text("nina.nielsen@example.dk")
+        expect(card).to_contain_text("Substantial")
+        card.get_by_label("Authenticator app").check()
+        card.get_by_label("Rights (privilege URNs, one per line)").fill(
+            "urn:dk:gov:saml:privilege:example:read"
+        )
+        screenshots(page, "access-requests-approve")
+        card.get_by_role("button", name="Approve and send the activation e-mail").click()
+        expect(page.locator("#done")).to_contain_text("The request was approved")
+        expect(page.locator("#no-requests")).to_be_visible()
+        screenshots(page, "access-requests-approved")
+
+        # --- 4. The activation mail, with the link to the journey. ------------------------
+        assert cli(app, "mail send --json")["sent"] == 2  # the administrator's notice as well
+        messages = smtp.handler.wait_for(2)
+        assert sorted(m["To"] for m in messages) == [
+            "boss@example.dk",
+            "nina.nielsen@example.dk",
+        ]
+        link = activation_link(next(m for m in messages if m["To"] == "nina.nielsen@example.dk"))
+        assert link.startswith(server.url + "/activate/"), link
+
+        # --- 5. The requester's status page now says approved; the link opens the journey. -
+        person.reload()
+        expect(person.locator("#request-status")).to_have_text("Approved")
+        assert request_states(app) == [("approved", "nina.nielsen@example.dk", "Substantial")]
+        screenshots(person, "access-status-approved")
+        response = person.goto(link)
+        assert response is not None and response.status == 200
+        expect(person.locator("h1")).to_contain_text("Nina Nielsen")
+        screenshots(person, "access-journey")
+
+        # --- 6. The audit log lists the approval. -----------------------------------------
+        page.locator("#admin-tabs").get_by_role("link", name="Audit").click()
+        expect(page).to_have_url(server.url + "/admin/audit")
+        actions = page.locator("#events tbody tr td:nth-child(2)")
+        expect(actions.filter(has_text="access_request.approved")).to_have_count(1)
+        row = page.locator("#events tbody tr", has_text="access_request.approved")
+        expect(row.locator("td:nth-child(3)")).to_have_text("boss")
+        screenshots(page, "audit")
