@@ -334,3 +334,30 @@ def test_admin_forms_need_the_csrf_token(with_request: tuple[World, int]) -> Non
         assert boss.post(url, data={"login_means": "app"}).status_code == 400
         assert boss.post(url, data={"login_means": "app", "csrf_token": "x"}).status_code == 400
     assert requests_in_db(w.app)[0][0] == "pending"
+
+
+def test_admin_routes_refuse_no_session_and_a_low_session(with_request: tuple[World, int]):
+    w, request_id = with_request
+    anonymous = w.app.test_client()
+    listing = anonymous.get("/admin/requests")
+    assert listing.status_code == 302 and "/login/" in listing.location
+    # A user administrator who logs in with the password only has a Low session.
+    weak = make_user(w.app, "weakboss", cvr=CVR, totp=False)
+    granted = w.app.test_cli_runner().invoke(
+        args=shlex.split(f"admins grant weakboss user_admin --org {CVR}")
+    )
+    assert granted.exit_code == 0
+    low = w.app.test_client()
+    assert login(low, weak).status_code == 302
+    for response in (
+        low.get("/admin/requests"),
+        low.post(
+            f"/admin/requests/{request_id}/approve",
+            data={
+                "csrf_token": csrf_of(low.get("/login/").get_data(as_text=True)),
+                "login_means": "app",
+            },
+        ),
+    ):
+        assert response.status_code == 302 and "/login/" in response.location
+    assert requests_in_db(w.app)[0][0] == "pending"
