@@ -25,7 +25,7 @@ install: $(BIN)/idp $(MO)
 # For developers after changing user-visible text: re-extract translations/messages.pot from the
 # sources, merge it into the catalogues (new entries arrive untranslated), then compile.
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o translations/messages.pot \
 	  --project "Lokal IdP" --copyright-holder "Lokal IdP" .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching \
 	  --ignore-obsolete

@@ -11,7 +11,7 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 from flask import Flask
 
-from .helpers import auth_params, csrf_of, make_client, pkce_pair
+from .helpers import auth_params, csrf_of, login, make_client, make_org, make_user, pkce_pair
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
@@ -107,7 +107,15 @@ def test_danish_catalogue_translates_every_message() -> None:
 def test_template_is_up_to_date_with_the_sources(tmp_path: Path) -> None:
     extracted = tmp_path / "messages.pot"
     argv = ["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l"]
-    argv += ["-k", "lazy_gettext", "-o", str(extracted), str(ROOT)]  # as `make translations`
+    argv += [
+        "-k",
+        "lazy_gettext",
+        "-k",
+        "N_",
+        "-o",
+        str(extracted),
+        str(ROOT),
+    ]  # as `make translations`
     CommandLineInterface().run(argv)
     current = msgids(catalogue(extracted))
     stored = msgids(catalogue(TRANSLATIONS / "messages.pot"))
@@ -115,3 +123,43 @@ def test_template_is_up_to_date_with_the_sources(tmp_path: Path) -> None:
         "translations/messages.pot is out of date: run `make translations` and translate; "
         f"new: {sorted(current - stored, key=str)}, gone: {sorted(stored - current, key=str)}"
     )
+
+
+def _short_password_page(app: Flask, language: str | None) -> str:
+    """The activation journey's password step refusing a password that is too short."""
+    from .test_activation import _link, _path, _post, _proof_in_person, _run, make_imported
+
+    make_org(app)
+    make_imported(app, "anna")
+    assert _run(app, "users activate anna --org 12345678 --login-means app").exit_code == 0
+    _proof_in_person(app, "anna")
+    http = browser(app, language)
+    path = _path(_link(app, "anna"))
+    page = http.get(path)
+    response = _post(http, path + "/password", page, password="kort1", password2="kort1")
+    assert response.status_code == 400
+    return str(response.get_data(as_text=True))
+
+
+def test_a_service_refusal_is_danish_on_a_danish_page(app: Flask) -> None:
+    html = _short_password_page(app, None)
+    assert "Adgangskoden skal være på mindst 12 tegn" in html
+    assert "The password must be at least" not in html
+
+
+def test_a_service_refusal_is_english_on_an_english_page(app: Flask) -> None:
+    html = _short_password_page(app, "en")
+    assert "The password must be at least 12 characters" in html
+
+
+def test_the_locked_login_means_message_is_danish_by_default(make_app: Any) -> None:
+    from .test_otp_lockout import _try, _wrong
+
+    locked_app = make_app(otp_max_failures=3, otp_lock_seconds=600)
+    person = make_user(locked_app)
+    for _ in range(3):
+        _try(locked_app, person.username, _wrong(person))
+    danish = login(browser(locked_app, None), person).get_data(as_text=True)
+    assert "Dit loginmiddel er låst efter for mange forkerte koder." in danish
+    english = login(browser(locked_app, "en"), person).get_data(as_text=True)
+    assert "Your login means is locked after too many wrong codes." in english

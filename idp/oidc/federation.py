@@ -20,11 +20,24 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from ..services.errors import N_, localize
+
 CLOCK_SKEW = 60
 
 
 class UpstreamError(Exception):
-    """The upstream login did not give a usable answer; the message is for the person."""
+    """The upstream login did not give a usable answer; the message is for the person.
+
+    Like a ``ServiceError``: ``str(error)`` is English, ``error.localized()`` is for the page.
+    """
+
+    def __init__(self, message: str, **params: Any) -> None:
+        self.message = message
+        self.params = params
+        super().__init__(message % params if params else message)
+
+    def localized(self) -> str:
+        return localize(self.message, self.params)
 
 
 @dataclass(frozen=True)
@@ -51,21 +64,25 @@ def _get_json(url: str, timeout: int) -> dict[str, Any]:
         data = response.json()
     except (requests.RequestException, ValueError) as error:
         raise UpstreamError(
-            f"The private eID provider cannot be reached right now ({type(error).__name__}). "
-            "Try again later."
+            N_(
+                "The private eID provider cannot be reached right now (%(error)s). Try again later."
+            ),
+            error=type(error).__name__,
         ) from None
     if not isinstance(data, dict):
-        raise UpstreamError("The private eID provider gave an unreadable answer.")
+        raise UpstreamError(N_("The private eID provider gave an unreadable answer."))
     return data
 
 
 def discover(upstream: Upstream) -> dict[str, Any]:
     meta = _get_json(upstream.issuer + "/.well-known/openid-configuration", upstream.timeout)
     if meta.get("issuer") != upstream.issuer:
-        raise UpstreamError("The private eID provider's configuration names another issuer.")
+        raise UpstreamError(N_("The private eID provider's configuration names another issuer."))
     for key in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
         if not isinstance(meta.get(key), str):
-            raise UpstreamError(f"The private eID provider's configuration lacks {key}.")
+            raise UpstreamError(
+                N_("The private eID provider's configuration lacks %(key)s."), key=key
+            )
     return meta
 
 
@@ -100,16 +117,20 @@ def finish(upstream: Upstream, params: dict[str, str], pending: PendingLogin) ->
     """Check the callback, redeem the code and return the validated ID-token claims."""
     if not secrets.compare_digest(params.get("state", ""), pending.state):
         raise UpstreamError(
-            "The answer from the private eID provider does not belong to this "
-            "login (state mismatch). Start again."
+            N_(
+                "The answer from the private eID provider does not belong to this login (state "
+                "mismatch). Start again."
+            )
         )
     if "error" in params:
-        raise UpstreamError(f"The private eID provider refused the login: {params['error']}.")
+        raise UpstreamError(
+            N_("The private eID provider refused the login: %(error)s."), error=params["error"]
+        )
     if "iss" in params and params["iss"] != upstream.issuer:  # RFC 9207 §2.4
-        raise UpstreamError("The answer came from another issuer than expected.")
+        raise UpstreamError(N_("The answer came from another issuer than expected."))
     code = params.get("code")
     if not code:
-        raise UpstreamError("The private eID provider sent no code.")
+        raise UpstreamError(N_("The private eID provider sent no code."))
     meta = discover(upstream)
     try:
         token = _session(upstream).fetch_token(
@@ -121,14 +142,18 @@ def finish(upstream: Upstream, params: dict[str, str], pending: PendingLogin) ->
     except (OAuth2Error, OAuthError) as error:
         # The requests client raises OAuthError (not the server-side OAuth2Error) for an
         # error response from the token endpoint (RFC 6749 §5.2).
-        raise UpstreamError(f"The private eID provider refused the code: {error.error}.") from None
+        raise UpstreamError(
+            N_("The private eID provider refused the code: %(error)s."), error=error.error
+        ) from None
     except ValueError:
-        raise UpstreamError("The private eID provider gave an unreadable token answer.") from None
+        raise UpstreamError(
+            N_("The private eID provider gave an unreadable token answer.")
+        ) from None
     except requests.RequestException:
-        raise UpstreamError("The private eID provider cannot be reached right now.") from None
+        raise UpstreamError(N_("The private eID provider cannot be reached right now.")) from None
     id_token = token.get("id_token")
     if not isinstance(id_token, str):
-        raise UpstreamError("The private eID provider sent no ID token.")
+        raise UpstreamError(N_("The private eID provider sent no ID token."))
     return validate_id_token(upstream, meta, id_token, pending.nonce)
 
 
@@ -138,11 +163,13 @@ def validate_id_token(
     try:
         keys = KeySet.import_key_set(_get_json(meta["jwks_uri"], upstream.timeout))  # type: ignore[arg-type]
     except (JoseError, KeyError, ValueError, TypeError):
-        raise UpstreamError("The private eID provider's signing keys are unreadable.") from None
+        raise UpstreamError(N_("The private eID provider's signing keys are unreadable.")) from None
     try:
         token = jwt.decode(id_token, keys, algorithms=["RS256", "ES256", "PS256"])
     except (JoseError, ValueError) as error:
-        raise UpstreamError(f"The ID token's signature is not valid ({error}).") from None
+        raise UpstreamError(
+            N_("The ID token's signature is not valid (%(error)s)."), error=error
+        ) from None
     claims = dict(token.claims)
     now = time.time()
     aud = claims.get("aud")
@@ -165,5 +192,7 @@ def validate_id_token(
     if not isinstance(claims.get("sub"), str) or not claims["sub"]:
         problems.append("it names no subject")
     if problems:
-        raise UpstreamError("The ID token is refused: " + "; ".join(problems) + ".")
+        raise UpstreamError(
+            N_("The ID token is refused: %(problems)s."), problems="; ".join(problems)
+        )
     return claims

@@ -19,7 +19,7 @@ from ..models.types import utcnow
 from ..privileges import is_privilege
 from . import audit
 from .activation import LOGIN_MEANS, activate_users
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import N_, Conflict, InvalidInput, NotFound
 from .mail import queue_mail
 from .people_files import username_base
 from .proofing import minimum_ial, record_private_eid, route_settings
@@ -59,9 +59,11 @@ def requestable(org_id: int) -> Organisation:
     """An organisation that takes access requests by the private eID route, or NotFound."""
     org = db.session.get(Organisation, org_id)
     if org is None or not org.allow_access_requests:
-        raise NotFound("No such organisation takes access requests.")
+        raise NotFound(N_("No such organisation takes access requests."))
     if not route_settings(org, ROUTE)["enabled"]:
-        raise InvalidInput(f"{org.name} does not accept the private eID route for requests.")
+        raise InvalidInput(
+            N_("%(org)s does not accept the private eID route for requests."), org=org.name
+        )
     return org
 
 
@@ -70,8 +72,13 @@ def _check_level(org: Organisation, level: str) -> str:
     needed = minimum_ial(org)
     if capped is None or assurance.rank(capped) < assurance.rank(needed):
         raise InvalidInput(
-            f"Your private eID login proves your identity at level {capped or level}, but "
-            f"{org.name} requires at least {needed}."
+            N_(
+                "Your private eID login proves your identity at level %(level)s, but %(org)s "
+                "requires at least %(needed)s."
+            ),
+            level=capped or level,
+            org=org.name,
+            needed=needed,
         )
     return capped
 
@@ -100,15 +107,15 @@ def submit(
     """Record a pending request and mail the organisation's user administrators."""
     org = requestable(org.id)
     if not assurance.is_level(level):
-        raise InvalidInput("Your private eID login did not give a known level.")
+        raise InvalidInput(N_("Your private eID login did not give a known level."))
     _check_level(org, level)
     name, email = name.strip(), email.strip()
     if not name:
-        raise InvalidInput("Type your name.", field="name")
+        raise InvalidInput(N_("Type your name."), field="name")
     if len(email) > 254 or not EMAIL_PATTERN.match(email):
-        raise InvalidInput("Type a valid work e-mail address.", field="email")
+        raise InvalidInput(N_("Type a valid work e-mail address."), field="email")
     if _pending(org.id, issuer, subject) is not None:
-        raise Conflict(f"You already have a pending request to {org.name}.")
+        raise Conflict(N_("You already have a pending request to %(org)s."), org=org.name)
     request = AccessRequest(
         org_id=org.id,
         status="pending",
@@ -123,7 +130,7 @@ def submit(
         db.session.flush()
     except IntegrityError:  # a concurrent request from the same person
         db.session.rollback()
-        raise Conflict(f"You already have a pending request to {org.name}.") from None
+        raise Conflict(N_("You already have a pending request to %(org)s."), org=org.name) from None
     audit.record(
         "access_request.submitted",
         actor=f"{issuer}#{subject}"[:200],
@@ -150,7 +157,7 @@ def submit(
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict(f"You already have a pending request to {org.name}.") from None
+        raise Conflict(N_("You already have a pending request to %(org)s."), org=org.name) from None
     return request
 
 
@@ -167,7 +174,7 @@ def list_requests(org: Organisation, status: str = "pending") -> list[AccessRequ
 def request_of_org(org: Organisation, request_id: int) -> AccessRequest:
     request = db.session.get(AccessRequest, request_id)
     if request is None or request.org_id != org.id:
-        raise NotFound("No such access request.")
+        raise NotFound(N_("No such access request."))
     return request
 
 
@@ -193,7 +200,7 @@ def _free_username(email: str) -> str:
 
 def _decide(request: AccessRequest, status: str, actor: str) -> None:
     if request.status != "pending":
-        raise Conflict(f"This request is already {request.status}.")
+        raise Conflict(N_("This request is already %(status)s."), status=request.status)
     request.status = status
     request.decided_at = utcnow()
     request.decided_by = actor
@@ -203,10 +210,12 @@ def approve(request: AccessRequest, *, login_means: str, privileges: list[str], 
     """Create the person (imported, bound to the upstream identity, so proven), then
     activate them: an activation link is mailed."""
     if login_means not in LOGIN_MEANS:
-        raise InvalidInput(f"login means must be one of {', '.join(LOGIN_MEANS)}")
+        raise InvalidInput(
+            N_("login means must be one of %(choices)s"), choices=", ".join(LOGIN_MEANS)
+        )
     bad = [p for p in privileges if not is_privilege(p)]
     if bad:
-        raise InvalidInput(f"Not a privilege URN: {', '.join(bad)}")
+        raise InvalidInput(N_("Not a privilege URN: %(urns)s"), urns=", ".join(bad))
     org = request.organisation
     _decide(request, "approved", actor)
     given, _, family = request.name.rpartition(" ")
@@ -250,6 +259,8 @@ def approve(request: AccessRequest, *, login_means: str, privileges: list[str], 
         org, [person], login_means=login_means, privileges=privileges, actor=actor
     )
     if not result.ok:
+        if result.error is not None:
+            raise Conflict(result.error.message, **result.error.params)
         raise Conflict(result.message)
     return person
 
@@ -280,5 +291,7 @@ def reject(request: AccessRequest, *, reason: str, actor: str) -> None:
         )
     except ValueError as error:
         db.session.rollback()
-        raise InvalidInput(f"Cannot send to {request.email!r}: {error}") from None
+        raise InvalidInput(
+            N_("Cannot send to %(email)r: %(error)s"), email=request.email, error=error
+        ) from None
     db.session.commit()

@@ -9,7 +9,7 @@ submissions then advance the journey (see :func:`journey_step`).
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -21,7 +21,7 @@ from ..models.types import utcnow
 from ..privileges import is_privilege
 from . import audit
 from .authenticators import active_authenticator
-from .errors import Conflict, InvalidInput, NotFound, ServiceError
+from .errors import N_, Conflict, InvalidInput, NotFound, ServiceError
 from .proofing import minimum_ial
 from .runtime import settings
 from .secrets_util import digest
@@ -37,6 +37,11 @@ class PersonResult:
     person: str
     ok: bool
     message: str
+    error: ServiceError | None = field(default=None, repr=False, compare=False)
+
+    def localized_message(self) -> str:
+        """``message`` in the language of the current request, for a page."""
+        return self.error.localized() if self.error is not None else self.message
 
 
 class LinkProblem(ServiceError):
@@ -58,10 +63,12 @@ def activate_users(
 ) -> list[PersonResult]:
     """Activate each person in a transaction of its own; one failure does not undo others."""
     if login_means not in LOGIN_MEANS:
-        raise InvalidInput(f"login means must be one of {', '.join(LOGIN_MEANS)}")
+        raise InvalidInput(
+            N_("login means must be one of %(choices)s"), choices=", ".join(LOGIN_MEANS)
+        )
     bad = [p for p in privileges if not is_privilege(p)]
     if bad:
-        raise InvalidInput(f"Not a privilege URN: {', '.join(bad)}")
+        raise InvalidInput(N_("Not a privilege URN: %(urns)s"), urns=", ".join(bad))
     results = []
     for person in people:
         label = person.username
@@ -71,7 +78,7 @@ def activate_users(
             results.append(PersonResult(label, True, "activation mail queued"))
         except ServiceError as error:
             db.session.rollback()
-            results.append(PersonResult(label, False, str(error)))
+            results.append(PersonResult(label, False, str(error), error))
     return results
 
 
@@ -79,12 +86,14 @@ def _activate_one(
     org: Organisation, person: User, login_means: str, privileges: list[str], actor: str
 ) -> None:
     if person.org_id != org.id:
-        raise NotFound("no such person in this organisation")
+        raise NotFound(N_("no such person in this organisation"))
     if person.status != "imported":
-        raise Conflict(
-            f"{person.username} is {person.status.replace('_', ' ')}, not imported"
-            + (" (use resend)" if person.status == "pending_activation" else "")
+        message = (
+            N_("%(username)s is %(status)s, not imported (use resend)")
+            if person.status == "pending_activation"
+            else N_("%(username)s is %(status)s, not imported")
         )
+        raise Conflict(message, username=person.username, status=person.status.replace("_", " "))
     person.status = "pending_activation"
     person.login_means = login_means
     person.privileges = sorted(set(person.privileges or []) | set(privileges))
@@ -101,7 +110,7 @@ def _activate_one(
 def resend(person: User, *, actor: str) -> None:
     """A new link for a pending person; every earlier link stops working. Throttled."""
     if person.status != "pending_activation":
-        raise Conflict(f"{person.username} is not waiting for activation")
+        raise Conflict(N_("%(username)s is not waiting for activation"), username=person.username)
     last = db.session.execute(
         select(Activation.created_at)
         .where(Activation.user_id == person.id)
@@ -111,7 +120,8 @@ def resend(person: User, *, actor: str) -> None:
     wait = settings().resend_min_seconds
     if last is not None and (utcnow() - last).total_seconds() < wait:
         raise Conflict(
-            f"An activation mail was sent less than {wait} seconds ago; try again in a moment"
+            N_("An activation mail was sent less than %(wait)s seconds ago; try again in a moment"),
+            wait=wait,
         )
     audit.record(
         "user.activation_resent", actor=actor, org_id=person.org_id, target=person.username
@@ -161,7 +171,9 @@ def _issue_link(person: User, actor: str) -> str:
             user_id=person.id,
         )
     except ValueError as error:  # an address the mail cannot go to
-        raise InvalidInput(f"Cannot send to {person.email!r}: {error}") from None
+        raise InvalidInput(
+            N_("Cannot send to %(email)r: %(error)s"), email=person.email, error=error
+        ) from None
     return token
 
 
@@ -222,7 +234,7 @@ def set_password(person: User, password: str) -> None:
 def complete(activation: Activation, person: User) -> None:
     """Consume the link and make the person active (only when every step is done)."""
     if journey_step(person) != "complete":
-        raise Conflict("Not every step is done yet")
+        raise Conflict(N_("Not every step is done yet"))
     if not consume_once(Activation, activation.id, Activation.used_at):
         db.session.rollback()
         raise LinkProblem("used")

@@ -22,7 +22,7 @@ from ..extensions import db
 from ..models import Authenticator, User
 from ..models.types import utcnow
 from . import audit, clock, otp
-from .errors import AccountLocked, Conflict, InvalidInput, NotFound
+from .errors import N_, AccountLocked, Conflict, InvalidInput, NotFound
 from .runtime import secretbox, settings
 
 # Associated data binds a ciphertext to its purpose (a TOTP seed, not some other secret).
@@ -153,7 +153,7 @@ def confirm_app(user: User, code: str, *, actor: str) -> Authenticator:
         .limit(1)
     ).scalar_one_or_none()
     if auth is None or (auth.expires_at is not None and auth.expires_at <= utcnow()):
-        raise NotFound("There is no app enrolment waiting. Start again.")
+        raise NotFound(N_("There is no app enrolment waiting. Start again."))
     _check_code(auth, code, window=1, actor=actor)
     _activate(user, auth, actor=actor)
     return auth
@@ -179,7 +179,7 @@ def bind_code_display(user: User, serial: str, code: str, *, actor: str) -> Auth
     )
     if auth is None or not usable:
         # Same words whether the serial is unknown, revoked or someone else's.
-        raise InvalidInput("That serial number and code do not match a code display for you.")
+        raise InvalidInput(N_("That serial number and code do not match a code display for you."))
     window = settings().otp_bind_window_steps
     _check_code(auth, code, window=window, actor=actor, drift_from_match=True)
     auth.user_id = user.id
@@ -191,7 +191,11 @@ def assign_code_display(user: User, serial: str, *, actor: str) -> Authenticator
     """Reserve an in-stock code display for a person (they bind it with a code later)."""
     auth = _code_display_by_serial(user.org_id, serial)
     if auth.status != "in_stock":
-        raise Conflict(f"Code display {serial} is {auth.status}, not in stock")
+        raise Conflict(
+            N_("Code display %(serial)s is %(status)s, not in stock"),
+            serial=serial,
+            status=auth.status,
+        )
     auth.status = "assigned"
     auth.user_id = user.id
     audit.record(
@@ -214,7 +218,7 @@ def _code_display_by_serial(org_id: int, serial: str) -> Authenticator:
         )
     ).scalar_one_or_none()
     if auth is None:
-        raise NotFound(f"No code display with serial number {serial}")
+        raise NotFound(N_("No code display with serial number %(serial)s"), serial=serial)
     return auth
 
 
@@ -246,7 +250,7 @@ def verify_login_code(user: User, code: str) -> Authenticator:
     """
     auth = active_authenticator(user)
     if auth is None:
-        raise InvalidInput("No active login means")
+        raise InvalidInput(N_("No active login means"))
     _check_code(auth, code, window=1, actor=user.username)
     return auth
 
@@ -256,8 +260,10 @@ def _check_code(
 ) -> None:
     if is_locked(auth):
         raise AccountLocked(
-            "Your login means is locked after too many wrong codes. Try again later "
-            "or ask your administrator to unlock it."
+            N_(
+                "Your login means is locked after too many wrong codes. Try again later or ask "
+                "your administrator to unlock it."
+            )
         )
     current = otp.time_step(clock.now(), period=auth.period, t0=auth.t0)
     centre = current if drift_from_match else current + auth.drift_steps
@@ -270,7 +276,7 @@ def _check_code(
         return
     db.session.rollback()
     _count_failure(auth, actor)
-    raise InvalidInput("The code is not right.")
+    raise InvalidInput(N_("The code is not right."))
 
 
 def _consume_step(auth: Authenticator, step: int, drift: int) -> bool:
@@ -321,7 +327,7 @@ def _count_failure(auth: Authenticator, actor: str) -> None:
 def unlock(user: User, *, actor: str) -> Authenticator:
     auth = active_authenticator(user)
     if auth is None:
-        raise NotFound(f"{user.username} has no active login means")
+        raise NotFound(N_("%(username)s has no active login means"), username=user.username)
     auth.failed_attempts = 0
     auth.locked_until = None
     auth.lock_count = 0

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import Client, Organisation, Token
 from ..models.types import utcnow
 from . import audit
-from .errors import InvalidInput, NotFound
+from .errors import N_, InvalidInput, NotFound
 from .secrets_util import digest
 
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
@@ -22,12 +22,21 @@ DEFAULT_SCOPE = " ".join(SCOPES)
 def _check_uri(uri: str, what: str, field: str) -> str:
     parts = urlsplit(uri)
     if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise InvalidInput(f"{what} must be an absolute http(s) URI: {uri!r}", field=field)
+        raise InvalidInput(
+            N_("%(what)s must be an absolute http(s) URI: %(uri)r"), what=what, uri=uri, field=field
+        )
     if parts.fragment:
         # RFC 6749 §3.1.2: the redirection endpoint URI MUST NOT include a fragment.
-        raise InvalidInput(f"{what} must not have a fragment: {uri!r}", field=field)
+        raise InvalidInput(
+            N_("%(what)s must not have a fragment: %(uri)r"), what=what, uri=uri, field=field
+        )
     if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise InvalidInput(f"{what} must use https (http only for loopback): {uri!r}", field=field)
+        raise InvalidInput(
+            N_("%(what)s must use https (http only for loopback): %(uri)r"),
+            what=what,
+            uri=uri,
+            field=field,
+        )
     return uri
 
 
@@ -36,11 +45,13 @@ def _checked_grants(grant_types: list[str] | None, *, public: bool) -> list[str]
     unknown = [g for g in grants if g not in GRANT_TYPES]
     if unknown:
         raise InvalidInput(
-            f"Unknown grant type(s) {unknown}; allowed: {', '.join(GRANT_TYPES)}",
+            N_("Unknown grant type(s) %(unknown)s; allowed: %(allowed)s"),
+            unknown=unknown,
+            allowed=", ".join(GRANT_TYPES),
             field="grant_types",
         )
     if public and "client_credentials" in grants:
-        raise InvalidInput("A public client cannot use client_credentials", field="grant_types")
+        raise InvalidInput(N_("A public client cannot use client_credentials"), field="grant_types")
     return grants
 
 
@@ -49,7 +60,8 @@ def _checked_uris(
 ) -> tuple[list[str], list[str]]:
     if "authorization_code" in grants and not redirect_uris:
         raise InvalidInput(
-            "The authorization_code grant needs at least one redirect URI", field="redirect_uris"
+            N_("The authorization_code grant needs at least one redirect URI"),
+            field="redirect_uris",
         )
     uris = [_check_uri(u, "redirect URI", "redirect_uris") for u in redirect_uris]
     logout_uris = [
@@ -81,18 +93,20 @@ def create_client(
     grants = _checked_grants(grant_types, public=public)
     uris, logout_uris = _checked_uris(grants, redirect_uris, post_logout_redirect_uris)
     if subject_type not in ("public", "pairwise"):
-        raise InvalidInput("subject type must be public or pairwise")
+        raise InvalidInput(N_("subject type must be public or pairwise"))
     if id_token_alg not in (None, "RS256", "ES256"):
-        raise InvalidInput("id_token_signed_response_alg must be RS256 or ES256")
+        raise InvalidInput(N_("id_token_signed_response_alg must be RS256 or ES256"))
     if subject_type == "pairwise" and len({urlsplit(u).hostname for u in uris}) > 1:
         raise InvalidInput(
-            "A pairwise client's redirect URIs must share one host", field="redirect_uris"
+            N_("A pairwise client's redirect URIs must share one host"), field="redirect_uris"
         )
     method = "none" if public else (auth_method or "client_secret_basic")
     if public and auth_method not in (None, "none"):
-        raise InvalidInput("A public client authenticates with 'none'")
+        raise InvalidInput(N_("A public client authenticates with 'none'"))
     if method not in ("client_secret_basic", "client_secret_post", "none"):
-        raise InvalidInput("auth method must be client_secret_basic, client_secret_post or none")
+        raise InvalidInput(
+            N_("auth method must be client_secret_basic, client_secret_post or none")
+        )
     secret = None if public else secrets.token_urlsafe(32)
     client = Client(
         # Hex: a URL-safe id could start with "-" and be read as an option by command lines.
@@ -139,13 +153,14 @@ def update_client(
     redirect URIs must stay on that host."""
     public = client.token_endpoint_auth_method == "none"
     if not grant_types:
-        raise InvalidInput("Choose at least one grant type", field="grant_types")
+        raise InvalidInput(N_("Choose at least one grant type"), field="grant_types")
     grants = _checked_grants(grant_types, public=public)
     uris, logout_uris = _checked_uris(grants, redirect_uris, post_logout_redirect_uris)
     hosts = {urlsplit(u).hostname for u in uris}
     if client.subject_type == "pairwise" and hosts - {client.sector_identifier}:
         raise InvalidInput(
-            f"A pairwise client's redirect URIs must stay on {client.sector_identifier}",
+            N_("A pairwise client's redirect URIs must stay on %(sector)s"),
+            sector=client.sector_identifier,
             field="redirect_uris",
         )
     if client.subject_type != "pairwise" and uris:
@@ -182,7 +197,7 @@ def update_client(
 def rotate_secret(client: Client, *, actor: str) -> str:
     """Issue a new client secret (returned once, stored as SHA-256); the old one stops working."""
     if client.token_endpoint_auth_method == "none":
-        raise InvalidInput("A public client has no secret")
+        raise InvalidInput(N_("A public client has no secret"))
     secret = secrets.token_urlsafe(32)
     client.client_secret_hash = digest(secret)
     audit.record(
@@ -210,7 +225,7 @@ def client_of(org: Organisation, client_id: str) -> Client:
     """A service of the organisation; another organisation's client is not found."""
     client = get_client(client_id)
     if client is None or client.org_id != org.id:
-        raise NotFound(f"No service {client_id!r} in {org.cvr}")
+        raise NotFound(N_("No service %(client_id)r in %(cvr)s"), client_id=client_id, cvr=org.cvr)
     return client
 
 
@@ -218,7 +233,7 @@ def remove_client(client_id: str, *, actor: str) -> None:
     """Delete a client and revoke every token it holds."""
     client = get_client(client_id)
     if client is None:
-        raise NotFound(f"No client {client_id!r}")
+        raise NotFound(N_("No client %(client_id)r"), client_id=client_id)
     db.session.execute(
         update(Token)
         .where(Token.client_id == client_id, Token.revoked_at.is_(None))

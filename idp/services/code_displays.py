@@ -13,7 +13,7 @@ from ..models import Authenticator, Organisation, User
 from ..models.types import utcnow
 from . import audit
 from .authenticators import seal
-from .errors import InvalidInput, NotFound
+from .errors import N_, InvalidInput, NotFound
 from .seed_files import SeedRow
 
 STATUSES = ("in_stock", "assigned", "active", "revoked")
@@ -106,7 +106,7 @@ def import_code_displays(
 
 def list_code_displays(org: Organisation, status: str | None = None) -> list[Authenticator]:
     if status is not None and status not in STATUSES:
-        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
+        raise InvalidInput(N_("status must be one of %(choices)s"), choices=", ".join(STATUSES))
     query = select(Authenticator).where(
         Authenticator.org_id == org.id, Authenticator.type == "code_display"
     )
@@ -135,7 +135,11 @@ def revoke_code_display(org: Organisation, serial: str, *, actor: str) -> Authen
         )
     ).scalar_one_or_none()
     if auth is None:
-        raise NotFound(f"No code display with serial number {serial} in {org.cvr}")
+        raise NotFound(
+            N_("No code display with serial number %(serial)s in %(cvr)s"),
+            serial=serial,
+            cvr=org.cvr,
+        )
     auth.status = "revoked"
     auth.revoked_at = utcnow()
     audit.record(

@@ -1,8 +1,47 @@
-"""Typed errors raised by services, each with a message fit to show a person."""
+"""Typed errors raised by services, each with a message fit to show a person.
+
+A message is an English template with ``%(name)s`` placeholders, marked with ``N_`` so that
+``make translations`` extracts it; ``str(error)`` is the English text (for the CLI, logs and
+tests) and ``error.localized()`` the text in the language of the current request (for pages).
+"""
+
+from typing import Any
+
+
+def N_(s: str) -> str:
+    """Mark ``s`` for extraction into the catalogues without translating it here."""
+    return s
+
+
+def localize(message: str, params: dict[str, Any]) -> str:
+    """``message % params`` in the language of the current request; English without one.
+
+    A param that is itself a ``ServiceError`` (a refusal wrapped in another) is localized too.
+    """
+    from flask import has_request_context
+    from flask_babel import gettext
+
+    english = message % params if params else message
+    if not has_request_context():
+        return english
+    try:
+        values = {k: v.localized() if isinstance(v, ServiceError) else v for k, v in params.items()}
+        return gettext(message, **values)
+    except (KeyError, ValueError, TypeError, RuntimeError):
+        return english
 
 
 class ServiceError(Exception):
-    """A rule refused the request. ``str(error)`` is the user-facing message."""
+    """A rule refused the request. ``str(error)`` is the English message, ``localized()`` the
+    message for the page."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        self.message = message
+        self.params = params
+        super().__init__(message % params if params else message)
+
+    def localized(self) -> str:
+        return localize(self.message, self.params)
 
 
 class NotFound(ServiceError):
@@ -16,8 +55,8 @@ class Conflict(ServiceError):
 class InvalidInput(ServiceError):
     """``field`` names the input at fault, when there is one (a form ties the message to it)."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, field: str | None = None, **params: Any) -> None:
+        super().__init__(message, **params)
         self.field = field
 
 
@@ -25,7 +64,7 @@ class LoginFailed(ServiceError):
     """Deliberately vague: never says whether the username, password or code was wrong."""
 
     def __init__(self) -> None:
-        super().__init__("The username, password or code is not right. Try again.")
+        super().__init__(N_("The username, password or code is not right. Try again."))
 
 
 class AccountLocked(ServiceError):

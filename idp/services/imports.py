@@ -48,7 +48,7 @@ from ..extensions import db
 from ..models import Organisation, User
 from ..models.types import utcnow
 from . import audit
-from .errors import Conflict, InvalidInput
+from .errors import N_, Conflict, InvalidInput
 from .people_files import read_people_csv
 from .people_matching import CPR_ASSOCIATED_DATA, FIELDS, Plan, plan_rows
 from .proofing import legacy_import_level, record_legacy_imports
@@ -129,7 +129,9 @@ def import_users(
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("These people were changed at the same time; run the import again") from None
+        raise Conflict(
+            N_("These people were changed at the same time; run the import again")
+        ) from None
     report.written = True
     return report
 
@@ -144,9 +146,9 @@ def list_users(
     """The organisation's people by username; ``search`` is a case-insensitive substring of
     username, name, e-mail or RID."""
     if status is not None and status not in STATUSES:
-        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
+        raise InvalidInput(N_("status must be one of %(choices)s"), choices=", ".join(STATUSES))
     if not 1 <= limit <= 10_000 or offset < 0:
-        raise InvalidInput("limit must be 1-10000 and offset at least 0")
+        raise InvalidInput(N_("limit must be 1-10000 and offset at least 0"))
     query = select(User).where(User.org_id == org.id)
     if status is not None:
         query = query.where(User.status == status)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Organisation
 from . import audit
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import N_, Conflict, InvalidInput, NotFound
 
 CVR_PATTERN = re.compile(r"^\d{8}$")
 
@@ -19,11 +19,11 @@ def create_organisation(cvr: str, name: str, *, actor: str) -> Organisation:
     cvr = cvr.strip()
     name = name.strip()
     if not CVR_PATTERN.match(cvr):
-        raise InvalidInput(f"CVR must be 8 digits, got {cvr!r}")
+        raise InvalidInput(N_("CVR must be 8 digits, got %(cvr)r"), cvr=cvr)
     if not name:
-        raise InvalidInput("The organisation needs a name")
+        raise InvalidInput(N_("The organisation needs a name"))
     if db.session.execute(select(Organisation.id).where(Organisation.cvr == cvr)).first():
-        raise Conflict(f"An organisation with CVR {cvr} exists already")
+        raise Conflict(N_("An organisation with CVR %(cvr)s exists already"), cvr=cvr)
     org = Organisation(cvr=cvr, name=name)
     db.session.add(org)
     db.session.flush()
@@ -37,7 +37,7 @@ def get_by_cvr(cvr: str) -> Organisation:
         select(Organisation).where(Organisation.cvr == cvr.strip())
     ).scalar_one_or_none()
     if org is None:
-        raise NotFound(f"No organisation with CVR {cvr}")
+        raise NotFound(N_("No organisation with CVR %(cvr)s"), cvr=cvr)
     return org
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, or_, select
 
 from ..extensions import db
 from ..models import AuditEvent, Organisation, User
-from .errors import InvalidInput
+from .errors import N_, InvalidInput
 from .imports import STATUSES
 
 SORTS: dict[str, Any] = {
@@ -51,7 +51,7 @@ def _matching(
     """The WHERE clause every listing shares, on ``SELECT user_account``."""
     for value in (status, exclude_status):
         if value is not None and value not in STATUSES:
-            raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
+            raise InvalidInput(N_("status must be one of %(choices)s"), choices=", ".join(STATUSES))
     query = select(User).where(User.org_id == org.id)
     if status is not None:
         query = query.where(User.status == status)
@@ -83,9 +83,11 @@ def search_people(
     """
     key = sort.removeprefix("-")
     if key not in SORTS:
-        raise InvalidInput(f"sort must be one of {', '.join(SORTS)} (with - for descending)")
+        raise InvalidInput(
+            N_("sort must be one of %(choices)s (with - for descending)"), choices=", ".join(SORTS)
+        )
     if not 1 <= per_page <= MAX_PER_PAGE:
-        raise InvalidInput(f"per_page must be 1-{MAX_PER_PAGE}")
+        raise InvalidInput(N_("per_page must be 1-%(maximum)s"), maximum=MAX_PER_PAGE)
     query = _matching(org, status, search, exclude_status)
     total = db.session.execute(
         query.with_only_columns(func.count(User.id)).order_by(None)

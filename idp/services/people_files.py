@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..privileges import is_privilege
-from .errors import InvalidInput
+from .errors import N_, InvalidInput
 from .users import EMAIL_PATTERN, USERNAME_PATTERN
 
 COLUMNS = (
@@ -70,14 +70,14 @@ def read_people_csv(data: bytes) -> PeopleFile:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput("The file is not UTF-8 text") from None
+        raise InvalidInput(N_("The file is not UTF-8 text")) from None
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        raise InvalidInput("The file is empty") from None
+        raise InvalidInput(N_("The file is empty")) from None
     _check_header(header)
     rows = []
     try:
@@ -87,9 +87,11 @@ def read_people_csv(data: bytes) -> PeopleFile:
             row = _row(reader.line_num, header, cells)
             rows.append(row)
     except csv.Error as error:
-        raise InvalidInput(f"line {reader.line_num}: not valid CSV: {error}") from None
+        raise InvalidInput(
+            N_("line %(line)s: not valid CSV: %(error)s"), line=reader.line_num, error=error
+        ) from None
     if not rows:
-        raise InvalidInput("The file holds no people (only a header)")
+        raise InvalidInput(N_("The file holds no people (only a header)"))
     return PeopleFile(columns=frozenset(header), rows=rows)
 
 
@@ -97,14 +99,18 @@ def _check_header(header: list[str]) -> None:
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
         names = ", ".join(repr(h) for h in unknown)
-        raise InvalidInput(f"Unknown column(s) {names}; columns: {', '.join(COLUMNS)}")
+        raise InvalidInput(
+            N_("Unknown column(s) %(names)s; columns: %(columns)s"),
+            names=names,
+            columns=", ".join(COLUMNS),
+        )
     twice = sorted({h for h in header if header.count(h) > 1})
     if twice:
-        raise InvalidInput(f"Column(s) given twice: {', '.join(twice)}")
+        raise InvalidInput(N_("Column(s) given twice: %(columns)s"), columns=", ".join(twice))
     if "email" not in header:
-        raise InvalidInput("The file needs an 'email' column")
+        raise InvalidInput(N_("The file needs an 'email' column"))
     if "name" not in header and not {"given_name", "family_name"} <= set(header):
-        raise InvalidInput("The file needs a 'name' column, or 'given_name' and 'family_name'")
+        raise InvalidInput(N_("The file needs a 'name' column, or 'given_name' and 'family_name'"))
 
 
 def _row(line: int, header: list[str], cells: list[str]) -> PersonRow:

@@ -19,7 +19,7 @@ from ..models.types import utcnow
 from ..proofing import ROUTES
 from ..proofing.in_person import DocumentCheck, EvidenceError
 from . import audit
-from .errors import Conflict, InvalidInput
+from .errors import N_, Conflict, InvalidInput
 
 DEFAULT_MINIMUM_IAL = "Substantial"
 
@@ -53,22 +53,31 @@ def configure_organisation(
     for route in [*(enable or []), *(disable or []), *(caps or {})]:
         if route not in ROUTES:
             raise InvalidInput(
-                f"Unknown proofing route {route!r}; routes: {', '.join(ROUTES)}",
+                N_("Unknown proofing route %(route)r; routes: %(routes)s"),
+                route=route,
+                routes=", ".join(ROUTES),
                 field=f"route_{route}",
             )
     for route, cap in (caps or {}).items():
         if not assurance.is_level(cap):
             raise InvalidInput(
-                f"Cap for {route} must be one of {', '.join(assurance.LEVELS)}",
+                N_("Cap for %(route)s must be one of %(levels)s"),
+                route=route,
+                levels=", ".join(assurance.LEVELS),
                 field=f"cap_{route}",
             )
         if assurance.rank(cap) > assurance.rank(ROUTES[route].max_level):
             raise InvalidInput(
-                f"{route} can establish at most {ROUTES[route].max_level}", field=f"cap_{route}"
+                N_("%(route)s can establish at most %(level)s"),
+                route=route,
+                level=ROUTES[route].max_level,
+                field=f"cap_{route}",
             )
     if minimum is not None and not assurance.is_level(minimum):
         raise InvalidInput(
-            f"Minimum IAL must be one of {', '.join(assurance.LEVELS)}", field="minimum_ial"
+            N_("Minimum IAL must be one of %(levels)s"),
+            levels=", ".join(assurance.LEVELS),
+            field="minimum_ial",
         )
     routes: dict[str, dict[str, Any]] = {r: route_settings(org, r) for r in ROUTES}
     settings: dict[str, Any] = {"routes": routes, "minimum_ial": minimum or minimum_ial(org)}
@@ -151,14 +160,19 @@ def _level_for(org: Organisation, route: str, offered: str) -> str:
     """The level a route establishes: enabled, capped, and at least the organisation minimum."""
     settings = route_settings(org, route)
     if not settings["enabled"]:
-        raise InvalidInput(f"The organisation does not accept the {route} route")
+        raise InvalidInput(N_("The organisation does not accept the %(route)s route"), route=route)
     level = assurance.capped(offered, settings["cap"])
     assert level is not None
     needed = minimum_ial(org)
     if assurance.rank(level) < assurance.rank(needed):
         raise InvalidInput(
-            f"This proves your identity at level {level}, but {org.name} requires at least "
-            f"{needed}."
+            N_(
+                "This proves your identity at level %(level)s, but %(org)s requires at least "
+                "%(needed)s."
+            ),
+            level=level,
+            org=org.name,
+            needed=needed,
         )
     return level
 
@@ -178,8 +192,11 @@ def record_private_eid(
     ).scalar_one_or_none()
     if bound is not None and bound.user_id != user.id:
         raise Conflict(
-            "This private eID is already bound to another identity in "
-            f"{org.name}. Contact your administrator."
+            N_(
+                "This private eID is already bound to another identity in %(org)s. Contact your "
+                "administrator."
+            ),
+            org=org.name,
         )
     if bound is None:
         db.session.add(
@@ -196,7 +213,7 @@ def record_private_eid(
         db.session.commit()
     except IntegrityError:  # a concurrent binding of the same upstream person
         db.session.rollback()
-        raise Conflict("This private eID is already bound to another identity.") from None
+        raise Conflict(N_("This private eID is already bound to another identity.")) from None
     return record
 
 
@@ -205,15 +222,15 @@ def record_in_person(
 ) -> ProofingRecord:
     """A registrar of the same organisation records a face-to-face document check."""
     if "registrar" not in (registrar.roles or []):
-        raise InvalidInput(f"{registrar.username} is not a registrar")
+        raise InvalidInput(N_("%(username)s is not a registrar"), username=registrar.username)
     if registrar.org_id != user.org_id:
-        raise InvalidInput("A registrar can only check people of their own organisation")
+        raise InvalidInput(N_("A registrar can only check people of their own organisation"))
     if registrar.id == user.id:
-        raise InvalidInput("A registrar cannot check their own identity")
+        raise InvalidInput(N_("A registrar cannot check their own identity"))
     try:
         evidence = check.evidence(today or date.today())
     except EvidenceError as error:
-        raise InvalidInput(f"Refused: {error}", field=error.field) from None
+        raise InvalidInput(N_("Refused: %(error)s"), error=error, field=error.field) from None
     level = _level_for(user.organisation, "in_person", "High")
     record = _record(
         user, "in_person", level, {**evidence, "registrar": registrar.username}, registrar.username
@@ -225,7 +242,7 @@ def record_in_person(
 def record_attestation(user: User, manager: User) -> ProofingRecord:
     """A manager of the same organisation vouches for the person from employment records."""
     if manager.org_id != user.org_id or manager.id == user.id:
-        raise InvalidInput("The manager must be another person of the same organisation")
+        raise InvalidInput(N_("The manager must be another person of the same organisation"))
     level = _level_for(user.organisation, "attestation", "Low")
     record = _record(user, "attestation", level, {"manager": manager.username}, manager.username)
     db.session.commit()
@@ -291,17 +308,22 @@ def record_operator(user: User, level: str, *, actor: str) -> ProofingRecord:
 def adjust(user: User, level: str | None, *, reason: str, actor: str) -> ProofingRecord:
     """An administrator lowers (or with None revokes) a person's identity level."""
     if level is not None and not assurance.is_level(level):
-        raise InvalidInput(f"Level must be one of {', '.join(assurance.LEVELS)}")
+        raise InvalidInput(
+            N_("Level must be one of %(levels)s"), levels=", ".join(assurance.LEVELS)
+        )
     if (
         level is not None
         and user.identity_level is not None
         and (assurance.rank(level) > assurance.rank(user.identity_level))
     ):
         raise InvalidInput(
-            "An administrator can lower or revoke a level, not raise it; raising takes a proofing"
+            N_(
+                "An administrator can lower or revoke a level, not raise it; raising takes a "
+                "proofing"
+            )
         )
     if not reason.strip():
-        raise InvalidInput("Give a reason")
+        raise InvalidInput(N_("Give a reason"))
     record = _record(user, "adjustment", level, {"reason": reason.strip()}, actor, raise_only=False)
     db.session.commit()
     return record

@@ -19,7 +19,7 @@ from pskc.exceptions import DecryptionError, ParseError
 from pskc.parser import PSKCParser
 
 from . import otp
-from .errors import InvalidInput
+from .errors import N_, InvalidInput
 
 TOTP_URNS = ("urn:ietf:params:xml:ns:keyprov:pskc:totp", "http://www.ietf.org/keyprov/pskc#totp")
 HOTP_URNS = ("urn:ietf:params:xml:ns:keyprov:pskc:hotp", "http://www.ietf.org/keyprov/pskc#hotp")
@@ -76,21 +76,24 @@ def read_pskc(data: bytes, psk: bytes | None) -> list[SeedRow]:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as error:
         raise InvalidInput(
-            f"The XML file is refused: {type(error).__name__} (DTDs, entities and external "
-            "references are not allowed)"
+            N_(
+                "The XML file is refused: %(error)s (DTDs, entities and external references are "
+                "not allowed)"
+            ),
+            error=type(error).__name__,
         ) from None
     except Exception as error:
-        raise InvalidInput(f"The file is not well-formed XML: {error}") from None
+        raise InvalidInput(N_("The file is not well-formed XML: %(error)s"), error=error) from None
     container = PSKC()
     try:
         PSKCParser.parse_document(container, root)
     except ParseError as error:
-        raise InvalidInput(f"Not a PSKC document: {error}") from None
+        raise InvalidInput(N_("Not a PSKC document: %(error)s"), error=error) from None
     if psk is not None:
         container.encryption.key = psk
     rows = [_pskc_row(i, key) for i, key in enumerate(container.keys, start=1)]
     if not rows:
-        raise InvalidInput("The PSKC document holds no keys")
+        raise InvalidInput(N_("The PSKC document holds no keys"))
     return rows
 
 
@@ -131,17 +134,17 @@ def read_csv(data: bytes) -> list[SeedRow]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput("The CSV file is not UTF-8") from None
+        raise InvalidInput(N_("The CSV file is not UTF-8")) from None
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     if header != CSV_COLUMNS:
-        raise InvalidInput(f"The CSV header must be: {','.join(CSV_COLUMNS)}")
+        raise InvalidInput(N_("The CSV header must be: %(header)s"), header=",".join(CSV_COLUMNS))
     rows = []
     for number, raw in enumerate(reader, start=2):
         values = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
         rows.append(_csv_row(number, values))
     if not rows:
-        raise InvalidInput("The CSV file holds no rows")
+        raise InvalidInput(N_("The CSV file holds no rows"))
     return rows
 
 
@@ -175,5 +178,5 @@ def read_psk(data: bytes) -> bytes:
     except (binascii.Error, ValueError):
         key = data
     if len(key) not in (16, 32):
-        raise InvalidInput("The pre-shared key must be 128 or 256 bits (hex or raw)")
+        raise InvalidInput(N_("The pre-shared key must be 128 or 256 bits (hex or raw)"))
     return key

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import Organisation, User
 from . import audit
 from .authenticators import enrol_totp_app
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import N_, Conflict, InvalidInput, NotFound
 from .passwords import hash_password
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,99}$")
@@ -42,10 +42,12 @@ _SEQUENCES = (
 def check_password_rules(password: str, username: str) -> None:
     """NIST SP 800-63B §5.1.1.2: a minimum length, and no common or guessable passwords."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"The password must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidInput(
+            N_("The password must be at least %(length)s characters"), length=MIN_PASSWORD_LENGTH
+        )
     lowered = password.strip().lower()
     if lowered == username.lower() or username.lower() in lowered:
-        raise InvalidInput("The password must not contain the username")
+        raise InvalidInput(N_("The password must not contain the username"))
     base = lowered.rstrip("0123456789!@#$%&*?.,-_+ ")
     repeated = any(
         base and lowered == base * (len(lowered) // len(base))
@@ -58,7 +60,7 @@ def check_password_rules(password: str, username: str) -> None:
         or repeated
         or any(lowered in seq for seq in _SEQUENCES)
     ):
-        raise InvalidInput("This password is too common or easy to guess. Choose another.")
+        raise InvalidInput(N_("This password is too common or easy to guess. Choose another."))
 
 
 def create_user(
@@ -79,19 +81,23 @@ def create_user(
     username = normalise_username(username)
     if not USERNAME_PATTERN.match(username):
         raise InvalidInput(
-            "Username: 2-100 characters, letters a-z, digits and . _ @ -, starting with a "
-            "letter or digit"
+            N_(
+                "Username: 2-100 characters, letters a-z, digits and . _ @ -, starting with a "
+                "letter or digit"
+            )
         )
     if not name.strip():
-        raise InvalidInput("The user needs a name")
+        raise InvalidInput(N_("The user needs a name"))
     if not EMAIL_PATTERN.match(email.strip()):
-        raise InvalidInput(f"Not a valid e-mail address: {email!r}")
+        raise InvalidInput(N_("Not a valid e-mail address: %(email)r"), email=email)
     if ial is not None and not assurance.is_level(ial):
-        raise InvalidInput(f"Identity level must be one of {', '.join(assurance.LEVELS)}")
+        raise InvalidInput(
+            N_("Identity level must be one of %(levels)s"), levels=", ".join(assurance.LEVELS)
+        )
     if password is not None:
         check_password_rules(password, username)
     if db.session.execute(select(User.id).where(User.username == username)).first():
-        raise Conflict(f"The username {username!r} is taken")
+        raise Conflict(N_("The username %(username)r is taken"), username=username)
     given, _, family = name.strip().rpartition(" ")
     user = User(
         org_id=org.id,
@@ -134,7 +140,7 @@ def find_user(ref: str, org: Organisation | None = None) -> User:
         query = query.where(User.org_id == org.id)
     found = list(db.session.execute(query.limit(2)).scalars())
     if len(found) != 1:
-        raise NotFound(f"No single user matches {ref!r}")
+        raise NotFound(N_("No single user matches %(ref)r"), ref=ref)
     return found[0]
 
 
@@ -153,10 +159,16 @@ def set_roles(
 ) -> list[str]:
     """Grant or take administrative roles in the person's own organisation (audited)."""
     if user.org_id != org.id:
-        raise InvalidInput(f"{user.username} does not belong to {org.cvr}")
+        raise InvalidInput(
+            N_("%(username)s does not belong to %(cvr)s"), username=user.username, cvr=org.cvr
+        )
     unknown = [r for r in [*add, *remove] if r not in ROLES]
     if unknown:
-        raise InvalidInput(f"Unknown role(s) {unknown}; roles: {', '.join(ROLES)}")
+        raise InvalidInput(
+            N_("Unknown role(s) %(unknown)s; roles: %(roles)s"),
+            unknown=unknown,
+            roles=", ".join(ROLES),
+        )
     roles = sorted((set(user.roles or []) | set(add)) - set(remove))
     user.roles = roles
     audit.record(
@@ -176,7 +188,7 @@ def set_privileges(user: User, *, add: list[str], remove: list[str], actor: str)
 
     bad = [p for p in add if not is_privilege(p)]
     if bad:
-        raise InvalidInput(f"Not a privilege URN: {', '.join(bad)}")
+        raise InvalidInput(N_("Not a privilege URN: %(urns)s"), urns=", ".join(bad))
     rights = sorted((set(user.privileges or []) | set(add)) - set(remove))
     user.privileges = rights
     audit.record(

@@ -66,16 +66,16 @@ def prove(org_id: int) -> Page:
     try:
         org = access_requests.requestable(org_id)
     except NotFound as error:
-        return _message(str(error), 404)
+        return _message(error.localized(), 404)
     except ServiceError as error:
-        return _message(str(error), 400)
+        return _message(error.localized(), 400)
     target = upstream()
     if target is None:
         return _message(_("The private eID route is not available."), 400)
     try:
         url, pending = federation.start(target)
     except federation.UpstreamError as error:
-        return _message(str(error), 502)
+        return _message(error.localized(), 502)
     session[PENDING_KEY] = seal(
         "private-eid",
         {
@@ -114,7 +114,7 @@ def details() -> Page:
     try:
         return _details_page(current)
     except ServiceError as error:
-        return _message(str(error), 400)
+        return _message(error.localized(), 400)
 
 
 @bp.post("/details")
@@ -136,12 +136,12 @@ def submit() -> Page:
         )
     except InvalidInput as error:
         if error.field:
-            return _details_page(current, 400, errors={error.field: str(error)})
-        return _message(str(error), 403)
+            return _details_page(current, 400, errors={error.field: error.localized()})
+        return _message(error.localized(), 403)
     except NotFound as error:
-        return _message(str(error), 404)
+        return _message(error.localized(), 404)
     except ServiceError as error:
-        return _message(str(error), 409)
+        return _message(error.localized(), 409)
     session[STATE_KEY] = seal(STATE_PURPOSE, {**current, "req": made.id, "t": int(time.time())})
     return redirect(url_for("access.status"))
 

@@ -91,7 +91,7 @@ def password(token: str) -> tuple[str, int] | Response:
     try:
         activation_service.set_password(person, first)
     except ServiceError as error:
-        return _page(token, person, 400, error=str(error))
+        return _page(token, person, 400, error=error.localized())
     return redirect(url_for("activation.show", token=token))
 
 
@@ -117,7 +117,7 @@ def app_confirm(token: str) -> tuple[str, int] | Response:
     try:
         authenticators.confirm_app(person, request.form.get("code", ""), actor=person.username)
     except ServiceError as error:
-        return _page(token, person, 400, error=str(error))
+        return _page(token, person, 400, error=error.localized())
     return _finish(token)
 
 
@@ -134,7 +134,7 @@ def code_display(token: str) -> tuple[str, int] | Response:
             person, serial, request.form.get("code", ""), actor=person.username
         )
     except ServiceError as error:
-        return _page(token, person, 400, error=str(error), serial=serial)
+        return _page(token, person, 400, error=error.localized(), serial=serial)
     return _finish(token)
 
 

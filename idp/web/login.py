@@ -91,7 +91,7 @@ def _finish(pending: PendingLogin, code: str | None, key: str | None) -> Respons
         user, amr = session_service.complete_login(pending, code)
     except AccountLocked as error:
         clear_login()
-        return render_template("login/username.html", key=key, username="", error=str(error))
+        return render_template("login/username.html", key=key, username="", error=error.localized())
     except LoginFailed:
         # Start again from the username: the message never says which part was wrong.
         clear_login()

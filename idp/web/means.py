@@ -69,7 +69,7 @@ def confirm_app() -> tuple[str, int] | Response:
     try:
         authenticators.confirm_app(user, request.form.get("code", ""), actor=user.username)
     except ServiceError as error:
-        return _home(user, 400, error=str(error))
+        return _home(user, 400, error=error.localized())
     return redirect(url_for("means.home", done="app"))
 
 
@@ -85,5 +85,5 @@ def bind_code_display() -> tuple[str, int] | Response:
             user, serial, request.form.get("code", ""), actor=user.username
         )
     except ServiceError as error:
-        return _home(user, 400, error=str(error), serial=serial)
+        return _home(user, 400, error=error.localized(), serial=serial)
     return redirect(url_for("means.home", done="code_display"))

@@ -48,7 +48,7 @@ def start_private_eid(user: User, return_to: str) -> Response | str:
     try:
         url, pending = federation.start(target)
     except federation.UpstreamError as error:
-        return _result(user, str(error), ok=False)
+        return _result(user, error.localized(), ok=False)
     payload = {
         "s": pending.state,
         "n": pending.nonce,
@@ -110,7 +110,7 @@ def callback() -> Response | str:
     try:
         claims = federation.finish(target, dict(request.args), pending)
     except federation.UpstreamError as error:
-        return _result(user, str(error), ok=False, status=502)
+        return _result(user, error.localized(), ok=False, status=502)
     level = upstream_level(claims, settings().private_eid_level_claim)
     if level is None:
         return _result(
@@ -130,7 +130,7 @@ def callback() -> Response | str:
             actor=user.username,
         )
     except ServiceError as error:
-        return _result(user, str(error), ok=False, status=403)
+        return _result(user, error.localized(), ok=False, status=403)
     return redirect(data["r"])
 
 
@@ -143,7 +143,7 @@ def _access_request_callback(target: federation.Upstream, data: dict[str, Any]) 
     try:
         claims = federation.finish(target, dict(request.args), pending)
     except federation.UpstreamError as error:
-        return _result(None, str(error), ok=False, status=502)
+        return _result(None, error.localized(), ok=False, status=502)
     level = upstream_level(claims, settings().private_eid_level_claim)
     if level is None:
         return _result(

@@ -99,11 +99,11 @@ def upload_seeds() -> Page:
         psk_data = _uploaded("psk_file")
         psk = read_psk(psk_data) if psk_data else None
     except InvalidInput as error:
-        return _page(400, errors={"psk_file": str(error)})
+        return _page(400, errors={"psk_file": error.localized()})
     try:
         report = _report(data, psk, replace, filename, dry_run=True)
     except ServiceError as error:
-        return _page(400, errors={"seed_file": str(error)})
+        return _page(400, errors={"seed_file": error.localized()})
     html = render_template(
         "admin/login_means_report.html",
         report=report,
@@ -127,7 +127,7 @@ def confirm_seeds() -> Page | Response:
     try:
         report = _report(data, psk, bool(payload["replace"]), payload["filename"], dry_run=False)
     except ServiceError as error:
-        return _page(400, errors={"seed_file": str(error)})
+        return _page(400, errors={"seed_file": error.localized()})
     if not report.ok:  # something changed since the dry run
         html = render_template(
             "admin/login_means_report.html",
@@ -147,7 +147,7 @@ def revoke_display() -> Page | Response:
     try:
         code_displays.revoke_code_display(g.org, serial, actor=g.admin.username)
     except ServiceError as error:
-        return _page(400, errors={"revoke": str(error)})
+        return _page(400, errors={"revoke": error.localized()})
     return redirect(url_for("admin.login_means", done="revoked", serial=serial))
 
 
@@ -171,7 +171,9 @@ def assign_display() -> Page | Response:
     try:
         authenticators.assign_code_display(person, serial, actor=g.admin.username)
     except ServiceError as error:
-        return _page(400, errors={"assign_serial": str(error)}, username=username, serial=serial)
+        return _page(
+            400, errors={"assign_serial": error.localized()}, username=username, serial=serial
+        )
     return redirect(
         url_for("admin.login_means", done="assigned", serial=serial, person=person.username)
     )

@@ -78,7 +78,7 @@ def _listing(*, status: str | None, exclude_status: str | None, search: str) -> 
             exclude_status=exclude_status,
         )
     except InvalidInput as error:
-        abort(400, str(error))
+        abort(400, error.localized())
 
 
 # -- imported people and their activation ----------------------------------------------------
@@ -124,7 +124,7 @@ def activate_imported() -> Page:
             actor=_actor(),
         )
     except InvalidInput as error:
-        return _imported_page(search, 400, error=str(error), choices=choices)
+        return _imported_page(search, 400, error=error.localized(), choices=choices)
     return render_template("admin/activation_result.html", results=results)
 
 
@@ -189,9 +189,9 @@ def activate_person(user_id: int) -> Page:
             actor=_actor(),
         )
     except InvalidInput as error:
-        return _person_page(someone, 400, error=str(error))
+        return _person_page(someone, 400, error=error.localized())
     if not result.ok:
-        return _person_page(someone, 409, error=result.message)
+        return _person_page(someone, 409, error=result.localized_message())
     return _done(someone, "activated")
 
 
@@ -202,7 +202,7 @@ def resend_activation(user_id: int) -> Page:
     try:
         activation.resend(someone, actor=_actor())
     except ServiceError as error:  # not pending, or throttled
-        return _person_page(someone, 409, error=str(error))
+        return _person_page(someone, 409, error=error.localized())
     return _done(someone, "resent")
 
 
@@ -217,7 +217,7 @@ def person_privileges(user_id: int) -> Page:
     try:
         user_service.set_privileges(someone, add=add, remove=remove, actor=_actor())
     except InvalidInput as error:
-        return _person_page(someone, 400, error=str(error))
+        return _person_page(someone, 400, error=error.localized())
     return _done(someone, "privileges")
 
 
@@ -228,7 +228,7 @@ def unlock_means(user_id: int) -> Page:
     try:
         authenticators.unlock(someone, actor=_actor())
     except ServiceError as error:
-        return _person_page(someone, 409, error=str(error))
+        return _person_page(someone, 409, error=error.localized())
     return _done(someone, "unlocked")
 
 
@@ -250,7 +250,7 @@ def replace_means(user_id: int) -> Page:
     try:
         authenticators.replace_with_code_display(someone, serial, actor=_actor())
     except ServiceError as error:
-        return _person_page(someone, 409, error=str(error), serial=serial)
+        return _person_page(someone, 409, error=error.localized(), serial=serial)
     return _done(someone, "replaced")
 
 
@@ -306,7 +306,9 @@ def import_file() -> Page:
             actor=_actor(),
         )
     except ServiceError as error:
-        return _import_page(400 if isinstance(error, InvalidInput) else 409, error=str(error))
+        return _import_page(
+            400 if isinstance(error, InvalidInput) else 409, error=error.localized()
+        )
     encoded = seal(
         "people-upload",
         {"admin": g.admin.id, "filename": filename, "data": base64.b64encode(data).decode("ascii")},

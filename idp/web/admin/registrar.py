@@ -69,7 +69,7 @@ def record_check(user_id: int) -> Page | Response:
     try:
         proofing.record_in_person(person, g.admin, DocumentCheck(document_type, last4, expires))
     except InvalidInput as error:
-        return _person_page(person, 400, errors={error.field or "check": str(error)})
+        return _person_page(person, 400, errors={error.field or "check": error.localized()})
     except ServiceError as error:
-        return _person_page(person, 400, errors={"check": str(error)})
+        return _person_page(person, 400, errors={"check": error.localized()})
     return redirect(url_for("admin.registrar", done=person.username))

@@ -55,9 +55,9 @@ def approve_request(request_id: int) -> Page:
             actor=str(g.admin.username),
         )
     except InvalidInput as error:
-        return _page(400, error=str(error), failed=request_id, choices=choices)
+        return _page(400, error=error.localized(), failed=request_id, choices=choices)
     except ServiceError as error:
-        return _page(409, error=str(error), failed=request_id, choices=choices)
+        return _page(409, error=error.localized(), failed=request_id, choices=choices)
     return redirect(url_for("admin.requests", done="approved"))
 
 
@@ -70,5 +70,5 @@ def reject_request(request_id: int) -> Page:
             found, reason=request.form.get("reason", ""), actor=str(g.admin.username)
         )
     except ServiceError as error:
-        return _page(409, error=str(error), failed=request_id)
+        return _page(409, error=error.localized(), failed=request_id)
     return redirect(url_for("admin.requests", done="rejected"))

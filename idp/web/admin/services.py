@@ -31,7 +31,7 @@ def _client(client_id: str) -> Client:
 
 def _error(error: ServiceError) -> dict[str, str]:
     field = error.field if isinstance(error, InvalidInput) else None
-    return {field or "service": str(error)}
+    return {field or "service": error.localized()}
 
 
 def _list_page(status: int = 200, **extra: Any) -> Page:

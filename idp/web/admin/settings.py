@@ -76,5 +76,5 @@ def save_settings() -> Page | Response:
             actor=g.admin.username,
         )
     except InvalidInput as error:
-        return _page(values, 400, errors={error.field or "settings": str(error)})
+        return _page(values, 400, errors={error.field or "settings": error.localized()})
     return redirect(url_for("admin.settings", done="saved"))
