@@ -124,6 +124,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         account,
         activation,
         errors,
+        filters,
         health,
         language,
         login,
@@ -144,6 +145,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(language.bp)
     app.register_blueprint(admin_bp)
     errors.register(app)
+    filters.register(app)
     from .web.documents import DocumentsMiddleware
 
     app.wsgi_app = DocumentsMiddleware(  # type: ignore[method-assign]

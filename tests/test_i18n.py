@@ -3,7 +3,9 @@ catalogue translates every message, and translations/messages.pot matches the so
 
 from __future__ import annotations
 
+import io
 import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +165,29 @@ def test_the_locked_login_means_message_is_danish_by_default(make_app: Any) -> N
     assert "Dit loginmiddel er låst efter for mange forkerte koder." in danish
     english = login(browser(locked_app, "en"), person).get_data(as_text=True)
     assert "Your login means is locked after too many wrong codes." in english
+
+
+def test_import_row_errors_are_in_the_language_of_the_page(app: Flask) -> None:
+    admin = make_user(app, "boss")
+    granted = app.test_cli_runner().invoke(
+        args=shlex.split("admins grant boss user_admin --org 12345678")
+    )
+    assert granted.exit_code == 0, granted.output
+    http = browser(app, "da")
+    login(http, admin)
+    content = b"rid,name,email\n9001,Anna Jensen,anna@example.dk\n9002,Cy Bad,not-an-email\n"
+
+    def dry_run(language: str) -> str:
+        http.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+        token = csrf_of(http.get("/login/").get_data(as_text=True))
+        data = {"csrf_token": token, "file": (io.BytesIO(content), "people.csv")}
+        response = http.post("/admin/import", data=data, content_type="multipart/form-data")
+        assert response.status_code == 422
+        return response.get_data(as_text=True)
+
+    danish = dry_run("da")
+    assert "email: ikke en gyldig e-mailadresse" in danish
+    assert "not a valid e-mail address" not in danish
+    english = dry_run("en")
+    assert "email: not a valid e-mail address" in english
+    assert "ikke en gyldig" not in english

@@ -13,7 +13,7 @@ from ..models import Authenticator, Organisation, User
 from ..models.types import utcnow
 from . import audit
 from .authenticators import seal
-from .errors import N_, InvalidInput, NotFound
+from .errors import N_, InvalidInput, Message, NotFound
 from .seed_files import SeedRow
 
 STATUSES = ("in_stock", "assigned", "active", "revoked")
@@ -70,11 +70,18 @@ def import_code_displays(
     for row in rows:
         errors = list(row.errors)
         if row.serial and counts[row.serial] > 1:
-            errors.append(f"serial {row.serial} appears more than once in the file")
+            errors.append(
+                Message(
+                    N_("serial %(serial)s appears more than once in the file"), serial=row.serial
+                )
+            )
         found = existing.get(row.serial)
         if found is not None and not (replace and found.status == "in_stock"):
-            hint = " (use --replace)" if found.status == "in_stock" else ""
-            errors.append(f"serial {row.serial} is already imported ({found.status}){hint}")
+            if found.status == "in_stock":
+                template = N_("serial %(serial)s is already imported (%(status)s) (use --replace)")
+            else:
+                template = N_("serial %(serial)s is already imported (%(status)s)")
+            errors.append(Message(template, serial=row.serial, status=found.status))
         report.rows.append({"where": row.where, "serial": row.serial, "errors": errors})
     if not report.ok or dry_run:
         return report

@@ -16,7 +16,8 @@ def N_(s: str) -> str:
 def localize(message: str, params: dict[str, Any]) -> str:
     """``message % params`` in the language of the current request; English without one.
 
-    A param that is itself a ``ServiceError`` (a refusal wrapped in another) is localized too.
+    A param that is itself a ``ServiceError`` or ``Message`` (one wrapped in another) is localized
+    too.
     """
     from flask import has_request_context
     from flask_babel import gettext
@@ -25,10 +26,41 @@ def localize(message: str, params: dict[str, Any]) -> str:
     if not has_request_context():
         return english
     try:
-        values = {k: v.localized() if isinstance(v, ServiceError) else v for k, v in params.items()}
+        values = {
+            k: v.localized() if isinstance(v, (ServiceError, Message)) else v
+            for k, v in params.items()
+        }
         return gettext(message, **values)
     except (KeyError, ValueError, TypeError, RuntimeError):
         return english
+
+
+class Message(str):
+    """A message that is not an error raised, such as a problem with one row of an imported file.
+
+    ``Message(N_("... %(name)s ..."), name=...)`` is the English text as a ``str`` (so reports,
+    JSON and the CLI see plain English), and ``localized()`` the text in the language of the
+    current request (for pages, through the ``localized`` template filter).
+    """
+
+    template: str
+    params: dict[str, Any]
+
+    def __new__(cls, template: str, **params: Any) -> "Message":
+        self = super().__new__(cls, template % params if params else template)
+        self.template = template
+        self.params = params
+        return self
+
+    def localized(self) -> str:
+        return localize(self.template, self.params)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_message, (self.template, self.params))
+
+
+def _message(template: str, params: dict[str, Any]) -> Message:
+    return Message(template, **params)
 
 
 class ServiceError(Exception):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..privileges import is_privilege
-from .errors import N_, InvalidInput
+from .errors import N_, InvalidInput, Message
 from .users import EMAIL_PATTERN, USERNAME_PATTERN
 
 COLUMNS = (
@@ -116,7 +116,13 @@ def _check_header(header: list[str]) -> None:
 def _row(line: int, header: list[str], cells: list[str]) -> PersonRow:
     row = PersonRow(line=line)
     if len(cells) != len(header):
-        row.errors.append(f"row has {len(cells)} cells, the header {len(header)}")
+        row.errors.append(
+            Message(
+                N_("row has %(cells)s cells, the header %(header)s"),
+                cells=len(cells),
+                header=len(header),
+            )
+        )
     values = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
     _identity(row, values)
     _names(row, values)
@@ -129,17 +135,17 @@ def _identity(row: PersonRow, values: dict[str, str]) -> None:
     if rid:
         row.rid = rid
         if not RID_PATTERN.match(rid):
-            row.errors.append("rid: 1-40 letters, digits or -")
+            row.errors.append(Message(N_("rid: 1-40 letters, digits or -")))
     row.email = values["email"]
     if not row.email:
-        row.errors.append("email: missing")
+        row.errors.append(Message(N_("email: missing")))
     elif len(row.email) > 254 or not EMAIL_PATTERN.match(row.email):
-        row.errors.append("email: not a valid e-mail address")
+        row.errors.append(Message(N_("email: not a valid e-mail address")))
     cpr = values.get("cpr", "")
     if cpr:
         match = CPR_PATTERN.match(cpr)
         if match is None:
-            row.errors.append("cpr: invalid")  # never echo the value
+            row.errors.append(Message(N_("cpr: invalid")))  # never echo the value
         else:
             row.cpr = match.group(1) + match.group(2)
     username = values.get("username", "").lower()
@@ -147,7 +153,12 @@ def _identity(row: PersonRow, values: dict[str, str]) -> None:
         row.username = username
         if not USERNAME_PATTERN.match(username):
             row.errors.append(
-                "username: 2-100 characters a-z, 0-9, . _ @ -, starting with a letter or digit"
+                Message(
+                    N_(
+                        "username: 2-100 characters a-z, 0-9, . _ @ -, starting with a letter or "
+                        "digit"
+                    )
+                )
             )
 
 
@@ -155,28 +166,36 @@ def _names(row: PersonRow, values: dict[str, str]) -> None:
     given, family = values.get("given_name", ""), values.get("family_name", "")
     name = values.get("name", "") or " ".join(p for p in (given, family) if p)
     if not name:
-        row.errors.append("name: missing")
+        row.errors.append(Message(N_("name: missing")))
         return
     if not (given or family):
         given, _, family = name.rpartition(" ")
     row.name, row.given_name, row.family_name = name, given or None, family or None
     if len(name) > 200:
-        row.errors.append("name: longer than 200 characters")
+        row.errors.append(Message(N_("name: longer than 200 characters")))
     if len(given) > 100 or len(family) > 100:
-        row.errors.append("given_name/family_name: longer than 100 characters")
+        row.errors.append(Message(N_("given_name/family_name: longer than 100 characters")))
 
 
 def _extras(row: PersonRow, values: dict[str, str]) -> None:
     privileges = [p.strip() for p in values.get("privileges", "").split("|") if p.strip()]
     bad = [p for p in privileges if not _is_privilege(p)]
     if bad:
-        row.errors.append("privileges: not a URN: " + ", ".join(p[:80] for p in bad))
+        row.errors.append(
+            Message(N_("privileges: not a URN: %(urns)s"), urns=", ".join(p[:80] for p in bad))
+        )
     row.privileges = sorted(set(privileges))
     hint = values.get("login_means", "").lower()
     if hint:
         row.login_means = hint
         if hint not in LOGIN_MEANS_HINTS:
-            row.errors.append(f"login_means: must be {' or '.join(LOGIN_MEANS_HINTS)}")
+            row.errors.append(
+                Message(
+                    N_("login_means: must be %(first)s or %(second)s"),
+                    first=LOGIN_MEANS_HINTS[0],
+                    second=LOGIN_MEANS_HINTS[1],
+                )
+            )
 
 
 @lru_cache(maxsize=4096)

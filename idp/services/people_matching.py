@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Organisation, User
+from .errors import N_, Message
 from .people_files import PeopleFile, PersonRow, username_base
 from .runtime import secretbox
 from .users import USERNAME_PATTERN
@@ -81,20 +82,24 @@ def _match(
     targets: dict[int, Person] = {}
     for row in rows:
         if row.rid and rids[row.rid] > 1:
-            row.errors.append("rid: appears more than once in the file")
+            row.errors.append(Message(N_("rid: appears more than once in the file")))
         if row.email and emails[row.email_key] > 1:
-            row.errors.append("email: appears more than once in the file")
+            row.errors.append(Message(N_("email: appears more than once in the file")))
         if row.errors:
             continue
         owners = by_email.get(row.email_key, [])
         target = by_rid.get(row.rid) if row.rid else None
         if target is not None:
             if any(p.id != target.id for p in owners):
-                row.errors.append("email: belongs to another person in the organisation")
+                row.errors.append(
+                    Message(N_("email: belongs to another person in the organisation"))
+                )
         elif len(owners) > 1:
-            row.errors.append("email: more than one person in the organisation has it")
+            row.errors.append(Message(N_("email: more than one person in the organisation has it")))
         elif owners and row.rid and owners[0].rid and owners[0].rid != row.rid:
-            row.errors.append(f"rid: the person with this e-mail has RID {owners[0].rid}")
+            row.errors.append(
+                Message(N_("rid: the person with this e-mail has RID %(rid)s"), rid=owners[0].rid)
+            )
         elif owners:
             target = owners[0]
         if target is not None and not row.errors:
@@ -102,7 +107,7 @@ def _match(
     found = Counter(t.id for t in targets.values())
     for row in rows:
         if row.line in targets and found[targets[row.line].id] > 1:
-            row.errors.append("matches the same person as another row")
+            row.errors.append(Message(N_("matches the same person as another row")))
     return targets
 
 
@@ -118,11 +123,11 @@ def _check_usernames(rows: list[PersonRow], targets: dict[int, Person]) -> None:
         if not row.username:
             continue
         if counts[row.username] > 1:
-            row.errors.append("username: appears more than once in the file")
+            row.errors.append(Message(N_("username: appears more than once in the file")))
         elif row.username in owners:
             target = targets.get(row.line)
             if target is None or owners[row.username] != target.id:
-                row.errors.append("username: taken by another person")
+                row.errors.append(Message(N_("username: taken by another person")))
 
 
 def _plan(row: PersonRow, target: Person | None, columns: frozenset[str]) -> Plan:

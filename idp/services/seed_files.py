@@ -19,7 +19,7 @@ from pskc.exceptions import DecryptionError, ParseError
 from pskc.parser import PSKCParser
 
 from . import otp
-from .errors import N_, InvalidInput
+from .errors import N_, InvalidInput, Message
 
 TOTP_URNS = ("urn:ietf:params:xml:ns:keyprov:pskc:totp", "http://www.ietf.org/keyprov/pskc#totp")
 HOTP_URNS = ("urn:ietf:params:xml:ns:keyprov:pskc:hotp", "http://www.ietf.org/keyprov/pskc#hotp")
@@ -50,15 +50,27 @@ class SeedRow:
 
     def check(self) -> SeedRow:
         if not self.serial:
-            self.errors.append("missing serial number")
+            self.errors.append(Message(N_("missing serial number")))
         if self.digits not in (6, 8):
-            self.errors.append(f"digits must be 6 or 8, not {self.digits}")
+            self.errors.append(
+                Message(N_("digits must be 6 or 8, not %(digits)s"), digits=self.digits)
+            )
         if self.period not in (30, 60):
-            self.errors.append(f"time interval must be 30 or 60 seconds, not {self.period}")
+            self.errors.append(
+                Message(
+                    N_("time interval must be 30 or 60 seconds, not %(period)s"), period=self.period
+                )
+            )
         if self.algorithm not in ("SHA1", "SHA256", "SHA512"):
-            self.errors.append(f"unsupported hash algorithm {self.algorithm!r}")
+            self.errors.append(
+                Message(
+                    N_("unsupported hash algorithm %(algorithm)s"), algorithm=repr(self.algorithm)
+                )
+            )
         if not self.errors and len(self.secret) < MIN_SECRET_BYTES:
-            self.errors.append(f"secret shorter than {MIN_SECRET_BYTES} bytes")
+            self.errors.append(
+                Message(N_("secret shorter than %(bytes)s bytes"), bytes=MIN_SECRET_BYTES)
+            )
         return self
 
 
@@ -103,27 +115,36 @@ def _pskc_row(index: int, key: object) -> SeedRow:
     algorithm = (getattr(key, "algorithm", None) or "").strip()
     if algorithm in HOTP_URNS:
         row.errors.append(
-            "HOTP (counter-based) is not supported: only time-based (TOTP) code displays"
+            Message(
+                N_("HOTP (counter-based) is not supported: only time-based (TOTP) code displays")
+            )
         )
         return row
     if algorithm not in TOTP_URNS:
-        row.errors.append(f"unsupported algorithm {algorithm or '(none)'!r}; expected TOTP")
+        row.errors.append(
+            Message(
+                N_("unsupported algorithm %(algorithm)s; expected TOTP"),
+                algorithm=repr(algorithm or "(none)"),
+            )
+        )
         return row
     suite = (getattr(key, "algorithm_suite", None) or "HMAC-SHA1").strip().upper()
     row.algorithm = HASHES.get(suite, suite)
     row.digits = int(getattr(key, "response_length", None) or 6)
     encoding = (getattr(key, "response_encoding", None) or "DECIMAL").upper()
     if encoding != "DECIMAL":
-        row.errors.append(f"response encoding must be DECIMAL, not {encoding}")
+        row.errors.append(
+            Message(N_("response encoding must be DECIMAL, not %(encoding)s"), encoding=encoding)
+        )
     row.period = int(getattr(key, "time_interval", None) or 30)
     row.t0 = int(getattr(key, "time_offset", None) or 0)
     try:
         secret = key.secret  # type: ignore[attr-defined]
     except DecryptionError as error:
-        row.errors.append(f"cannot decrypt the secret: {error}")
+        row.errors.append(Message(N_("cannot decrypt the secret: %(error)s"), error=error))
         return row
     if not secret:
-        row.errors.append("no secret")
+        row.errors.append(Message(N_("no secret")))
         return row
     row.secret = bytes(secret)
     return row.check()
@@ -157,13 +178,13 @@ def _csv_row(number: int, values: dict[str, str]) -> SeedRow:
         elif encoding == "hex":
             row.secret = binascii.unhexlify(values.get("secret", ""))
         else:
-            row.errors.append("encoding must be base32 or hex")
+            row.errors.append(Message(N_("encoding must be base32 or hex")))
     except (binascii.Error, ValueError):
-        row.errors.append(f"secret is not valid {encoding}")
+        row.errors.append(Message(N_("secret is not valid %(encoding)s"), encoding=encoding))
     for name in ("digits", "period"):
         text = values.get(name, "")
         if not text.isdigit():
-            row.errors.append(f"{name} must be a number")
+            row.errors.append(Message(N_("%(name)s must be a number"), name=name))
         else:
             setattr(row, name, int(text))
     row.algorithm = HASHES.get(values.get("algorithm", "").upper(), values.get("algorithm", ""))

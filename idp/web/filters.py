@@ -1,0 +1,16 @@
+"""Template filters."""
+
+from typing import Any
+
+from flask import Flask
+
+
+def localized(value: Any) -> Any:
+    """``value.localized()`` for a message that can be translated (a ``Message`` or a
+    ``ServiceError``), else ``value`` itself."""
+    method = getattr(value, "localized", None)
+    return method() if callable(method) else value
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(localized, "localized")
