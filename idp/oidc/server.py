@@ -86,19 +86,8 @@ class Revocation(RevocationEndpoint):
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> TokenAdapter | None:
-        order = ["refresh_token", "access_token"]
-        if token_type_hint == "access_token":
-            order.reverse()
-        for kind in order:
-            finder = (
-                oauth_service.find_refresh_token
-                if kind == "refresh_token"
-                else oauth_service.find_access_token
-            )
-            row = finder(token_string)
-            if row is not None:
-                return TokenAdapter(row, kind)
-        return None
+        found = oauth_service.find_token(token_string, token_type_hint)
+        return TokenAdapter(*found) if found else None
 
     def authenticate_token(self, request: Any, client: Any) -> TokenAdapter | None:
         self.check_params(request, client)
@@ -110,13 +99,7 @@ class Revocation(RevocationEndpoint):
         return token
 
     def revoke_token(self, token: TokenAdapter, request: Any) -> None:
-        if token.kind == "refresh_token":
-            oauth_service.revoke_family(token.row.family_id)
-        else:
-            token.row.revoked_at = oauth_service.utcnow()
-        from ..extensions import db
-
-        db.session.commit()
+        oauth_service.revoke(token.row, token.kind)
 
 
 class Introspection(IntrospectionEndpoint):
@@ -124,7 +107,8 @@ class Introspection(IntrospectionEndpoint):
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> TokenAdapter | None:
-        return Revocation.query_token(self, token_string, token_type_hint)
+        found = oauth_service.find_token(token_string, token_type_hint)
+        return TokenAdapter(*found) if found else None
 
     def check_permission(self, token: TokenAdapter, client: Any, request: Any) -> bool:
         # A client may introspect only the tokens issued to it.

@@ -233,28 +233,27 @@ def revoke_family(family_id: str) -> None:
     )
 
 
-def revoke_token(raw: str, hint: str | None, client_id: str) -> bool:
-    """RFC 7009 §2.1: revoke a token of this client. Revoking a refresh token also revokes
-    the access tokens of the same grant. Unknown tokens are not an error (§2.2)."""
-    rows: list[tuple[Token | None, str]] = []
-    order = (
-        ["refresh_token", "access_token"]
-        if hint == "refresh_token"
-        else ["access_token", "refresh_token"]
-    )
+def find_token(raw: str, hint: str | None) -> tuple[Token, str] | None:
+    """The token row a presented string names, and which kind it matched. RFC 7009 §2.1: the
+    hint only says where to look first; refresh tokens are looked up first by default."""
+    order = ["refresh_token", "access_token"]
+    if hint == "access_token":
+        order.reverse()
     for kind in order:
-        found = find_refresh_token(raw) if kind == "refresh_token" else find_access_token(raw)
-        rows.append((found, kind))
-    for row, kind in rows:
-        if row is None or row.client_id != client_id:
-            continue
-        if kind == "refresh_token":
-            revoke_family(row.family_id)
-        else:
-            db.session.execute(update(Token).where(Token.id == row.id).values(revoked_at=utcnow()))
-        db.session.commit()
-        return True
-    return False
+        row = find_refresh_token(raw) if kind == "refresh_token" else find_access_token(raw)
+        if row is not None:
+            return row, kind
+    return None
+
+
+def revoke(row: Token, kind: str) -> None:
+    """RFC 7009 §2.1: revoking a refresh token also revokes the access tokens of the same
+    grant (its family); revoking an access token revokes just that one."""
+    if kind == "refresh_token":
+        revoke_family(row.family_id)
+    else:
+        db.session.execute(update(Token).where(Token.id == row.id).values(revoked_at=utcnow()))
+    db.session.commit()
 
 
 def revoke_session_tokens(session_id: int) -> None:
