@@ -10,8 +10,6 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from .cli_util import OPERATOR, out, service_call
 
-_out = out
-
 
 @click.group("keys", help="Signing keys.")
 def keys_group() -> None:
@@ -25,7 +23,7 @@ def keys_init(as_json: bool) -> None:
     from .services.runtime import keystore
 
     created = keystore().ensure_keys()
-    _out(as_json, [e.__dict__ for e in created], f"{len(created)} key(s) created")
+    out(as_json, [e.__dict__ for e in created], f"{len(created)} key(s) created")
 
 
 @keys_group.command("list", help="List keys with their state.")
@@ -40,7 +38,7 @@ def keys_list(as_json: bool) -> None:
         + (f"  published until {e.retire_at}" if e.retire_at else "")
         for e in entries
     ]
-    _out(as_json, [e.__dict__ for e in entries], "\n".join(lines))
+    out(as_json, [e.__dict__ for e in entries], "\n".join(lines))
 
 
 @keys_group.command(
@@ -61,7 +59,7 @@ def keys_rotate(alg: str, as_json: bool) -> None:
     for entry in new:
         audit.record("keys.rotated", actor=OPERATOR, target=entry.kid, details={"alg": entry.alg})
     db.session.commit()
-    _out(
+    out(
         as_json,
         [e.__dict__ for e in new],
         "\n".join(f"new active {e.alg} key {e.kid}" for e in new),
@@ -82,7 +80,7 @@ def orgs_create(cvr: str, name: str, as_json: bool) -> None:
     from .services.orgs import create_organisation
 
     org = service_call(create_organisation, cvr, name, actor=OPERATOR)
-    _out(as_json, {"cvr": org.cvr, "name": org.name}, f"created organisation {org.cvr} {org.name}")
+    out(as_json, {"cvr": org.cvr, "name": org.name}, f"created organisation {org.cvr} {org.name}")
 
 
 @orgs_group.command("list")
@@ -92,7 +90,7 @@ def orgs_list(as_json: bool) -> None:
     from .services.orgs import list_organisations
 
     orgs = list_organisations()
-    _out(
+    out(
         as_json,
         [{"cvr": o.cvr, "name": o.name} for o in orgs],
         "\n".join(f"{o.cvr}  {o.name}" for o in orgs),
@@ -154,7 +152,7 @@ def users_create(
     if secret:
         data["totp_secret"] = secret
         text += f"\nTOTP secret (shown once): {secret}"
-    _out(as_json, data, text)
+    out(as_json, data, text)
 
 
 @click.group("clients", help="Relying parties (OAuth clients).")
@@ -214,7 +212,7 @@ def clients_add(
     text = f"client_id: {client.client_id}"
     if secret:
         text += f"\nclient_secret (shown once): {secret}"
-    _out(as_json, data, text)
+    out(as_json, data, text)
 
 
 @clients_group.command("list")
@@ -235,7 +233,7 @@ def clients_list(as_json: bool) -> None:
         }
         for c in rows
     ]
-    _out(
+    out(
         as_json,
         data,
         "\n".join(f"{c.client_id}  {c.name}  {' '.join(c.redirect_uris)}" for c in rows),
@@ -250,7 +248,7 @@ def clients_remove(client_id: str, as_json: bool) -> None:
     from .services.clients import remove_client
 
     service_call(remove_client, client_id, actor=OPERATOR)
-    _out(as_json, {"removed": client_id}, f"removed client {client_id} and revoked its tokens")
+    out(as_json, {"removed": client_id}, f"removed client {client_id} and revoked its tokens")
 
 
 @click.command("demo", help="Load the demo organisation, client and user (idempotent).")
@@ -260,7 +258,7 @@ def demo(as_json: bool) -> None:
     from .demo import load_demo
 
     info = load_demo()
-    _out(as_json, info, info["text"])
+    out(as_json, info, info["text"])
 
 
 @click.command("purge-expired", help="Delete codes and tokens that expired over a day ago.")
@@ -270,7 +268,7 @@ def purge_expired(as_json: bool) -> None:
     from .services.oauth import purge_expired as purge
 
     count = purge()
-    _out(as_json, {"deleted": count}, f"deleted {count} expired codes and tokens")
+    out(as_json, {"deleted": count}, f"deleted {count} expired codes and tokens")
 
 
 @click.command("serve", help="Serve the IdP with gunicorn on the configured host and port.")

@@ -147,12 +147,19 @@ class OpenIDCodeExtension(OpenIDCode):
         )
 
 
-def _context_of(request: Any) -> AuthContext:
+def grant_source(request: Any) -> Any:
+    """The code or refresh-token row a token request redeems (None for client credentials);
+    the new tokens inherit its family and how the person authenticated."""
     if request.authorization_code is not None:
-        return oauth_service.context_of(request.authorization_code.row)
+        return request.authorization_code.row
     if request.refresh_token is not None:
-        return oauth_service.context_of(request.refresh_token.row)
-    return AuthContext()
+        return request.refresh_token.row
+    return None
+
+
+def _context_of(request: Any) -> AuthContext:
+    source = grant_source(request)
+    return oauth_service.context_of(source) if source is not None else AuthContext()
 
 
 def _nonce_of(request: Any) -> str | None:

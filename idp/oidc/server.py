@@ -29,6 +29,7 @@ from .grants import (
     StrictCodeChallenge,
     add_id_token_on_refresh,
     generate_bearer_token,
+    grant_source,
 )
 
 
@@ -41,21 +42,14 @@ def query_client(client_id: str) -> ClientAdapter | None:
 
 
 def save_token(token: dict[str, Any], request: Any) -> None:
-    family_id = None
-    context = AuthContext()
-    if request.authorization_code is not None:
-        family_id = request.authorization_code.row.family_id
-        context = oauth_service.context_of(request.authorization_code.row)
-    elif request.refresh_token is not None:
-        family_id = request.refresh_token.row.family_id
-        context = oauth_service.context_of(request.refresh_token.row)
+    source = grant_source(request)
     user = request.user
     oauth_service.store_token(
         token,
         client_id=request.client.get_client_id(),
         user_id=user.id if user is not None else None,
-        family_id=family_id,
-        context=context,
+        family_id=source.family_id if source is not None else None,
+        context=oauth_service.context_of(source) if source is not None else AuthContext(),
     )
 
 
