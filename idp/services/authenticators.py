@@ -166,14 +166,7 @@ def bind_code_display(user: User, serial: str, code: str, *, actor: str) -> Auth
     The first code may be up to ``otp_bind_window_steps`` away (the token drifted in stock);
     the measured drift is stored and later logins look one step around it.
     """
-    serial = serial.strip()
-    auth = db.session.execute(
-        select(Authenticator).where(
-            Authenticator.org_id == user.org_id,
-            Authenticator.type == "code_display",
-            Authenticator.serial == serial,
-        )
-    ).scalar_one_or_none()
+    auth = find_code_display(user.org_id, serial)
     usable = auth is not None and (
         auth.status == "in_stock" or (auth.status == "assigned" and auth.user_id == user.id)
     )
@@ -209,14 +202,19 @@ def assign_code_display(user: User, serial: str, *, actor: str) -> Authenticator
     return auth
 
 
-def _code_display_by_serial(org_id: int, serial: str) -> Authenticator:
-    auth = db.session.execute(
+def find_code_display(org_id: int, serial: str) -> Authenticator | None:
+    """The organisation's code display with this serial number (as printed on its back)."""
+    return db.session.execute(
         select(Authenticator).where(
             Authenticator.org_id == org_id,
             Authenticator.type == "code_display",
             Authenticator.serial == serial.strip(),
         )
     ).scalar_one_or_none()
+
+
+def _code_display_by_serial(org_id: int, serial: str) -> Authenticator:
+    auth = find_code_display(org_id, serial)
     if auth is None:
         raise NotFound(N_("No code display with serial number %(serial)s"), serial=serial)
     return auth

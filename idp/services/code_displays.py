@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import Authenticator, Organisation, User
 from ..models.types import utcnow
 from . import audit
-from .authenticators import seal
+from .authenticators import find_code_display, seal
 from .errors import N_, InvalidInput, Message, NotFound
 from .seed_files import SeedRow
 
@@ -134,13 +134,7 @@ def holders(org: Organisation, displays: list[Authenticator]) -> dict[int, str]:
 
 
 def revoke_code_display(org: Organisation, serial: str, *, actor: str) -> Authenticator:
-    auth = db.session.execute(
-        select(Authenticator).where(
-            Authenticator.org_id == org.id,
-            Authenticator.type == "code_display",
-            Authenticator.serial == serial.strip(),
-        )
-    ).scalar_one_or_none()
+    auth = find_code_display(org.id, serial)
     if auth is None:
         raise NotFound(
             N_("No code display with serial number %(serial)s in %(cvr)s"),
