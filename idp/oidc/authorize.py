@@ -26,6 +26,7 @@ from ..services import oauth as oauth_service
 from ..services.authenticators import best_aal
 from ..services.oauth import AuthContext
 from ..services.runtime import settings
+from ..services.sessions import current_aal
 from .server import get_server
 
 RESPONSE_MODES = ("query", "form_post")
@@ -258,14 +259,11 @@ def decide(
 
 def _context(user: User, session: BrowserSession) -> AuthContext:
     """How sure we are now: a login's level ages (NSIS session lifetimes per level)."""
-    cfg = settings()
-    age_minutes = (time.time() - session.auth_time.timestamp()) / 60
-    lifetimes = {level: cfg.session_lifetime(level) for level in assurance.LEVELS}
     context = AuthContext(
         auth_time=session.auth_time,
         amr=list(session.amr),
         ial=user.identity_level,
-        aal=assurance.effective_level(session.aal, age_minutes, lifetimes),
+        aal=current_aal(session),
         session_id=session.id,
     )
     loa = assurance.level_of_assurance(context.ial, context.aal)

@@ -7,6 +7,7 @@ the code step and then to the same failure.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -172,3 +173,12 @@ def session_is_live(session_id: int, now: datetime | None = None) -> bool:
     row = db.session.get(BrowserSession, session_id)
     now = now or utcnow()
     return row is not None and row.ended_at is None and row.expires_at > now
+
+
+def current_aal(row: BrowserSession, now: float | None = None) -> str | None:
+    """The authenticator level a login counts at now: it ages (NSIS session lifetimes per
+    level, see :func:`idp.assurance.effective_level`)."""
+    cfg = settings()
+    age_minutes = ((now if now is not None else time.time()) - row.auth_time.timestamp()) / 60
+    lifetimes = {level: cfg.session_lifetime(level) for level in assurance.LEVELS}
+    return assurance.effective_level(row.aal, age_minutes, lifetimes)

@@ -3,7 +3,6 @@ session that is still at least Substantial (password + code, within its lifetime
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -12,7 +11,7 @@ from flask import abort, g, redirect, render_template, request, url_for
 
 from ... import assurance
 from ...models import Organisation, User
-from ...services.runtime import settings
+from ...services.sessions import current_aal
 from ..state import current_session
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -25,11 +24,7 @@ def session_level() -> str | None:
     browser_session, user = current_session()
     if browser_session is None or user is None:
         return None
-    cfg = settings()
-    age = (time.time() - browser_session.auth_time.timestamp()) / 60
-    lifetimes = {level: cfg.session_lifetime(level) for level in assurance.LEVELS}
-    aal = assurance.effective_level(browser_session.aal, age, lifetimes)
-    return assurance.level_of_assurance(user.identity_level, aal)
+    return assurance.level_of_assurance(user.identity_level, current_aal(browser_session))
 
 
 def admin_required(*roles: str) -> Callable[[F], F]:
