@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
 
 from .config import Settings, load_settings
 from .extensions import babel, csrf, db, limiter, migrate
@@ -80,7 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True}
         if cfg.sqlalchemy_url.startswith("postgres")
         else {},
-        SESSION_COOKIE_NAME=cfg.session_cookie_name,
+        SESSION_COOKIE_NAME=session_cookie_name(cfg),
         SESSION_COOKIE_SECURE=cfg.session_cookie_secure,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -149,7 +149,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .web.documents import DocumentsMiddleware
 
     app.wsgi_app = DocumentsMiddleware(  # type: ignore[method-assign]
-        app.wsgi_app, app.extensions["idp.discovery"], keys
+        app.wsgi_app, app.extensions["idp.discovery"], keys, hsts=cfg.issuer.startswith("https:")
     )
     app.after_request(_security_headers)
     app.context_processor(lambda: {"page_locale": _select_locale()})
@@ -162,6 +162,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     install_background_sender(app)
     return app
+
+
+def session_cookie_name(cfg: Settings) -> str:
+    """The session cookie's name: with the ``__Host-`` prefix whenever the cookie is Secure, so
+    a browser accepts it only from this exact host, over HTTPS, for path ``/``, with no
+    ``Domain`` (RFC 6265bis §4.1.3.2): a sibling subdomain cannot plant or shadow it."""
+    if cfg.session_cookie_secure:
+        return f"__Host-{cfg.session_cookie_name}"
+    return cfg.session_cookie_name
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -182,6 +191,8 @@ def _sqlite_pragmas() -> None:
 
 
 def _security_headers(response: Any) -> Any:
+    from .web.documents import HSTS
+
     nonce = g.get("csp_script_nonce")
     script = f"'nonce-{nonce}'" if nonce else "'none'"
     # Browsers apply form-action to the redirects that follow a form submission, and a login
@@ -196,8 +207,11 @@ def _security_headers(response: Any) -> Any:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if request.url.startswith("https:") or response.headers.get("X-Forwarded-Proto") == "https":
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    # HSTS follows the configured issuer, not the request: behind a TLS-terminating proxy the
+    # request reaches this node over http while browsers speak https to the issuer. (Browsers
+    # ignore the header on an http response, RFC 6797 §8.1, so sending it is always safe.)
+    if current_app.extensions["idp.settings"].issuer.startswith("https:"):
+        response.headers.setdefault(*HSTS)
     if response.mimetype == "text/html":
         response.headers.setdefault("Cache-Control", "no-store")
     return response

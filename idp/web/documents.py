@@ -24,14 +24,20 @@ _COMMON = [
     ("Referrer-Policy", "no-referrer"),
 ]
 
+# RFC 6797: sent whenever the configured issuer is https (see idp.create_app).
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class DocumentsMiddleware:
-    def __init__(self, app: WSGIApp, discovery: tuple[bytes, str], keys: KeyStore) -> None:
+    def __init__(
+        self, app: WSGIApp, discovery: tuple[bytes, str], keys: KeyStore, *, hsts: bool
+    ) -> None:
         self.app = app
         self.discovery = discovery
         self.keys = keys
+        self.common = [*_COMMON, HSTS] if hsts else _COMMON
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -48,10 +54,10 @@ class DocumentsMiddleware:
         if method not in ("GET", "HEAD"):
             start_response(
                 "405 Method Not Allowed",
-                [*_COMMON, ("Allow", "GET, HEAD"), ("Content-Length", "0")],
+                [*self.common, ("Allow", "GET, HEAD"), ("Content-Length", "0")],
             )
             return [b""]
-        headers = [*_COMMON, ("ETag", etag), ("Cache-Control", f"public, max-age={max_age}")]
+        headers = [*self.common, ("ETag", etag), ("Cache-Control", f"public, max-age={max_age}")]
         wanted = environ.get("HTTP_IF_NONE_MATCH")
         if wanted and parse_etags(wanted).contains(etag.strip('"')):
             start_response("304 Not Modified", headers)
