@@ -37,6 +37,8 @@ class User(db.Model):  # type: ignore[name-defined]
     # The login means chosen at activation (app | code_display), or a hint from the import.
     login_means: Mapped[str | None] = mapped_column(String(16))
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the last activation link was mailed: the resend throttle is one guarded UPDATE on it.
+    link_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_hash: Mapped[str | None] = mapped_column(String(200))
     # Low | Substantial | High, or None when no identity proofing has been recorded.
     identity_level: Mapped[str | None] = mapped_column(String(16))

@@ -11,8 +11,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from .. import assurance
 from ..extensions import db
@@ -94,7 +95,10 @@ def _activate_one(
             else N_("%(username)s is %(status)s, not imported")
         )
         raise Conflict(message, username=person.username, status=person.status.replace("_", " "))
-    person.status = "pending_activation"
+    # One guarded UPDATE decides who activates (also across nodes): of concurrent
+    # activations of one person exactly one changes the status, the others send nothing.
+    if not _claim(person, User.status == "imported", status="pending_activation"):
+        raise Conflict(N_("%(username)s is already being activated"), username=person.username)
     person.login_means = login_means
     person.privileges = sorted(set(person.privileges or []) | set(privileges))
     audit.record(
@@ -111,14 +115,13 @@ def resend(person: User, *, actor: str) -> None:
     """A new link for a pending person; every earlier link stops working. Throttled."""
     if person.status != "pending_activation":
         raise Conflict(N_("%(username)s is not waiting for activation"), username=person.username)
-    last = db.session.execute(
-        select(Activation.created_at)
-        .where(Activation.user_id == person.id)
-        .order_by(Activation.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
     wait = settings().resend_min_seconds
-    if last is not None and (utcnow() - last).total_seconds() < wait:
+    long_enough = or_(
+        User.link_sent_at.is_(None), User.link_sent_at <= utcnow() - timedelta(seconds=wait)
+    )
+    # The throttle is the same guarded UPDATE that records the send: of concurrent resends
+    # exactly one passes, however many nodes serve them.
+    if not _claim(person, User.status == "pending_activation", long_enough):
         raise Conflict(
             N_("An activation mail was sent less than %(wait)s seconds ago; try again in a moment"),
             wait=wait,
@@ -128,6 +131,21 @@ def resend(person: User, *, actor: str) -> None:
     )
     _issue_link(person, actor)
     db.session.commit()
+
+
+def _claim(person: User, *conditions: Any, **values: Any) -> bool:
+    """Set ``values`` (and ``link_sent_at`` = now) on the person's row only where
+    ``conditions`` still hold; True for the one caller whose UPDATE changed the row."""
+    result = db.session.execute(
+        update(User)
+        .where(User.id == person.id, *conditions)
+        .values(link_sent_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    db.session.refresh(person)
+    return True
 
 
 def _issue_link(person: User, actor: str) -> str:

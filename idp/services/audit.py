@@ -45,8 +45,13 @@ def record(
 
     Never put secrets or CPR numbers into ``details``.
     """
+    # Reading the chain's head and appending to it must be one step for concurrent writers.
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+    else:
+        # SQLite: a write statement (even one that matches no row) takes the database's write
+        # lock for the rest of the transaction, so the head read below cannot go stale.
+        db.session.execute(text("UPDATE audit_event SET id = id WHERE 0"))
     prev = db.session.execute(
         select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).scalar_one_or_none()
