@@ -224,6 +224,11 @@ def test_admin_imports_activates_resends_and_a_person_activates_in_chromium(
             .where(Activation.user_id == anna_id)
             .values(created_at=utcnow() - timedelta(minutes=2))
         )
+        db.session.execute(
+            update(User)
+            .where(User.id == anna_id)
+            .values(link_sent_at=utcnow() - timedelta(minutes=2))
+        )
         db.session.commit()
         db.session.remove()
     page.goto(server.url + "/admin/users")
