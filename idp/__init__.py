@@ -126,6 +126,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         errors,
         filters,
         health,
+        input_guard,
         language,
         login,
         means,
@@ -145,6 +146,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(language.bp)
     app.register_blueprint(admin_bp)
     errors.register(app)
+    input_guard.register(app)
     filters.register(app)
     from .web.documents import DocumentsMiddleware
 

@@ -1,0 +1,27 @@
+"""Fixtures for the hostile tests: an administrator with every role, logged in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ..helpers import csrf_of, login, make_user
+
+CVR = "12345678"
+ROLES = ("user_admin", "registrar", "org_admin")
+
+
+@pytest.fixture
+def admin_http(app) -> Any:
+    """A test client logged in (Substantial) as an administrator with every role."""
+    boss = make_user(app, "boss")
+    runner = app.test_cli_runner()
+    for role in ROLES:
+        result = runner.invoke(args=["admins", "grant", "boss", role, "--org", CVR])
+        assert result.exit_code == 0, result.output
+    http = app.test_client()
+    login(http, boss)
+    assert http.get("/admin/").status_code == 200
+    http.csrf = csrf_of(http.get("/account/").get_data(as_text=True))
+    return http
