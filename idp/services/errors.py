@@ -65,7 +65,9 @@ def _message(template: str, params: dict[str, Any]) -> Message:
 
 class ServiceError(Exception):
     """A rule refused the request. ``str(error)`` is the English message, ``localized()`` the
-    message for the page."""
+    message for the page; ``status`` the HTTP status a page shows it with."""
+
+    status = 400
 
     def __init__(self, message: str, **params: Any) -> None:
         self.message = message
@@ -77,11 +79,11 @@ class ServiceError(Exception):
 
 
 class NotFound(ServiceError):
-    pass
+    status = 404
 
 
 class Conflict(ServiceError):
-    pass
+    status = 409
 
 
 class InvalidInput(ServiceError):
