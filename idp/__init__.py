@@ -132,9 +132,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         means,
         oidc,
         proofing,
+        routing,
     )
     from .web.admin import bp as admin_bp
 
+    routing.register(app)
     app.register_blueprint(oidc.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(login.bp)

@@ -112,6 +112,10 @@ def validate(params: dict[str, str], method: str, user: User | None) -> Any:
     """
     request = build_request(params, method)
     try:
+        if params.get("response_type") != "code":
+            # Checked before Authlib, whose error would quote the value, and an
+            # error_description may hold only %x20-21 / %x23-5B / %x5D-7E (RFC 6749 §4.1.2.1).
+            raise UnsupportedResponseTypeError("Only response_type=code is supported")
         grant = get_server().get_consent_grant(request=request, end_user=user)
     except UnsupportedResponseTypeError as error:
         # Authlib would redirect to the client's first registered URI when none was given;
@@ -137,7 +141,14 @@ def _checked_redirect_uri(params: dict[str, str]) -> str | None:
     return None
 
 
+# The whole authorization request, in bytes. It waits in the browser's session cookie while
+# the person logs in, and a browser silently drops a cookie over 4 KB (RFC 6265 §6.1).
+MAX_REQUEST_BYTES = 2048
+
+
 def _check_extra_parameters(params: dict[str, str]) -> None:
+    if sum(len(k.encode()) + len(v.encode()) for k, v in params.items()) > MAX_REQUEST_BYTES:
+        raise InvalidRequestError(f"The request is larger than {MAX_REQUEST_BYTES} bytes")
     if "request" in params:
         raise RequestNotSupported("Request objects are not supported")
     if "request_uri" in params:

@@ -24,6 +24,7 @@ from .mail import queue_mail
 from .people_files import username_base
 from .proofing import minimum_ial, record_private_eid, route_settings
 from .runtime import settings
+from .search import MAX_SEARCH
 from .users import EMAIL_PATTERN, USERNAME_PATTERN
 
 ROUTE = "private_eid"
@@ -37,6 +38,8 @@ def search_organisations(query: str) -> list[Organisation]:
     query = query.strip()
     if not query:
         return []
+    if len(query) > MAX_SEARCH:
+        raise InvalidInput(N_("Search for at most %(count)s characters"), count=MAX_SEARCH)
     escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
     return list(

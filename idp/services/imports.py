@@ -41,7 +41,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -53,6 +53,7 @@ from .people_files import read_people_csv
 from .people_matching import CPR_ASSOCIATED_DATA, FIELDS, Plan, plan_rows
 from .proofing import legacy_import_level, record_legacy_imports
 from .runtime import secretbox
+from .search import contains_any
 
 STATUSES = ("imported", "pending_activation", "active", "suspended", "revoked")
 
@@ -153,9 +154,7 @@ def list_users(
     if status is not None:
         query = query.where(User.status == status)
     if search and search.strip():
-        text = search.strip().lower()
-        columns = (User.username, User.name, User.email, User.rid)
-        query = query.where(or_(*(func.lower(c).contains(text, autoescape=True) for c in columns)))
+        query = query.where(contains_any(search, (User.username, User.name, User.email, User.rid)))
     query = query.order_by(User.username).limit(limit).offset(offset)
     return list(db.session.execute(query).scalars())
 

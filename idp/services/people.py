@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 
 from ..extensions import db
 from ..models import AuditEvent, Organisation, User
 from .errors import N_, InvalidInput
 from .imports import STATUSES
+from .search import contains_any
 
 SORTS: dict[str, Any] = {
     "name": User.name,
@@ -58,9 +59,7 @@ def _matching(
     if exclude_status is not None:
         query = query.where(User.status != exclude_status)
     if search and search.strip():
-        text = search.strip().lower()
-        columns = (User.name, User.email, User.username, User.rid)
-        query = query.where(or_(*(func.lower(c).contains(text, autoescape=True) for c in columns)))
+        query = query.where(contains_any(search, (User.name, User.email, User.username, User.rid)))
     return query
 
 

@@ -78,6 +78,10 @@ def read_people_csv(data: bytes) -> PeopleFile:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         raise InvalidInput(N_("The file is empty")) from None
+    except csv.Error as error:  # e.g. a header line longer than the CSV field limit
+        raise InvalidInput(
+            N_("line %(line)s: not valid CSV: %(error)s"), line=1, error=error
+        ) from None
     _check_header(header)
     rows = []
     try:

@@ -157,13 +157,20 @@ def read_csv(data: bytes) -> list[SeedRow]:
     except UnicodeDecodeError:
         raise InvalidInput(N_("The CSV file is not UTF-8")) from None
     reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in reader.fieldnames or []]
-    if header != CSV_COLUMNS:
-        raise InvalidInput(N_("The CSV header must be: %(header)s"), header=",".join(CSV_COLUMNS))
     rows = []
-    for number, raw in enumerate(reader, start=2):
-        values = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
-        rows.append(_csv_row(number, values))
+    try:
+        header = [h.strip().lower() for h in reader.fieldnames or []]
+        if header != CSV_COLUMNS:
+            raise InvalidInput(
+                N_("The CSV header must be: %(header)s"), header=",".join(CSV_COLUMNS)
+            )
+        for number, raw in enumerate(reader, start=2):
+            values = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+            rows.append(_csv_row(number, values))
+    except csv.Error as error:  # e.g. a field longer than the CSV field limit
+        raise InvalidInput(
+            N_("line %(line)s: not valid CSV: %(error)s"), line=reader.line_num, error=error
+        ) from None
     if not rows:
         raise InvalidInput(N_("The CSV file holds no rows"))
     return rows

@@ -21,6 +21,9 @@ def _login_limit() -> str:
 
 
 LOCAL_TARGETS = ("/admin", "/account")
+# Both wait in the session cookie between the steps (a browser drops a cookie over 4 KB).
+MAX_USERNAME = 254
+MAX_RETURN_TO = 512
 
 
 def safe_next(path: str | None) -> str | None:
@@ -28,6 +31,14 @@ def safe_next(path: str | None) -> str | None:
     if not path or not path.startswith(LOCAL_TARGETS) or "//" in path or "\\" in path:
         return None
     return path
+
+
+def _pending_key(value: str | None) -> str | None:
+    """The ``r`` field: a pending request's key or a local path, never more than fits in the
+    session cookie beside the rest."""
+    if not value or len(value) > MAX_RETURN_TO:
+        return None
+    return value
 
 
 def _return_to(key: str | None) -> str:
@@ -40,7 +51,7 @@ def _return_to(key: str | None) -> str:
 
 @bp.get("/")
 def start() -> str:
-    key = request.args.get("r") or safe_next(request.args.get("next"))
+    key = _pending_key(request.args.get("r")) or safe_next(request.args.get("next"))
     hint = request.args.get("login_hint", "")
     clear_login()
     return render_template("login/username.html", key=key, username=hint)
@@ -49,8 +60,12 @@ def start() -> str:
 @bp.post("/")
 @limiter.limit(_login_limit)
 def username() -> Response | str:
-    key = request.form.get("r") or None
+    key = _pending_key(request.form.get("r"))
     name = request.form.get("username", "").strip()
+    if len(name) > MAX_USERNAME:
+        return render_template(
+            "login/username.html", key=key, username="", error=_("That username is too long.")
+        )
     if not name:
         return render_template(
             "login/username.html", key=key, username="", error=_("Enter your username.")
