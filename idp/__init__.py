@@ -12,10 +12,9 @@ from typing import Any
 
 from flask import Flask, current_app, g, request, session
 
+from .assets import asset_dir
 from .config import Settings, load_settings
 from .extensions import babel, csrf, db, limiter, migrate
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _instance_secret(folder: Path, name: str, make: Any) -> str:
@@ -71,8 +70,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_path=str(cfg.instance_dir),
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(asset_dir("templates")),
+        static_folder=str(asset_dir("static")),
     )
     app.config.update(
         SECRET_KEY=cfg.secret_key,
@@ -90,7 +89,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         RATELIMIT_STORAGE_URI=cfg.ratelimit_storage_url,
         RATELIMIT_ENABLED=cfg.ratelimit_enabled,
         BABEL_DEFAULT_LOCALE=cfg.default_locale,
-        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
+        BABEL_TRANSLATION_DIRECTORIES=str(asset_dir("translations")),
         TESTING=cfg.testing,
         PREFERRED_URL_SCHEME="https" if cfg.issuer.startswith("https") else "http",
     )

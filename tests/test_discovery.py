@@ -45,12 +45,6 @@ def test_discovery_has_etag(app, client):
     )
 
 
-def test_health_check_reports_database_and_keys(app, client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json == {"status": "ok", "checks": {"database": "ok", "keys": "ok"}}
-
-
 def test_documents_carry_security_headers_and_refuse_other_methods(app, client):
     for path in ("/.well-known/openid-configuration", "/jwks"):
         response = client.get(path)

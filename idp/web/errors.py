@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from jinja2 import TemplateNotFound
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from ..extensions import db
 from ..services.errors import ServiceError
@@ -13,10 +15,8 @@ from ..services.errors import ServiceError
 
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError) -> tuple[str, int]:
-        return render_template(
-            "error.html", code=400, message=_("The form has expired. Go back and try again.")
-        ), 400
+    def csrf_error(error: CSRFError) -> tuple[str, int] | Response:
+        return _error_page(400, _("The form has expired. Go back and try again."))
 
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError) -> tuple[str, int]:
@@ -28,7 +28,14 @@ def register(app: Flask) -> None:
         ), error.status
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
-        return render_template(
-            "error.html", code=error.code, message=error.description
-        ), error.code or 500
+    def http_error(error: HTTPException) -> tuple[str, int] | Response:
+        return _error_page(error.code or 500, error.description or "")
+
+
+def _error_page(code: int, message: str) -> tuple[str, int] | Response:
+    try:
+        return render_template("error.html", code=code, message=message), code
+    except TemplateNotFound:
+        # A package without its templates (health says so): an exception escaping the error
+        # handler makes gunicorn drop the connection, so answer in plain text instead.
+        return Response(f"{code} {message}\n", status=code, mimetype="text/plain")
