@@ -19,13 +19,11 @@ def register(app: Flask) -> None:
         return _error_page(400, _("The form has expired. Go back and try again."))
 
     @app.errorhandler(ServiceError)
-    def service_error(error: ServiceError) -> tuple[str, int]:
+    def service_error(error: ServiceError) -> tuple[str, int] | Response:
         # A rule's refusal that no view turned into a page of its own: its message, in the
         # person's language, with the status the error carries; never a 500.
         db.session.rollback()
-        return render_template(
-            "error.html", code=error.status, message=error.localized()
-        ), error.status
+        return _error_page(error.status, error.localized())
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int] | Response:
