@@ -169,6 +169,12 @@ def login(http: Any, user: TestUser, start: str | None = None, code: str | None 
     return response
 
 
+def redirect_status(method: str) -> int:
+    """The status of the IdP's redirects answering a request of ``method``: 303 See Other
+    after a POST, so that the browser never re-posts a form (RFC 9700 §4.12), else 302."""
+    return 303 if method.upper() == "POST" else 302
+
+
 def query_of(location: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
 
