@@ -9,9 +9,18 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from .helpers import query_of
+from .helpers import query_of, redirect_status
 
-__all__ = ["Browser", "Form", "forms_of", "location", "only_form", "path_of", "query_of"]
+__all__ = [
+    "Browser",
+    "Form",
+    "forms_of",
+    "location",
+    "only_form",
+    "path_of",
+    "query_of",
+    "redirect_status",
+]
 
 TIMEOUT = 10
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -70,8 +79,15 @@ def path_of(response: requests.Response) -> str:
 
 
 def location(response: requests.Response) -> str:
-    """Where a 302 answer sends the browser (one the browser did not follow)."""
-    assert response.status_code == 302, (response.status_code, response.url, response.text)
+    """Where a redirect sends the browser (one the browser did not follow): a 302 answering a
+    GET, a 303 answering a POST."""
+    expected = redirect_status(response.request.method or "GET")
+    assert response.status_code == expected, (
+        response.status_code,
+        response.request.method,
+        response.url,
+        response.text,
+    )
     return response.headers["Location"]
 
 
@@ -97,6 +113,10 @@ class Browser:
         for _ in range(10):
             if response.status_code not in REDIRECTS:
                 return response
+            if self.within(response.url):
+                # Only the IdP's own answers are held to this; a relying party may differ.
+                expected = redirect_status(response.request.method or "GET")
+                assert response.status_code == expected, (response.status_code, response.url)
             target = urljoin(response.url, response.headers["Location"])
             if not self.within(target):
                 return response

@@ -16,6 +16,7 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
 from idp import create_app
@@ -80,7 +81,15 @@ def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def database_url(tmp_path_factory: pytest.TempPathFactory, keys_dir: Path) -> Iterator[str]:
     schema = None
     if TEST_DATABASE_URL:
-        url, schema = _private_postgres_schema(TEST_DATABASE_URL)
+        # Asked for PostgreSQL: a database that cannot be reached is a failure (locally and
+        # in CI), never a quiet fall-back to SQLite.
+        try:
+            url, schema = _private_postgres_schema(TEST_DATABASE_URL)
+        except OperationalError as error:
+            pytest.fail(
+                f"IDP_TEST_DATABASE_URL is set, but that database cannot be reached: {error}",
+                pytrace=False,
+            )
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'idp.sqlite3'}"
     from flask_migrate import upgrade

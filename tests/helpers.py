@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pyotp
+import pytest
 from flask import Flask
 
 from idp.extensions import db
@@ -20,6 +22,37 @@ from idp.services import users as user_service
 
 PASSWORD = "correct horse battery staple"
 REDIRECT_URI = "https://rp.example.dk/callback"
+# CI (.ci/run, and most CI services) sets CI=true: there a missing part fails the run.
+IN_CI = os.environ.get("CI") == "true"
+TEST_DATABASE_URL = os.environ.get("IDP_TEST_DATABASE_URL", "")
+
+
+def require(condition: bool, why: str) -> None:
+    """Go on only if ``condition`` holds (Chromium is installed, Playwright importable ...).
+
+    Locally a missing part skips the test, or the whole module when called at import, saying
+    ``why``; under CI=true it fails instead, so that CI cannot pass without the tests people
+    depend on."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{why} (CI=true: this is a failure here, not a skip)", pytrace=False)
+    pytest.skip(why, allow_module_level=True)
+
+
+def postgresql_only(why: str) -> pytest.MarkDecorator:
+    """Mark a test that only PostgreSQL can show (SQLite serialises writers, so races and
+    row locks look different there). It runs when IDP_TEST_DATABASE_URL names PostgreSQL;
+    otherwise it is skipped, and under CI=true the reason says where it runs: the PostgreSQL
+    pass of .ci/run, whose database must then be reachable (tests/conftest.py fails if not)."""
+    where = (
+        "runs in the PostgreSQL pass of .ci/run (IDP_TEST_DATABASE_URL)"
+        if IN_CI
+        else "needs PostgreSQL: set IDP_TEST_DATABASE_URL=postgresql+psycopg://..."
+    )
+    return pytest.mark.skipif(
+        not TEST_DATABASE_URL.startswith("postgresql"), reason=f"{where}; {why}"
+    )
 
 
 @dataclass
@@ -167,6 +200,12 @@ def login(http: Any, user: TestUser, start: str | None = None, code: str | None 
             data={"csrf_token": token, "code": code if code is not None else user.code()},
         )
     return response
+
+
+def redirect_status(method: str) -> int:
+    """The status of the IdP's redirects answering a request of ``method``: 303 See Other
+    after a POST, so that the browser never re-posts a form (RFC 9700 §4.12), else 302."""
+    return 303 if method.upper() == "POST" else 302
 
 
 def query_of(location: str) -> dict[str, str]:

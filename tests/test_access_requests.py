@@ -24,7 +24,7 @@ from idp.services import orgs
 from idp.services.proofing import configure_organisation
 
 from .fake_op import FakeOP
-from .helpers import csrf_of, login, make_org, make_user
+from .helpers import csrf_of, login, make_org, make_user, redirect_status
 
 CALLBACK = "http://127.0.0.1:5000/proofing/private-eid/callback"
 CVR = "12345678"
@@ -89,7 +89,7 @@ def prove(w: World, http: Any, cvr: str = CVR) -> Any:
         f"/request-access/{org_id(w.app, cvr)}/prove",
         data={"csrf_token": csrf_of(page.get_data(as_text=True))},
     )
-    assert started.status_code == 302, started.get_data(as_text=True)
+    assert started.status_code == 303, started.get_data(as_text=True)
     assert started.location.startswith(w.op.url + "/authorize?")
     with requests.Session() as browser:
         answer = browser.get(started.location, allow_redirects=False, timeout=10)
@@ -140,7 +140,7 @@ def requests_in_db(app: Flask) -> list[tuple[str, str, str]]:
 
 def admin_browser(app: Flask, admin: Any) -> Any:
     http = app.test_client()
-    assert login(http, admin).status_code == 302
+    assert login(http, admin).status_code == 303
     return http
 
 
@@ -179,7 +179,7 @@ def test_full_flow_submit_approve_and_activate(world: World) -> None:
     assert back.status_code == 302 and back.location.endswith("/request-access/details")
 
     sent = submit(http)
-    assert sent.status_code == 302 and sent.location.endswith("/request-access/status")
+    assert sent.status_code == 303 and sent.location.endswith("/request-access/status")
     assert status_of(http) == "Waiting for a decision"
     assert requests_in_db(w.app) == [("pending", "ny@testfirma.dk", "Substantial")]
     [new] = mails(w.app, "access_request_new")
@@ -199,7 +199,7 @@ def test_full_flow_submit_approve_and_activate(world: World) -> None:
             "privileges": "urn:dk:gov:saml:privilege:example:read",
         },
     )
-    assert approved.status_code == 302, approved.get_data(as_text=True)
+    assert approved.status_code == 303, approved.get_data(as_text=True)
     assert "No access requests are waiting" in admin.get("/admin/requests").get_data(as_text=True)
     assert status_of(http) == "Approved"
 
@@ -237,7 +237,7 @@ def test_reject_mails_the_reason(world: World) -> None:
         f"/admin/requests/{pending_id(w.app)}/reject",
         data={"csrf_token": token, "reason": "We do not know you."},
     )
-    assert rejected.status_code == 302
+    assert rejected.status_code == 303
     assert status_of(http) == "Rejected"
     assert "We do not know you." in http.get("/request-access/status").get_data(as_text=True)
     [mail] = mails(w.app, "access_request_rejected")
@@ -252,7 +252,7 @@ def test_duplicate_pending_request_is_refused(world: World) -> None:
     make_admin(w.app)
     first = w.app.test_client()
     prove(w, first)
-    assert submit(first).status_code == 302
+    assert submit(first).status_code == 303
     # the same upstream person again, in another browser
     second = w.app.test_client()
     prove(w, second)
@@ -263,7 +263,7 @@ def test_duplicate_pending_request_is_refused(world: World) -> None:
     # another organisation is a separate request
     third = w.app.test_client()
     prove(w, third, OTHER_CVR)
-    assert submit(third).status_code == 302
+    assert submit(third).status_code == 303
     assert len(requests_in_db(w.app)) == 2
 
 
@@ -298,7 +298,7 @@ def test_status_page_needs_the_sealed_state(world: World) -> None:
 def with_request(world: World) -> tuple[World, int]:
     http = world.app.test_client()
     prove(world, http)
-    assert submit(http).status_code == 302
+    assert submit(http).status_code == 303
     return world, pending_id(world.app)
 
 
@@ -348,7 +348,7 @@ def test_admin_routes_refuse_no_session_and_a_low_session(with_request: tuple[Wo
     )
     assert granted.exit_code == 0
     low = w.app.test_client()
-    assert login(low, weak).status_code == 302
+    assert login(low, weak).status_code == 303
     for response in (
         low.get("/admin/requests"),
         low.post(
@@ -359,5 +359,6 @@ def test_admin_routes_refuse_no_session_and_a_low_session(with_request: tuple[Wo
             },
         ),
     ):
-        assert response.status_code == 302 and "/login/" in response.location
+        assert response.status_code == redirect_status(response.request.method)
+        assert "/login/" in response.location
     assert requests_in_db(w.app)[0][0] == "pending"

@@ -130,7 +130,7 @@ def test_full_journey_with_app_then_oidc_login(app, client):
     assert "Prove who you are" in page.get_data(as_text=True)
     # A later step cannot be reached by calling its URL.
     skipped = _post(client, path + "/password", page, password="x" * 20, password2="x" * 20)
-    assert skipped.status_code == 302
+    assert skipped.status_code == 303
     with app.app_context():
         assert db.session.query(User).filter_by(username="anna").one().password_hash is None
     _proof_in_person(app, "anna")
@@ -155,7 +155,7 @@ def test_full_journey_with_app_then_oidc_login(app, client):
         password="a fine long passphrase",
         password2="a fine long passphrase",
     )
-    assert ok.status_code == 302
+    assert ok.status_code == 303
     page = client.get(path)
     qr = _post(client, path + "/app", page)
     html = qr.get_data(as_text=True)

@@ -80,7 +80,7 @@ def test_app_stays_assigned_until_a_code_is_typed_and_then_logs_in(app, client):
         "/account/means/app/confirm",
         data={"csrf_token": csrf_of(page), "code": pyotp.TOTP(secret).now()},
     )
-    assert ok.status_code == 302
+    assert ok.status_code == 303
     with app.app_context():
         assert [a.status for a in db.session.query(Authenticator).all()] == ["active"]
 
@@ -123,12 +123,12 @@ def test_a_session_without_the_code_cannot_replace_an_active_means(app, client):
     )
     # Now there is an active means, and this session never used it: no further changes.
     again = client.post("/account/means/app", data={"csrf_token": csrf_of(page)})
-    assert again.status_code == 302 and "need=2fa" in again.location
+    assert again.status_code == 303 and "need=2fa" in again.location
     bind = client.post(
         "/account/means/code-display",
         data={"csrf_token": csrf_of(page), "serial": "1", "code": "123456"},
     )
-    assert bind.status_code == 302 and "need=2fa" in bind.location
+    assert bind.status_code == 303 and "need=2fa" in bind.location
     with app.app_context():
         assert [a.status for a in db.session.query(Authenticator).all()] == ["active"]
 
@@ -138,7 +138,7 @@ def test_enrolment_page_needs_login_and_csrf(app, client):
     assert client.post("/account/means/app").status_code == 400  # no CSRF token
     page = client.get("/login/").get_data(as_text=True)
     response = client.post("/account/means/app", data={"csrf_token": csrf_of(page)})
-    assert response.status_code == 302 and "/login/" in response.location
+    assert response.status_code == 303 and "/login/" in response.location
 
 
 def test_secret_never_appears_in_admin_listing(app):

@@ -8,15 +8,15 @@ An access request goes from the public search, through a scripted private eID, t
 administrator's approval, the mailed activation link and the audit log.
 A screenshot of each main page is kept under test-artifacts/screenshots/.
 
-Skipped as a whole where Chromium or Playwright is missing (``make test`` still passes).
+Skipped as a whole where Chromium or Playwright is missing, and failed under CI=true
+(tests/chromium.py).
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,14 @@ from idp.extensions import db
 from idp.models import AccessRequest, Activation, User
 from idp.models.types import utcnow
 
+from .chromium import (  # skips this module where Chromium or Playwright is missing
+    SCREENSHOTS,
+    Page,
+    chromium,
+    expect,
+    new_page,
+    screenshot_taker,
+)
 from .fake_op import FakeOP
 from .test_e2e_activation import (
     Server,
@@ -41,38 +49,12 @@ from .test_e2e_activation import (
     write_csv,
 )
 
-CHROMIUM = "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    pytest.skip(
-        f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)",
-        allow_module_level=True,
-    )
-try:
-    from playwright.sync_api import Browser, Page, expect, sync_playwright
-except ImportError:
-    pytest.skip(
-        "browser tests need Playwright for Python (pip install -e '.[dev]')",
-        allow_module_level=True,
-    )
+__all__ = ["chromium", "new_page", "servers", "smtp"]  # fixtures, imported for use here
 
-__all__ = ["servers", "smtp"]  # fixtures, imported for use here
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 CVR = "12345678"
 ORG_NAME = "Eksempel Kommune"
 ADMIN_PASSWORD = "the administrator's passphrase"
 PASSWORD = "a fine long passphrase"
-TIMEOUT_MS = 10_000
 PEOPLE = [  # username, name, e-mail, RID
     ("anna.jensen", "Anna Jensen", "anna.jensen@example.dk", "4711"),
     ("bo.hansen", "Bo Hansen", "bo.hansen@example.dk", "4712"),
@@ -82,41 +64,8 @@ PEOPLE = [  # username, name, e-mail, RID
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def new_page(chromium: Browser) -> Iterator[Callable[[], Page]]:
-    """Pages, each in a browser context (cookies) of its own, in English."""
-    contexts: list[Any] = []
-
-    def make() -> Page:
-        context = chromium.new_context(extra_http_headers={"Accept-Language": "en"})
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture(scope="module")
 def screenshots() -> Callable[[Page, str], None]:
-    if SCREENSHOTS.exists():
-        shutil.rmtree(SCREENSHOTS)
-    SCREENSHOTS.mkdir(parents=True)
-    taken: list[str] = []
-
-    def shoot(page: Page, name: str) -> None:
-        taken.append(name)
-        page.screenshot(path=str(SCREENSHOTS / f"{len(taken):02d}-{name}.png"), full_page=True)
-
-    return shoot
+    return screenshot_taker(SCREENSHOTS)
 
 
 def status_text(page: Page, selector: str) -> str:

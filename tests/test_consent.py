@@ -26,7 +26,9 @@ def test_third_party_client_asks_for_consent_once(app, client):
     user = make_user(app)
     page = _start(client, rp, user)
     assert page.status_code == 200 and "decision" in page.get_data(as_text=True)
-    assert "code" in query_of(_answer(client, page, "allow").location)
+    allowed = _answer(client, page, "allow")
+    assert allowed.status_code == 303  # the answer to a POST (RFC 9700 §4.12)
+    assert "code" in query_of(allowed.location)
     again = _start(client, rp, user)
     assert again.status_code == 302 and "code" in query_of(again.location)
 

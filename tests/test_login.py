@@ -15,7 +15,7 @@ def _attempt(client, username, password, code="000000"):
     after_password = client.post(
         "/login/password", data={"csrf_token": token, "password": password}
     )
-    if after_password.status_code == 302 and after_password.location.endswith("/login/code"):
+    if after_password.status_code == 303 and after_password.location.endswith("/login/code"):
         return after_password, client.post("/login/code", data={"csrf_token": token, "code": code})
     return after_password, after_password
 
@@ -23,7 +23,7 @@ def _attempt(client, username, password, code="000000"):
 def test_login_with_password_and_code_starts_a_session(app, client):
     user = make_user(app)
     response = login(client, user)
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert client.get("/account/").status_code == 200
 
 
@@ -126,7 +126,7 @@ def test_login_is_throttled_per_address(make_app):
         client.post("/login/", data={"csrf_token": token, "username": "x"}).status_code
         for _ in range(4)
     ]
-    assert codes[:3] == [302, 302, 302]
+    assert codes[:3] == [303, 303, 303]
     assert codes[3] == 429
 
 

@@ -51,6 +51,18 @@ def test_logout_with_id_token_hint_redirects_with_state_and_ends_session(app, cl
     )
 
 
+def test_logout_posted_by_the_relying_party_answers_303(app, client):
+    _, tokens = _logged_in(app, client)
+    response = client.post(
+        "/logout",
+        data={"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": LOGOUT_URI},
+    )
+    # A redirect answering a POST is a 303 (RFC 9700 §4.12); Authlib's own answer is a 302.
+    assert response.status_code == 303
+    assert response.location == LOGOUT_URI
+    assert client.get("/account/").status_code == 302  # logged out
+
+
 def test_unregistered_post_logout_redirect_uri_is_not_followed(app, client):
     _, tokens = _logged_in(app, client)
     response = client.get(

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
 from typing import Any
 
-import pytest
+from .helpers import make_user, postgresql_only
 
-from .helpers import make_user
-
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("IDP_TEST_DATABASE_URL", "").startswith("postgresql"),
-    reason="needs PostgreSQL (set IDP_TEST_DATABASE_URL): SQLite serialises writers, so it "
-    "cannot show two app nodes racing",
-)
+pytestmark = postgresql_only("SQLite serialises writers, so it cannot show two app nodes racing")
 
 
 def _present_code(

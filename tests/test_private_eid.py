@@ -54,7 +54,7 @@ UPSTREAM_CVR = "99999999"
 def logged_in(app: Flask, user: TestUser) -> Any:
     http = app.test_client()
     response = login(http, user)
-    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.status_code == 303, response.get_data(as_text=True)
     assert "/login/" not in response.location, response.location
     return http
 
@@ -220,7 +220,7 @@ def prove_with_real(
     real: RealUpstream, browser: Browser, http: Any, upstream_user: TestUser | None
 ) -> Any:
     started = start_proofing(http)
-    assert started.status_code == 302, started.get_data(as_text=True)
+    assert started.status_code == 303, started.get_data(as_text=True)
     request = query_of(started.location)
     assert request["client_id"] == real.rp.client_id
     assert request["redirect_uri"] == CALLBACK
@@ -314,7 +314,7 @@ def scripted(make_app: Any) -> Iterator[Scripted]:
 def to_upstream_and_back(s: Scripted, http: Any) -> str:
     """Start the proofing and follow the downstream's redirect to the fake's /authorize."""
     started = start_proofing(http)
-    assert started.status_code == 302, message_of(started)
+    assert started.status_code == 303, message_of(started)
     assert started.location.startswith(s.op.url + "/authorize?"), started.location
     with requests.Session() as browser:
         answer = browser.get(started.location, allow_redirects=False, timeout=10)

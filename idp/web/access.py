@@ -7,13 +7,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..oidc import federation
 from ..services import access_requests
 from ..services.errors import InvalidInput, NotFound, ServiceError
+from .pages import page, redirect_to
 from .sealing import seal, unseal
 
 bp = Blueprint("access", __name__, url_prefix="/request-access")
@@ -21,7 +22,7 @@ STATE_KEY = "access"
 STATE_PURPOSE = "access-request"
 STATE_TTL = 24 * 3600  # the status page stays reachable for a day in this browser
 
-Page = str | tuple[str, int] | Response
+Page = Response
 
 
 def state() -> dict[str, Any] | None:
@@ -43,15 +44,15 @@ def store_proven(org_id: int, *, issuer: str, subject: str, level: str, name: st
     )
 
 
-def _message(message: str, status: int) -> tuple[str, int]:
-    return render_template("access/message.html", message=message), status
+def _message(message: str, status: int) -> Response:
+    return page("access/message.html", status, message=message)
 
 
 @bp.get("")
 def search() -> Page:
     query = request.args.get("q", "").strip()
     current = state()
-    return render_template(
+    return page(
         "access/search.html",
         query=query,
         results=access_requests.search_organisations(query) if query else None,
@@ -88,29 +89,29 @@ def prove(org_id: int) -> Page:
             "t": int(time.time()),
         },
     )
-    return redirect(url)
+    return redirect_to(url)
 
 
-def _details_page(current: dict[str, Any], status: int = 200, **extra: Any) -> tuple[str, int]:
+def _details_page(current: dict[str, Any], status: int = 200, **extra: Any) -> Response:
     org = access_requests.requestable(int(current["o"]))
-    html = render_template(
+    return page(
         "access/details.html",
+        status,
         org=org,
         proven_name=current.get("name") or "",
         form=request.form,
         errors=extra.pop("errors", {}),
         **extra,
     )
-    return html, status
 
 
 @bp.get("/details")
 def details() -> Page:
     current = state()
     if current is None:
-        return redirect(url_for("access.search"))
+        return redirect_to(url_for("access.search"))
     if current.get("req"):
-        return redirect(url_for("access.status"))
+        return redirect_to(url_for("access.status"))
     try:
         return _details_page(current)
     except ServiceError as error:
@@ -121,9 +122,9 @@ def details() -> Page:
 def submit() -> Page:
     current = state()
     if current is None:
-        return redirect(url_for("access.search"))
+        return redirect_to(url_for("access.search"))
     if current.get("req"):
-        return redirect(url_for("access.status"))
+        return redirect_to(url_for("access.status"))
     try:
         org = access_requests.requestable(int(current["o"]))
         made = access_requests.submit(
@@ -143,7 +144,7 @@ def submit() -> Page:
     except ServiceError as error:
         return _message(error.localized(), 409)
     session[STATE_KEY] = seal(STATE_PURPOSE, {**current, "req": made.id, "t": int(time.time())})
-    return redirect(url_for("access.status"))
+    return redirect_to(url_for("access.status"))
 
 
 @bp.get("/status")
@@ -156,4 +157,4 @@ def status() -> Page:
         )
     if found is None:
         return _message(_("There is no access request in this browser. Start again."), 404)
-    return render_template("access/status.html", access=found)
+    return page("access/status.html", access=found)

@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, url_for
 from werkzeug.wrappers import Response
 
 from ..services import oauth as oauth_service
 from ..services.clients import get_client
+from .pages import page, redirect_to
 from .state import current_session
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
 @bp.get("/")
-def home() -> Response | str:
+def home() -> Response:
     browser_session, user = current_session()
     if user is None:
-        return redirect(url_for("login.start"))
+        return redirect_to(url_for("login.start"))
     consents = [(c, get_client(c.client_id)) for c in oauth_service.list_consents(user)]
-    return render_template(
-        "account/home.html", user=user, session=browser_session, consents=consents
-    )
+    return page("account/home.html", user=user, session=browser_session, consents=consents)
 
 
 @bp.post("/consents/<int:consent_id>/revoke")
 def revoke_consent(consent_id: int) -> Response:
     _browser_session, user = current_session()
     if user is None:
-        return redirect(url_for("login.start"))
+        return redirect_to(url_for("login.start"))
     oauth_service.revoke_consent(user, consent_id)
-    return redirect(url_for("account.home"))
+    return redirect_to(url_for("account.home"))

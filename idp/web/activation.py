@@ -8,7 +8,7 @@ step cannot be reached by calling its URL.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -19,6 +19,7 @@ from ..services import authenticators
 from ..services import proofing as proofing_service
 from ..services.errors import ServiceError
 from .login import _login_limit
+from .pages import page, redirect_to
 from .proofing import start_private_eid, upstream
 
 bp = Blueprint("activation", __name__, url_prefix="/activate")
@@ -29,11 +30,11 @@ def _load(token: str) -> tuple[Activation, User] | Response:
     try:
         return activation_service.check_link(token)
     except activation_service.LinkProblem as problem:
-        page = render_template("activation/link_problem.html", kind=problem.kind)
-        return Response(page, status=410 if problem.kind != "unknown" else 404)
+        status = 410 if problem.kind != "unknown" else 404
+        return page("activation/link_problem.html", status, kind=problem.kind)
 
 
-def _page(token: str, person: User, status: int = 200, **extra: object) -> tuple[str, int]:
+def _page(token: str, person: User, status: int = 200, **extra: object) -> Response:
     step = activation_service.journey_step(person)
     org = person.organisation
     context = {
@@ -47,11 +48,11 @@ def _page(token: str, person: User, status: int = 200, **extra: object) -> tuple
         "in_person": proofing_service.route_settings(org, "in_person")["enabled"],
         **extra,
     }
-    return render_template("activation/journey.html", **context), status
+    return page("activation/journey.html", status, **context)
 
 
 @bp.route("/<token>", methods=["GET", "HEAD"])
-def show(token: str) -> tuple[str, int] | Response:
+def show(token: str) -> Response:
     loaded = _load(token)
     if isinstance(loaded, Response):
         return loaded
@@ -65,12 +66,12 @@ def _at_step(token: str, step: str) -> tuple[Activation, User] | Response:
     if isinstance(loaded, Response):
         return loaded
     if activation_service.journey_step(loaded[1]) != step:
-        return redirect(url_for("activation.show", token=token))
+        return redirect_to(url_for("activation.show", token=token))
     return loaded
 
 
 @bp.post("/<token>/private-eid")
-def private_eid(token: str) -> Response | str:
+def private_eid(token: str) -> Response:
     loaded = _at_step(token, "proofing")
     if isinstance(loaded, Response):
         return loaded
@@ -80,7 +81,7 @@ def private_eid(token: str) -> Response | str:
 
 @bp.post("/<token>/password")
 @limiter.limit(_login_limit)
-def password(token: str) -> tuple[str, int] | Response:
+def password(token: str) -> Response:
     loaded = _at_step(token, "password")
     if isinstance(loaded, Response):
         return loaded
@@ -92,11 +93,11 @@ def password(token: str) -> tuple[str, int] | Response:
         activation_service.set_password(person, first)
     except ServiceError as error:
         return _page(token, person, 400, error=error.localized())
-    return redirect(url_for("activation.show", token=token))
+    return redirect_to(url_for("activation.show", token=token))
 
 
 @bp.post("/<token>/app")
-def app_enrolment(token: str) -> tuple[str, int] | Response:
+def app_enrolment(token: str) -> Response:
     loaded = _at_step(token, "login_means")
     if isinstance(loaded, Response):
         return loaded
@@ -109,7 +110,7 @@ def app_enrolment(token: str) -> tuple[str, int] | Response:
 
 @bp.post("/<token>/app/confirm")
 @limiter.limit(_login_limit)
-def app_confirm(token: str) -> tuple[str, int] | Response:
+def app_confirm(token: str) -> Response:
     loaded = _at_step(token, "login_means")
     if isinstance(loaded, Response):
         return loaded
@@ -123,7 +124,7 @@ def app_confirm(token: str) -> tuple[str, int] | Response:
 
 @bp.post("/<token>/code-display")
 @limiter.limit(_login_limit)
-def code_display(token: str) -> tuple[str, int] | Response:
+def code_display(token: str) -> Response:
     loaded = _at_step(token, "login_means")
     if isinstance(loaded, Response):
         return loaded
@@ -138,14 +139,14 @@ def code_display(token: str) -> tuple[str, int] | Response:
     return _finish(token)
 
 
-def _finish(token: str) -> tuple[str, int] | Response:
+def _finish(token: str) -> Response:
     loaded = _at_step(token, "complete")
     if isinstance(loaded, Response):
         return loaded
     activation, person = loaded
     activation_service.complete(activation, person)
     session.pop(SESSION_KEY, None)
-    return render_template("activation/done.html", person=person), 200
+    return page("activation/done.html", person=person)
 
 
 def person_for_activation(user_id: int) -> User | None:
@@ -161,5 +162,5 @@ def person_for_activation(user_id: int) -> User | None:
 
 
 @bp.post("/<token>/finish")
-def finish(token: str) -> tuple[str, int] | Response:
+def finish(token: str) -> Response:
     return _finish(token)

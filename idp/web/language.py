@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, request, session
+from flask import Blueprint, request, session
 from werkzeug.wrappers import Response
+
+from .pages import redirect_to
 
 bp = Blueprint("language", __name__)
 LANGUAGES = ("da", "en")
@@ -18,4 +20,4 @@ def switch() -> Response:
     # Only a local path: never an open redirect.
     if not back.startswith("/") or back.startswith("//") or "\\" in back:
         back = "/"
-    return redirect(back)
+    return redirect_to(back)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -11,6 +11,7 @@ from ..services import sessions as session_service
 from ..services.errors import AccountLocked, LoginFailed
 from ..services.runtime import settings
 from ..services.sessions import PendingLogin
+from .pages import page, redirect_to
 from .state import begin_browser_session, clear_login, load_login, save_login
 
 bp = Blueprint("login", __name__, url_prefix="/login")
@@ -50,67 +51,65 @@ def _return_to(key: str | None) -> str:
 
 
 @bp.get("/")
-def start() -> str:
+def start() -> Response:
     key = _pending_key(request.args.get("r")) or safe_next(request.args.get("next"))
     hint = request.args.get("login_hint", "")
     clear_login()
-    return render_template("login/username.html", key=key, username=hint)
+    return page("login/username.html", key=key, username=hint)
 
 
 @bp.post("/")
 @limiter.limit(_login_limit)
-def username() -> Response | str:
+def username() -> Response:
     key = _pending_key(request.form.get("r"))
     name = request.form.get("username", "").strip()
     if len(name) > MAX_USERNAME:
-        return render_template(
+        return page(
             "login/username.html", key=key, username="", error=_("That username is too long.")
         )
     if not name:
-        return render_template(
-            "login/username.html", key=key, username="", error=_("Enter your username.")
-        )
+        return page("login/username.html", key=key, username="", error=_("Enter your username."))
     save_login(name, None, key)
-    return redirect(url_for("login.password"))
+    return redirect_to(url_for("login.password"))
 
 
 @bp.route("/password", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-def password() -> Response | str:
+def password() -> Response:
     state = load_login()
     if state is None:
-        return redirect(url_for("login.start"))
+        return redirect_to(url_for("login.start"))
     if request.method == "GET":
-        return render_template("login/password.html", username=state["u"])
+        return page("login/password.html", username=state["u"])
     pending = session_service.check_password(state["u"], request.form.get("password", ""))
     save_login(state["u"], pending, state.get("r"))
     if not pending.needs_code:
         return _finish(pending, None, state.get("r"))
-    return redirect(url_for("login.code"))
+    return redirect_to(url_for("login.code"))
 
 
 @bp.route("/code", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-def code() -> Response | str:
+def code() -> Response:
     state = load_login()
     if state is None or "ok" not in state:
-        return redirect(url_for("login.start"))
+        return redirect_to(url_for("login.start"))
     if request.method == "GET":
-        return render_template("login/code.html", username=state["u"])
+        return page("login/code.html", username=state["u"])
     pending = PendingLogin(user_id=state["id"], password_ok=state["ok"], needs_code=state["c"])
     return _finish(pending, request.form.get("code", ""), state.get("r"))
 
 
-def _finish(pending: PendingLogin, code: str | None, key: str | None) -> Response | str:
+def _finish(pending: PendingLogin, code: str | None, key: str | None) -> Response:
     try:
         user, amr = session_service.complete_login(pending, code)
     except AccountLocked as error:
         clear_login()
-        return render_template("login/username.html", key=key, username="", error=error.localized())
+        return page("login/username.html", key=key, username="", error=error.localized())
     except LoginFailed:
         # Start again from the username: the message never says which part was wrong.
         clear_login()
-        return render_template(
+        return page(
             "login/username.html",
             key=key,
             username="",
@@ -119,4 +118,4 @@ def _finish(pending: PendingLogin, code: str | None, key: str | None) -> Respons
     clear_login()
     sid = session_service.start_session(user, amr)
     begin_browser_session(sid)
-    return redirect(_return_to(key))
+    return redirect_to(_return_to(key))

@@ -7,7 +7,7 @@ password step.
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, request, url_for
 from werkzeug.wrappers import Response
 
 from ..extensions import limiter
@@ -15,6 +15,7 @@ from ..models import User
 from ..services import authenticators
 from ..services.errors import ServiceError
 from .login import _login_limit
+from .pages import page, redirect_to
 from .state import current_session
 
 bp = Blueprint("means", __name__, url_prefix="/account/means")
@@ -24,45 +25,45 @@ def _person() -> User | Response:
     """The logged-in person allowed to change login means, or a redirect."""
     browser_session, user = current_session()
     if user is None or browser_session is None:
-        return redirect(url_for("login.start"))
+        return redirect_to(url_for("login.start"))
     active = authenticators.active_authenticator(user)
     if active is not None and "otp" not in (browser_session.amr or []):
-        return redirect(url_for("means.home", need="2fa"))
+        return redirect_to(url_for("means.home", need="2fa"))
     return user
 
 
-def _home(user: User, status: int = 200, **extra: object) -> tuple[str, int]:
-    page = render_template(
+def _home(user: User, status: int = 200, **extra: object) -> Response:
+    return page(
         "means/home.html",
+        status,
         user=user,
         means=authenticators.authenticators_of(user),
         need_2fa=request.args.get("need") == "2fa",
         done=request.args.get("done"),
         **extra,
     )
-    return page, status
 
 
 @bp.get("/")
-def home() -> tuple[str, int] | Response:
+def home() -> Response:
     _browser_session, user = current_session()
     if user is None:
-        return redirect(url_for("login.start"))
+        return redirect_to(url_for("login.start"))
     return _home(user)
 
 
 @bp.post("/app")
-def start_app() -> str | Response:
+def start_app() -> Response:
     user = _person()
     if isinstance(user, Response):
         return user
     enrolment = authenticators.start_app_enrolment(user, actor=user.username)
-    return render_template("means/app.html", enrolment=enrolment)
+    return page("means/app.html", enrolment=enrolment)
 
 
 @bp.post("/app/confirm")
 @limiter.limit(_login_limit)
-def confirm_app() -> tuple[str, int] | Response:
+def confirm_app() -> Response:
     user = _person()
     if isinstance(user, Response):
         return user
@@ -70,12 +71,12 @@ def confirm_app() -> tuple[str, int] | Response:
         authenticators.confirm_app(user, request.form.get("code", ""), actor=user.username)
     except ServiceError as error:
         return _home(user, 400, error=error.localized())
-    return redirect(url_for("means.home", done="app"))
+    return redirect_to(url_for("means.home", done="app"))
 
 
 @bp.post("/code-display")
 @limiter.limit(_login_limit)
-def bind_code_display() -> tuple[str, int] | Response:
+def bind_code_display() -> Response:
     user = _person()
     if isinstance(user, Response):
         return user
@@ -86,4 +87,4 @@ def bind_code_display() -> tuple[str, int] | Response:
         )
     except ServiceError as error:
         return _home(user, 400, error=error.localized(), serial=serial)
-    return redirect(url_for("means.home", done="code_display"))
+    return redirect_to(url_for("means.home", done="code_display"))

@@ -5,20 +5,14 @@ from __future__ import annotations
 import secrets
 import time
 
-from flask import (
-    Blueprint,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, g, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..extensions import csrf
 from ..oidc import authorize as authz
 from ..oidc.server import get_server
+from .pages import page, redirect_to
 from .state import (
     current_session,
     drop_pending_request,
@@ -96,17 +90,15 @@ def _run(
 
             session["ui_locales"] = params["ui_locales"]
     if outcome.kind == "login":
-        return redirect(url_for("login.start", r=key, login_hint=params.get("login_hint")))
+        return redirect_to(url_for("login.start", r=key, login_hint=params.get("login_hint")))
     if outcome.kind == "consent":
         grant = outcome.grant
-        return Response(
-            render_template(
-                "oidc/consent.html",
-                key=key,
-                client=grant.request.client.row,
-                scopes=grant.request.scope.split(),
-                user=user,
-            )
+        return page(
+            "oidc/consent.html",
+            key=key,
+            client=grant.request.client.row,
+            scopes=grant.request.scope.split(),
+            user=user,
         )
     if key is not None:
         drop_pending_request(key)
@@ -120,20 +112,18 @@ def _respond(redirect_uri: str, mode: str, params: list[tuple[str, str]]) -> Res
         # under a per-response CSP nonce.
         nonce = secrets.token_urlsafe(16)
         g.csp_script_nonce = nonce
-        html = render_template(
-            "oidc/form_post.html", action=redirect_uri, params=params, nonce=nonce
-        )
-        resp = Response(html)
+        resp = page("oidc/form_post.html", action=redirect_uri, params=params, nonce=nonce)
         resp.headers["Cache-Control"] = "no-store"
         return resp
-    resp = redirect(authz.redirect_location(redirect_uri, params), code=302)
+    # 302 after GET /authorize, 303 after the consent POST (RFC 9700 §4.12).
+    resp = redirect_to(authz.redirect_location(redirect_uri, params))
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
 
 def _error_page(message: str, status: int, code: str | None = None) -> Response:
     # Never redirect to an unverified URI (RFC 6749 §4.1.2.1): explain here instead.
-    return Response(render_template("oidc/error.html", message=message, code=code), status=status)
+    return page("oidc/error.html", status, message=message, code=code)
 
 
 @bp.post("/token")
@@ -172,12 +162,16 @@ def logout() -> Response:
         csrf.protect()
     if req.needs_confirmation and not confirmed:
         if g.get("idp_session") is None:
-            return Response(render_template("oidc/logged_out.html"))
-        return Response(render_template("oidc/logout_confirm.html", params=request.values))
+            return page("oidc/logged_out.html")
+        return page("oidc/logout_confirm.html", params=request.values)
     response = get_server().create_endpoint_response("end_session", req)
     from flask import session
 
     session.clear()
+    if response is not None and response.location:
+        # Authlib answers with a 302 to the post-logout URI; after the confirmation POST it
+        # is a 303 (RFC 9700 §4.12).
+        return redirect_to(response.location)
     if response is not None:
         return response
-    return Response(render_template("oidc/logged_out.html"))
+    return page("oidc/logged_out.html")

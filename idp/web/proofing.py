@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -15,6 +15,7 @@ from ..proofing.private_eid import upstream_level
 from ..services import proofing as proofing_service
 from ..services.errors import ServiceError
 from ..services.runtime import settings
+from .pages import page, redirect_to
 from .sealing import seal, unseal
 from .state import current_session
 
@@ -37,7 +38,7 @@ def upstream() -> federation.Upstream | None:
     )
 
 
-def start_private_eid(user: User, return_to: str) -> Response | str:
+def start_private_eid(user: User, return_to: str) -> Response:
     """Send the person to the upstream eID provider (also used by the activation journey)."""
     target = upstream()
     if (
@@ -58,21 +59,19 @@ def start_private_eid(user: User, return_to: str) -> Response | str:
         "t": int(time.time()),
     }
     session[PENDING_KEY] = seal("private-eid", payload)
-    return redirect(url)
+    return redirect_to(url)
 
 
-def _result(user: User | None, message: str, ok: bool, status: int = 400) -> str:
-    return render_template("proofing/result.html", user=user, message=message, ok=ok), (
-        200 if ok else status
-    )  # type: ignore[return-value]
+def _result(user: User | None, message: str, ok: bool, status: int = 400) -> Response:
+    return page("proofing/result.html", 200 if ok else status, user=user, message=message, ok=ok)
 
 
 @bp.get("/account/proofing")
-def home() -> Response | str:
+def home() -> Response:
     _browser_session, user = current_session()
     if user is None:
-        return redirect(url_for("login.start"))
-    return render_template(
+        return redirect_to(url_for("login.start"))
+    return page(
         "proofing/home.html",
         user=user,
         records=proofing_service.records_of(user),
@@ -83,15 +82,15 @@ def home() -> Response | str:
 
 
 @bp.post("/account/proofing/private-eid")
-def start() -> Response | str:
+def start() -> Response:
     _browser_session, user = current_session()
     if user is None:
-        return redirect(url_for("login.start"))
+        return redirect_to(url_for("login.start"))
     return start_private_eid(user, url_for("proofing.home"))
 
 
 @bp.get("/proofing/private-eid/callback")
-def callback() -> Response | str:
+def callback() -> Response:
     blob = session.pop(PENDING_KEY, None)
     target = upstream()
     data = unseal("private-eid", blob, PENDING_TTL)
@@ -131,10 +130,10 @@ def callback() -> Response | str:
         )
     except ServiceError as error:
         return _result(user, error.localized(), ok=False, status=403)
-    return redirect(data["r"])
+    return redirect_to(data["r"])
 
 
-def _access_request_callback(target: federation.Upstream, data: dict[str, Any]) -> Response | str:
+def _access_request_callback(target: federation.Upstream, data: dict[str, Any]) -> Response:
     """A requester who is not a user yet: keep the proven upstream identity in their sealed
     session state; the access request pages take it from there."""
     from .access import store_proven
@@ -161,7 +160,7 @@ def _access_request_callback(target: federation.Upstream, data: dict[str, Any]) 
     store_proven(
         int(data["o"]), issuer=target.issuer, subject=claims["sub"], level=level, name=name.strip()
     )
-    return redirect(data["r"])
+    return redirect_to(data["r"])
 
 
 def _person(user_id: int) -> User | None:

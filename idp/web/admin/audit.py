@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
-from flask import g, render_template, request
+from flask import g, request
+from werkzeug.wrappers import Response
 
 from ...services import audit as audit_service
+from ..pages import page
 from . import bp
 from .auth import admin_required
 
@@ -16,18 +18,18 @@ MAX_PAGE = 1_000_000
 
 @bp.get("/audit")
 @admin_required()
-def audit() -> str:
+def audit() -> Response:
     filters = {name: request.args.get(name, "").strip() for name in ("action", "actor", "target")}
-    page = request.args.get("page", "1")
+    number = request.args.get("page", "1")
     result = audit_service.list_events(
         g.org,
         action=filters["action"] or None,
         actor=filters["actor"] or None,
         target=filters["target"] or None,
-        page=min(int(page), MAX_PAGE) if page.isdigit() and len(page) < 8 else 1,
+        page=min(int(number), MAX_PAGE) if number.isdigit() and len(number) < 8 else 1,
         per_page=PER_PAGE,
     )
-    return render_template(
+    return page(
         "admin/audit.html",
         result=result,
         filters=filters,

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, g, request, url_for
 
 from ... import assurance
 from ...models import Organisation, User
 from ...services.sessions import current_aal
+from ..pages import page, redirect_to
 from ..state import current_session
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,9 +38,9 @@ def admin_required(*roles: str) -> Callable[[F], F]:
             _browser_session, user = current_session()
             if user is None or not assurance.at_least(session_level(), REQUIRED_LEVEL):
                 # No session, or one below Substantial: log in (again) with two factors.
-                return redirect(url_for("login.start", next=request.full_path.rstrip("?")))
+                return redirect_to(url_for("login.start", next=request.full_path.rstrip("?")))
             if not wanted & set(user.roles or []):
-                return render_template("admin/forbidden.html"), 403
+                return page("admin/forbidden.html", 403)
             g.admin = user
             g.org = user.organisation
             return view(*args, **kwargs)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, render_template
+from flask import current_app, g
 from flask_babel import lazy_gettext as _l
+from werkzeug.wrappers import Response
 
+from ..pages import page
 from . import bp
 from .auth import admin_required
 
@@ -38,5 +40,5 @@ def admin_tabs() -> dict[str, object]:
 
 @bp.get("/")
 @admin_required()
-def home() -> str:
-    return render_template("admin/home.html")
+def home() -> Response:
+    return page("admin/home.html")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, g, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -14,13 +14,14 @@ from ...services import authenticators, code_displays
 from ...services.errors import InvalidInput, ServiceError
 from ...services.seed_files import read_psk, read_seed_file
 from ...services.users import find_user
+from ..pages import page, redirect_to
 from ..sealing import seal, unseal
 from . import bp
 from .auth import admin_required
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 UPLOAD_TTL_SECONDS = 1800
-Page = tuple[str, int]
+Page = Response
 
 
 def _seal_upload(data: bytes, psk: bytes | None, replace: bool, filename: str) -> str:
@@ -48,8 +49,9 @@ def _page(status: int = 200, **extra: Any) -> Page:
     if wanted not in code_displays.STATUSES:
         wanted = None
     displays = code_displays.list_code_displays(g.org, wanted)
-    html = render_template(
+    return page(
         "admin/login_means.html",
+        status,
         displays=displays,
         holders=code_displays.holders(g.org, displays),
         statuses=code_displays.STATUSES,
@@ -58,7 +60,6 @@ def _page(status: int = 200, **extra: Any) -> Page:
         errors=extra.pop("errors", {}),
         **extra,
     )
-    return html, status
 
 
 @bp.get("/login-means")
@@ -104,14 +105,14 @@ def upload_seeds() -> Page:
         report = _report(data, psk, replace, filename, dry_run=True)
     except ServiceError as error:
         return _page(400, errors={"seed_file": error.localized()})
-    html = render_template(
+    return page(
         "admin/login_means_report.html",
+        200 if report.ok else 400,
         report=report,
         filename=filename,
         replace=replace,
         upload=_seal_upload(data, psk, replace, filename) if report.ok else None,
     )
-    return html, 200 if report.ok else 400
 
 
 @bp.post("/login-means/import")
@@ -129,15 +130,15 @@ def confirm_seeds() -> Page | Response:
     except ServiceError as error:
         return _page(400, errors={"seed_file": error.localized()})
     if not report.ok:  # something changed since the dry run
-        html = render_template(
+        return page(
             "admin/login_means_report.html",
+            409,
             report=report,
             filename=payload["filename"],
             replace=payload["replace"],
             upload=None,
         )
-        return html, 409
-    return redirect(url_for("admin.login_means", done="imported", count=report.imported))
+    return redirect_to(url_for("admin.login_means", done="imported", count=report.imported))
 
 
 @bp.post("/login-means/revoke")
@@ -148,7 +149,7 @@ def revoke_display() -> Page | Response:
         code_displays.revoke_code_display(g.org, serial, actor=g.admin.username)
     except ServiceError as error:
         return _page(400, errors={"revoke": error.localized()})
-    return redirect(url_for("admin.login_means", done="revoked", serial=serial))
+    return redirect_to(url_for("admin.login_means", done="revoked", serial=serial))
 
 
 @bp.post("/login-means/assign")
@@ -174,6 +175,6 @@ def assign_display() -> Page | Response:
         return _page(
             400, errors={"assign_serial": error.localized()}, username=username, serial=serial
         )
-    return redirect(
+    return redirect_to(
         url_for("admin.login_means", done="assigned", serial=serial, person=person.username)
     )

@@ -9,7 +9,7 @@ import base64
 import hashlib
 from typing import Any
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, g, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -18,6 +18,7 @@ from ...services import activation, authenticators, people, proofing
 from ...services import users as user_service
 from ...services.errors import InvalidInput, ServiceError
 from ...services.imports import ImportReport, import_users
+from ..pages import page, redirect_to
 from ..sealing import seal, unseal
 from . import bp
 from .auth import admin_required, person_of_org
@@ -29,7 +30,7 @@ IMPORT_MAX_BYTES = 20 * 1024 * 1024
 IMPORT_TTL_SECONDS = 1800
 # Room the rest of a confirm form needs besides the file carried in a hidden field.
 FORM_MARGIN = 16 * 1024
-Page = str | tuple[str, int] | Response
+Page = Response
 
 
 def _actor() -> str:
@@ -82,17 +83,17 @@ def _listing(*, status: str | None, exclude_status: str | None, search: str) -> 
 
 
 # -- imported people and their activation ----------------------------------------------------
-def _imported_page(search: str, status: int = 200, **extra: Any) -> tuple[str, int]:
+def _imported_page(search: str, status: int = 200, **extra: Any) -> Response:
     result = _listing(status="imported", exclude_status=None, search=search)
-    page = render_template(
+    return page(
         "admin/imported.html",
+        status,
         result=result,
         search=search,
         listing=_links("admin.imported", q=search, sort=_sort()),
         page_numbers=page_numbers(result.page, result.pages),
         **extra,
     )
-    return page, status
 
 
 @bp.get("/imported")
@@ -125,7 +126,7 @@ def activate_imported() -> Page:
         )
     except InvalidInput as error:
         return _imported_page(search, 400, error=error.localized(), choices=choices)
-    return render_template("admin/activation_result.html", results=results)
+    return page("admin/activation_result.html", results=results)
 
 
 # -- the other people --------------------------------------------------------------------------
@@ -137,7 +138,7 @@ def users() -> Page:
         abort(400, _("Unknown status."))
     search = request.args.get("q", "").strip()
     result = _listing(status=wanted, exclude_status=None if wanted else "imported", search=search)
-    return render_template(
+    return page(
         "admin/users.html",
         result=result,
         search=search,
@@ -149,10 +150,11 @@ def users() -> Page:
 
 
 # -- a person's page -------------------------------------------------------------------------
-def _person_page(person: User, status: int = 200, **extra: Any) -> tuple[str, int]:
+def _person_page(person: User, status: int = 200, **extra: Any) -> Response:
     means = authenticators.authenticators_of(person)
-    page = render_template(
+    return page(
         "admin/person.html",
+        status,
         person=person,
         means=means,
         locked={m.id for m in means if authenticators.is_locked(m)},
@@ -163,11 +165,10 @@ def _person_page(person: User, status: int = 200, **extra: Any) -> tuple[str, in
         done=request.args.get("done"),
         **extra,
     )
-    return page, status
 
 
 def _done(person: User, what: str) -> Response:
-    return redirect(url_for("admin.person", user_id=person.id, done=what), 303)
+    return redirect_to(url_for("admin.person", user_id=person.id, done=what))
 
 
 @bp.get("/people/<int:user_id>")
@@ -255,8 +256,8 @@ def replace_means(user_id: int) -> Page:
 
 
 # -- CSV import ------------------------------------------------------------------------------
-def _import_page(status: int = 200, **extra: Any) -> tuple[str, int]:
-    return render_template("admin/import.html", **extra), status
+def _import_page(status: int = 200, **extra: Any) -> Response:
+    return page("admin/import.html", status, **extra)
 
 
 def _uploaded() -> tuple[bytes, str] | str:

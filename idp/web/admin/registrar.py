@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import g, redirect, render_template, request, url_for
+from flask import g, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -13,16 +13,17 @@ from ...models import User
 from ...proofing.in_person import DOCUMENT_TYPES, DocumentCheck
 from ...services import proofing
 from ...services.errors import InvalidInput, ServiceError
+from ..pages import page, redirect_to
 from . import bp
 from .auth import admin_required, person_of_org
 
-Page = tuple[str, int]
+Page = Response
 
 
 @bp.get("/registrar")
 @admin_required("registrar")
-def registrar() -> str:
-    return render_template(
+def registrar() -> Page:
+    return page(
         "admin/registrar.html",
         people=proofing.awaiting_identity_check(g.org),
         minimum=proofing.minimum_ial(g.org),
@@ -31,8 +32,9 @@ def registrar() -> str:
 
 
 def _person_page(person: User, status: int = 200, **extra: object) -> Page:
-    html = render_template(
+    return page(
         "admin/registrar_person.html",
+        status,
         person=person,
         minimum=proofing.minimum_ial(g.org),
         document_types=DOCUMENT_TYPES,
@@ -40,7 +42,6 @@ def _person_page(person: User, status: int = 200, **extra: object) -> Page:
         errors=extra.pop("errors", {}),
         **extra,
     )
-    return html, status
 
 
 @bp.get("/registrar/<int:user_id>")
@@ -72,4 +73,4 @@ def record_check(user_id: int) -> Page | Response:
         return _person_page(person, 400, errors={error.field or "check": error.localized()})
     except ServiceError as error:
         return _person_page(person, 400, errors={"check": error.localized()})
-    return redirect(url_for("admin.registrar", done=person.username))
+    return redirect_to(url_for("admin.registrar", done=person.username))

@@ -3,17 +3,18 @@ continues as in an activation) or rejects (with an optional reason) people who a
 
 from __future__ import annotations
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, g, request, url_for
 from werkzeug.wrappers import Response
 
 from ...models import AccessRequest
 from ...services import access_requests
 from ...services.errors import InvalidInput, NotFound, ServiceError
+from ..pages import page, redirect_to
 from . import bp
 from .auth import admin_required
 from .people import _lines
 
-Page = str | tuple[str, int] | Response
+Page = Response
 
 
 def _request_of_org(request_id: int) -> AccessRequest:
@@ -23,14 +24,14 @@ def _request_of_org(request_id: int) -> AccessRequest:
         abort(404)
 
 
-def _page(status: int = 200, **extra: object) -> tuple[str, int]:
-    html = render_template(
+def _page(status: int = 200, **extra: object) -> Response:
+    return page(
         "admin/requests.html",
+        status,
         pending=access_requests.list_requests(g.org, "pending"),
         done=request.args.get("done"),
         **extra,
     )
-    return html, status
 
 
 @bp.get("/requests")
@@ -58,7 +59,7 @@ def approve_request(request_id: int) -> Page:
         return _page(400, error=error.localized(), failed=request_id, choices=choices)
     except ServiceError as error:
         return _page(409, error=error.localized(), failed=request_id, choices=choices)
-    return redirect(url_for("admin.requests", done="approved"))
+    return redirect_to(url_for("admin.requests", done="approved"))
 
 
 @bp.post("/requests/<int:request_id>/reject")
@@ -71,4 +72,4 @@ def reject_request(request_id: int) -> Page:
         )
     except ServiceError as error:
         return _page(409, error=error.localized(), failed=request_id)
-    return redirect(url_for("admin.requests", done="rejected"))
+    return redirect_to(url_for("admin.requests", done="rejected"))

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, g, request, url_for
 from werkzeug.wrappers import Response
 
 from ...models import Client
 from ...services import clients
 from ...services.errors import InvalidInput, NotFound, ServiceError
+from ..pages import page, redirect_to
 from . import bp
 from .auth import admin_required
 
-Page = tuple[str, int]
+Page = Response
 
 
 def _lines(name: str) -> list[str]:
@@ -35,8 +36,9 @@ def _error(error: ServiceError) -> dict[str, str]:
 
 
 def _list_page(status: int = 200, **extra: Any) -> Page:
-    html = render_template(
+    return page(
         "admin/services.html",
+        status,
         services=clients.list_clients(g.org),
         grant_types=clients.GRANT_TYPES,
         form=extra.pop("form", None),
@@ -44,7 +46,6 @@ def _list_page(status: int = 200, **extra: Any) -> Page:
         done=request.args.get("done"),
         **extra,
     )
-    return html, status
 
 
 @bp.get("/services")
@@ -70,13 +71,13 @@ def register_service() -> Page:
         )
     except ServiceError as error:
         return _list_page(400, form=form, errors=_error(error))
-    html = render_template("admin/service_secret.html", service=client, secret=secret, new=True)
-    return html, 201
+    return page("admin/service_secret.html", 201, service=client, secret=secret, new=True)
 
 
 def _edit_page(client: Client, status: int = 200, **extra: Any) -> Page:
-    html = render_template(
+    return page(
         "admin/service_edit.html",
+        status,
         service=client,
         grant_types=clients.GRANT_TYPES,
         form=extra.pop("form", None),
@@ -84,7 +85,6 @@ def _edit_page(client: Client, status: int = 200, **extra: Any) -> Page:
         done=request.args.get("done"),
         **extra,
     )
-    return html, status
 
 
 @bp.get("/services/<client_id>")
@@ -109,7 +109,7 @@ def update_service(client_id: str) -> Page | Response:
         )
     except ServiceError as error:
         return _edit_page(client, 400, form=form, errors=_error(error))
-    return redirect(url_for("admin.service", client_id=client.client_id, done="saved"))
+    return redirect_to(url_for("admin.service", client_id=client.client_id, done="saved"))
 
 
 @bp.post("/services/<client_id>/rotate")
@@ -120,5 +120,4 @@ def rotate_service_secret(client_id: str) -> Page:
         secret = clients.rotate_secret(client, actor=g.admin.username)
     except ServiceError as error:
         return _edit_page(client, 400, errors=_error(error))
-    html = render_template("admin/service_secret.html", service=client, secret=secret, new=False)
-    return html, 200
+    return page("admin/service_secret.html", service=client, secret=secret, new=False)

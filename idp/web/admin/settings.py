@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, redirect, render_template, request, url_for
+from flask import g, request, url_for
 from werkzeug.wrappers import Response
 
 from ... import assurance
 from ...proofing import ROUTES
 from ...services import proofing
 from ...services.errors import InvalidInput
+from ..pages import page, redirect_to
 from . import bp
 from .auth import admin_required
 
-Page = tuple[str, int]
+Page = Response
 
 
 def _current() -> dict[str, Any]:
@@ -27,8 +28,9 @@ def _current() -> dict[str, Any]:
 
 
 def _page(values: dict[str, Any], status: int = 200, **extra: Any) -> Page:
-    html = render_template(
+    return page(
         "admin/settings.html",
+        status,
         values=values,
         routes=ROUTES,
         levels=assurance.LEVELS,
@@ -37,7 +39,6 @@ def _page(values: dict[str, Any], status: int = 200, **extra: Any) -> Page:
         errors=extra.pop("errors", {}),
         **extra,
     )
-    return html, status
 
 
 @bp.get("/settings")
@@ -77,4 +78,4 @@ def save_settings() -> Page | Response:
         )
     except InvalidInput as error:
         return _page(values, 400, errors={error.field or "settings": error.localized()})
-    return redirect(url_for("admin.settings", done="saved"))
+    return redirect_to(url_for("admin.settings", done="saved"))

@@ -1,0 +1,39 @@
+"""How the web layer answers a browser: a rendered page or a redirect, each made in one place.
+
+Every view renders through :func:`page` and redirects through :func:`redirect_to`;
+tests/test_pages.py fails when a module under idp/web renders or redirects by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, render_template, request
+from werkzeug.wrappers import Response
+
+HTML = "text/html; charset=utf-8"
+
+
+def page(template: str, status: int = 200, /, **context: Any) -> Response:
+    """``template`` rendered with ``context`` as an HTML page answering with ``status``.
+
+    The content type is set here, not left to a default: werkzeug's own Response class says
+    text/plain, and a browser then shows the page's source. (Positional parameters, so that
+    a template may be given a ``status`` of its own.)
+    """
+    return Response(render_template(template, **context), status=status, content_type=HTML)
+
+
+def redirect_to(location: str) -> Response:
+    """Send the browser on to ``location``.
+
+    A redirect answering a POST is 303 See Other, so the browser follows it with a GET and
+    never re-posts the form (RFC 9700 §4.12: a 307/308 would re-send the password; RFC 9110
+    §15.4.4); any other method gets 302 Found.
+    """
+    return redirect(location, code=303 if request.method == "POST" else 302)
+
+
+def plain_text(body: str, status: int) -> Response:
+    """A plain-text answer, for when no page can be rendered (a package without templates)."""
+    return Response(body, status=status, mimetype="text/plain")
