@@ -16,7 +16,7 @@ from .helpers import csrf_of, login, make_user
 from .test_activation import _link, _path, _post, _proof_in_person, _run, make_imported
 from .test_code_display_binding import SECRET, SERIAL, _import
 
-FULL_WIDTH = {ord(d): ord(d) + 0xFEE0 for d in "0123456789"}  # '1' -> '１'
+FULL_WIDTH = {ord(d): ord(d) + 0xFEE0 for d in "0123456789"}  # '1' -> U+FF11
 
 
 def full_width(code: str) -> str:
@@ -29,7 +29,17 @@ def _failures(app, **where) -> int:
         return auth.failed_attempts
 
 
-@pytest.mark.parametrize("typed", ["１２３４５６", "١٢٣٤٥٦", "¹²³⁴⁵⁶", "12345６", "", "12 34-56x"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "\uff11\uff12\uff13\uff14\uff15\uff16",  # full-width
+        "\u0661\u0662\u0663\u0664\u0665\u0666",  # Arabic-Indic
+        "\u00b9\u00b2\u00b3\u2074\u2075\u2076",  # superscript
+        "12345\uff16",
+        "",
+        "12 34-56x",
+    ],
+)
 def test_only_ascii_digits_make_a_code(typed):
     assert otp.normalise_code(typed) is None
 
