@@ -11,6 +11,7 @@ from ..services import sessions as session_service
 from ..services.errors import AccountLocked, LoginFailed
 from ..services.runtime import settings
 from ..services.sessions import PendingLogin
+from .client_address import source_key
 from .state import begin_browser_session, clear_login, load_login, save_login
 
 bp = Blueprint("login", __name__, url_prefix="/login")
@@ -67,7 +68,9 @@ def password() -> Response | str:
         return redirect(url_for("login.start"))
     if request.method == "GET":
         return render_template("login/password.html", username=state["u"])
-    pending = session_service.check_password(state["u"], request.form.get("password", ""))
+    pending = session_service.check_password(
+        state["u"], request.form.get("password", ""), source=source_key()
+    )
     save_login(state["u"], pending, state.get("r"))
     if not pending.needs_code:
         return _finish(pending, None, state.get("r"))
@@ -88,7 +91,7 @@ def code() -> Response | str:
 
 def _finish(pending: PendingLogin, code: str | None, key: str | None) -> Response | str:
     try:
-        user, amr = session_service.complete_login(pending, code)
+        user, amr = session_service.complete_login(pending, code, source=source_key())
     except AccountLocked as error:
         clear_login()
         return render_template("login/username.html", key=key, username="", error=error.localized())

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import current_app, g, render_template
 from flask_babel import lazy_gettext as _l
 
+from ...services import login_throttle
 from . import bp
-from .auth import admin_required
+from .auth import admin_required, current_admin
 
 # (endpoint, label, roles that see it). A tab shows once its page exists and the
 # administrator holds one of its roles.
@@ -39,4 +40,9 @@ def admin_tabs() -> dict[str, object]:
 @bp.get("/")
 @admin_required()
 def home() -> str:
-    return render_template("admin/home.html")
+    admin, org = current_admin()
+    # The people's administrators see which accounts someone is trying to guess into.
+    attacked = (
+        login_throttle.accounts_under_attack(org) if "user_admin" in (admin.roles or []) else []
+    )
+    return render_template("admin/home.html", attacked=attacked)
