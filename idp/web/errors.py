@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, render_template
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -14,6 +17,13 @@ def register(app: Flask) -> None:
         return render_template(
             "error.html", code=400, message=_("The form has expired. Go back and try again.")
         ), 400
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(error: RateLimitExceeded) -> Any:
+        # The protocol endpoints answer in JSON (idp/web/protocol_limits.py); pages get a page.
+        if error.response is not None:
+            return error.response
+        return http_error(error)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
