@@ -4,7 +4,11 @@ Verification rules (NIST SP 800-63B §5.1.4.2, §5.1.5.2, §5.2.2):
 - each accepted time step is single-use per authenticator, enforced by an atomic UPDATE in the
   database, so that two processes or app nodes cannot both accept it;
 - consecutive failures are counted per authenticator; after ``otp_max_failures`` it is locked
-  for a period that doubles with each lock; success resets the counter;
+  for a period that doubles with each lock; success resets the counter. A code is checked
+  only after the right password (login) or in a session or activation link of the person, so
+  nobody can lock someone's means by knowing the username alone;
+- an app's code is looked for one step either way of now; a code display's around its
+  tracked drift, bounded by ``otp_bind_window_steps`` (RFC 6238 §5.2);
 - secrets are encrypted at rest and never leave this module after enrolment.
 """
 
@@ -164,7 +168,8 @@ def bind_code_display(user: User, serial: str, code: str, *, actor: str) -> Auth
     """Bind a code display by the serial number on its back and one current code.
 
     The first code may be up to ``otp_bind_window_steps`` away (the token drifted in stock);
-    the measured drift is stored and later logins look one step around it.
+    the measured drift is stored and later logins look one step around it, never beyond
+    ``otp_bind_window_steps`` of real time.
     """
     auth = find_code_display(user.org_id, serial)
     usable = auth is not None and (

@@ -77,6 +77,9 @@ def _ensure_row(key: str, source: str, user_id: int, now: datetime) -> None:
         select(LoginThrottle.failures).where(_row_filter(key, source))
     ).first()
     if exists is not None:
+        # End the read transaction: the counting one starts with its first write (on SQLite a
+        # read transaction cannot become a write one once another connection has written).
+        db.session.commit()
         return
     db.session.add(
         LoginThrottle(
