@@ -37,7 +37,7 @@ def _guess(config: dict[str, Any], username: str, source: str, barrier: Any, res
             for _ in range(5):
                 sessions.check_password(username, "wrong guess 123", source=source)
             results.put("ok")
-        except Exception as error:  # noqa: BLE001 - reported to the test
+        except Exception as error:  # reported to the test
             results.put(repr(error))
 
 
