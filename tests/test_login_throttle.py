@@ -211,3 +211,18 @@ def test_wrong_codes_after_a_wrong_password_do_not_lock_the_login_means(make_app
         assert (auth.failed_attempts, auth.locked_until) == (0, None)
     _step, _end, http = attempt(app, person.username, person.password, person.code(), PERSON)
     assert logged_in(http)
+
+
+def test_counters_of_addresses_whose_window_is_over_are_dropped(app):
+    person = make_user(app)
+    wrong_passwords(app, person.username, 2, source="192.0.2.1")
+    wrong_passwords(app, person.username, 10, source="192.0.2.2")  # throttled: kept
+    with app.app_context():
+        db.session.execute(
+            update(LoginThrottle).values(window_started=utcnow() - timedelta(hours=1))
+        )
+        db.session.commit()
+    wrong_passwords(app, person.username, 1, source="192.0.2.3")
+    with app.app_context():
+        sources = db.session.execute(select(LoginThrottle.source)).scalars().all()
+        assert sorted(sources) == ["192.0.2.2", "192.0.2.3"]

@@ -15,10 +15,11 @@ Nobody trying is ever told which applies: a refused attempt looks exactly like a
 and refused attempts are not counted. The organisation's user administrators are told instead
 (an audit event, a mail at most every ``password_attack_alert_hours``, the admin home page).
 
-Row locks are taken in one order everywhere (the audit chain, then the account, then its
-throttle rows), so a failed attempt and a successful login of the same account cannot
-deadlock: the counters and the claim of the alert are one transaction, the audit events and
-the mails the next.
+Locks are taken in one order everywhere: the audit chain, then the account row, then its
+throttle rows. Every writer of an account's throttle rows holds the account row first, so a
+failed attempt and a successful login of the same account neither deadlock nor lose a count:
+the counters and the claim of the alert are one transaction, the audit events and the mails
+the next.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import LoginThrottle, Organisation, User
@@ -71,45 +71,21 @@ def refuses(user: User, source: str) -> bool:
     return blocked_until is not None and blocked_until > now
 
 
-def _ensure_row(key: str, source: str, user_id: int, now: datetime) -> None:
-    """Create the (account, address) row once; a concurrent creator may win (then no-op)."""
-    exists = db.session.execute(
-        select(LoginThrottle.failures).where(_row_filter(key, source))
-    ).first()
-    if exists is not None:
-        # End the read transaction: the counting one starts with its first write (on SQLite a
-        # read transaction cannot become a write one once another connection has written).
-        db.session.commit()
-        return
-    db.session.add(
-        LoginThrottle(
-            username_hash=key, source=source, user_id=user_id, failures=0, window_started=now
-        )
-    )
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-
-
 def record_failure(user: User, source: str) -> None:
     """Count a wrong password for ``user`` from ``source``: throttle the address, lock the
     account, and tell the administrators, as the settings say. Commits."""
     cfg = settings()
     now = utcnow()
     key = username_key(user.username)
-    _ensure_row(key, source, user.id, now)
-    # Atomic increments: the account row first, then its throttle row (see the module doc).
+    # End the read transaction: the counting one starts with its first write (on SQLite a
+    # read transaction cannot become a write one once another connection has written).
+    db.session.commit()
+    # The account row first (an atomic increment that locks it): every change to the
+    # account's throttle rows holds this lock, so they need no locking of their own.
     db.session.execute(
         update(User)
         .where(User.id == user.id)
         .values(failed_logins=User.failed_logins + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        update(LoginThrottle)
-        .where(_row_filter(key, source))
-        .values(failures=LoginThrottle.failures + 1)
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(user)
@@ -117,7 +93,14 @@ def record_failure(user: User, source: str) -> None:
         select(LoginThrottle)
         .where(_row_filter(key, source))
         .execution_options(populate_existing=True)
-    ).scalar_one()
+    ).scalar_one_or_none()
+    if row is None:
+        row = LoginThrottle(
+            username_hash=key, source=source, user_id=user.id, failures=0, window_started=now
+        )
+        db.session.add(row)
+    _drop_stale_rows(user, source, now)
+    row.failures += 1
     window_over = row.window_started <= now - timedelta(seconds=cfg.password_source_window_seconds)
     block_over = row.blocked_until is not None and row.blocked_until <= now
     if window_over or block_over:
@@ -212,11 +195,37 @@ def _report_attack(
     db.session.commit()
 
 
-def forget_failures(user: User, source: str) -> None:
-    """After a successful login: drop the counter of the address it came from (other
-    addresses keep theirs). Part of the caller's transaction."""
+def _drop_stale_rows(user: User, source: str, now: datetime) -> None:
+    """Forget the account's other addresses whose window and block are over (so the table
+    holds only what still matters)."""
+    window = timedelta(seconds=settings().password_source_window_seconds)
     db.session.execute(
-        delete(LoginThrottle).where(_row_filter(username_key(user.username), source))
+        delete(LoginThrottle)
+        .where(
+            LoginThrottle.user_id == user.id,
+            LoginThrottle.source != source,
+            LoginThrottle.window_started <= now - window,
+            or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until <= now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def forget_failures(user: User, source: str) -> None:
+    """After a successful login: reset the account's consecutive failures and drop the
+    counter of the address it came from (other addresses keep theirs). Part of the caller's
+    transaction."""
+    # The account row first, as every writer of its throttle rows does.
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(failed_logins=0)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        delete(LoginThrottle)
+        .where(_row_filter(username_key(user.username), source))
+        .execution_options(synchronize_session=False)
     )
 
 
