@@ -6,6 +6,7 @@ and what is allowed.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -47,8 +48,15 @@ class Settings:
     secret_encryption_keys: str = ""
     ratelimit_storage_url: str = "memory://"
     login_rate_limit: str = "30 per minute"
-    password_max_failures: int = 10
+    client_failure_rate_limit: str = "20 per minute"
+    source_failure_rate_limit: str = "40 per minute"
+    trusted_proxies: str = ""
+    password_source_max_failures: int = 10
+    password_source_window_seconds: int = 900
+    password_source_block_seconds: int = 900
+    password_max_failures: int = 100
     password_lock_seconds: int = 300
+    password_attack_alert_hours: int = 6
     otp_max_failures: int = 5
     otp_lock_seconds: int = 300
     otp_bind_window_steps: int = 10
@@ -126,8 +134,13 @@ _RANGES = {
     "access_token_lifetime": (30, 86400),
     "id_token_lifetime": (30, 86400),
     "refresh_token_lifetime": (60, 365 * 86400),
+    "password_source_max_failures": (1, 100),
+    "password_source_window_seconds": (1, 86400),
+    "password_source_block_seconds": (1, 86400),
+    # NIST SP 800-63B §5.2.2: no more than 100 consecutive failed attempts on one account.
     "password_max_failures": (1, 100),
     "password_lock_seconds": (1, 86400),
+    "password_attack_alert_hours": (1, 24 * 7),
     # NIST SP 800-63B §5.2.2: no more than 100 consecutive failed attempts.
     "otp_max_failures": (1, 100),
     "otp_lock_seconds": (1, 86400),
@@ -199,6 +212,31 @@ def _validate(values: dict[str, Any]) -> None:
         )
     if not values["ratelimit_storage_url"].startswith(("memory://", "redis://", "rediss://")):
         raise ConfigError("ratelimit_storage_url: must be memory:// or a redis:// URL")
+    for name in ("login_rate_limit", "client_failure_rate_limit", "source_failure_rate_limit"):
+        _check_rate_limit(name, values[name])
+    _check_networks("trusted_proxies", values["trusted_proxies"])
+
+
+def _check_rate_limit(name: str, text: str) -> None:
+    from limits import parse_many
+
+    try:
+        parse_many(text)
+    except ValueError:
+        raise ConfigError(
+            f"{name}: expected a rate limit such as '20 per minute' or '5/second;100/hour', "
+            f"got {text!r}"
+        ) from None
+
+
+def _check_networks(name: str, text: str) -> None:
+    for item in text.replace(",", " ").split():
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"{name}: expected IP addresses or CIDR ranges, got {item!r}"
+            ) from None
 
 
 def load_settings(overrides: dict[str, Any] | None = None) -> Settings:

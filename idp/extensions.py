@@ -2,7 +2,6 @@
 
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -29,4 +28,13 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def _source_key() -> str:
+    """Rate limits count per client address as the trusted-proxy rule decides it."""
+    from .web.client_address import source_key
+
+    return source_key()
+
+
+limiter = Limiter(key_func=_source_key, default_limits=[])

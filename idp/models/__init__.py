@@ -6,6 +6,7 @@ from .lifecycle import Activation, OutboxMail
 from .oauth import AuthorizationCode, BrowserSession, Client, Consent, Token
 from .org import Organisation
 from .proofing import FederatedIdentity, ProofingRecord
+from .throttle import LoginThrottle
 from .user import Authenticator, User
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Client",
     "Consent",
     "FederatedIdentity",
+    "LoginThrottle",
     "Organisation",
     "OutboxMail",
     "ProofingRecord",

@@ -49,6 +49,8 @@ class User(db.Model):  # type: ignore[name-defined]
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lock_count: Mapped[int] = mapped_column(default=0)
+    # When the organisation's administrators were last told that this account is attacked.
+    attack_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")

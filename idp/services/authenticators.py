@@ -4,7 +4,11 @@ Verification rules (NIST SP 800-63B §5.1.4.2, §5.1.5.2, §5.2.2):
 - each accepted time step is single-use per authenticator, enforced by an atomic UPDATE in the
   database, so that two processes or app nodes cannot both accept it;
 - consecutive failures are counted per authenticator; after ``otp_max_failures`` it is locked
-  for a period that doubles with each lock; success resets the counter;
+  for a period that doubles with each lock; success resets the counter. A code is checked
+  only after the right password (login) or in a session or activation link of the person, so
+  nobody can lock someone's means by knowing the username alone;
+- an app's code is looked for one step either way of now; a code display's around its
+  tracked drift, bounded by ``otp_bind_window_steps`` (RFC 6238 §5.2);
 - secrets are encrypted at rest and never leave this module after enrolment.
 """
 
@@ -154,7 +158,7 @@ def confirm_app(user: User, code: str, *, actor: str) -> Authenticator:
     ).scalar_one_or_none()
     if auth is None or (auth.expires_at is not None and auth.expires_at <= utcnow()):
         raise NotFound(N_("There is no app enrolment waiting. Start again."))
-    _check_code(auth, code, window=1, actor=actor)
+    _check_code(auth, code, actor=actor)
     _activate(user, auth, actor=actor)
     return auth
 
@@ -164,7 +168,8 @@ def bind_code_display(user: User, serial: str, code: str, *, actor: str) -> Auth
     """Bind a code display by the serial number on its back and one current code.
 
     The first code may be up to ``otp_bind_window_steps`` away (the token drifted in stock);
-    the measured drift is stored and later logins look one step around it.
+    the measured drift is stored and later logins look one step around it, never beyond
+    ``otp_bind_window_steps`` of real time.
     """
     auth = find_code_display(user.org_id, serial)
     usable = auth is not None and (
@@ -173,8 +178,7 @@ def bind_code_display(user: User, serial: str, code: str, *, actor: str) -> Auth
     if auth is None or not usable:
         # Same words whether the serial is unknown, revoked or someone else's.
         raise InvalidInput(N_("That serial number and code do not match a code display for you."))
-    window = settings().otp_bind_window_steps
-    _check_code(auth, code, window=window, actor=actor, drift_from_match=True)
+    _check_code(auth, code, actor=actor, binding=True)
     auth.user_id = user.id
     _activate(user, auth, actor=actor)
     return auth
@@ -249,13 +253,29 @@ def verify_login_code(user: User, code: str) -> Authenticator:
     auth = active_authenticator(user)
     if auth is None:
         raise InvalidInput(N_("No active login means"))
-    _check_code(auth, code, window=1, actor=user.username)
+    _check_code(auth, code, actor=user.username)
     return auth
 
 
-def _check_code(
-    auth: Authenticator, code: str, *, window: int, actor: str, drift_from_match: bool = False
-) -> None:
+def _search(auth: Authenticator, current: int, *, binding: bool) -> tuple[int, int, int]:
+    """Where a code may come from: (centre, window, bound) with steps limited to
+    ``current ± bound``.
+
+    - An authenticator app runs on the phone's clock: one step either way of now for network
+      and typing delay, and no stored drift (RFC 6238 §5.2), so logins cannot walk the window.
+    - A code display drifts on its own clock: binding looks ``otp_bind_window_steps`` either
+      way and stores the drift it found; a login looks one step around that drift, but never
+      beyond ``otp_bind_window_steps`` of real time.
+    """
+    bound = settings().otp_bind_window_steps
+    if auth.type != "code_display":
+        return current, 1, 1
+    if binding:
+        return current, bound, bound
+    return current + max(-bound, min(bound, auth.drift_steps)), 1, bound
+
+
+def _check_code(auth: Authenticator, code: str, *, actor: str, binding: bool = False) -> None:
     if is_locked(auth):
         raise AccountLocked(
             N_(
@@ -264,11 +284,18 @@ def _check_code(
             )
         )
     current = otp.time_step(clock.now(), period=auth.period, t0=auth.t0)
-    centre = current if drift_from_match else current + auth.drift_steps
+    centre, window, bound = _search(auth, current, binding=binding)
     matched = otp.matching_step(
-        _secret(auth), code, centre, window, digits=auth.digits, algorithm=auth.algorithm
+        _secret(auth),
+        code,
+        centre,
+        window,
+        digits=auth.digits,
+        algorithm=auth.algorithm,
+        within=(current - bound, current + bound),
     )
-    if matched is not None and _consume_step(auth, matched, drift=matched - current):
+    drift = matched - current if matched is not None and auth.type == "code_display" else 0
+    if matched is not None and _consume_step(auth, matched, drift=drift):
         db.session.commit()
         db.session.refresh(auth)
         return

@@ -17,7 +17,7 @@ from .. import assurance
 from ..extensions import db
 from ..models import BrowserSession, User
 from ..models.types import utcnow
-from . import audit, authenticators
+from . import audit, authenticators, login_throttle
 from .errors import AccountLocked, LoginFailed, ServiceError
 from .passwords import verify_password
 from .runtime import settings
@@ -34,48 +34,38 @@ class PendingLogin:
     needs_code: bool
 
 
-def check_password(username: str, password: str) -> PendingLogin:
-    """Verify the password; count failures and lock the account after too many."""
+def check_password(username: str, password: str, *, source: str) -> PendingLogin:
+    """Verify the password typed from client address ``source``.
+
+    A wrong password is counted per (account, address) and per account; an attempt from a
+    throttled address or on a locked account is refused like a wrong password and not counted
+    (see :mod:`idp.services.login_throttle`). Every outcome leads to the code step, so the
+    result never shows which.
+    """
     user = db.session.execute(
         select(User).where(User.username == normalise_username(username))
     ).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or user.status != "active":
         return PendingLogin(user_id=None, password_ok=False, needs_code=True)
-    locked = user.locked_until is not None and user.locked_until > utcnow()
-    if ok and not locked:
+    if login_throttle.refuses(user, source):
+        return PendingLogin(user_id=user.id, password_ok=False, needs_code=True)
+    if ok:
         has_code = authenticators.active_authenticator(user) is not None
         return PendingLogin(user_id=user.id, password_ok=True, needs_code=has_code)
-    if not ok:
-        _count_password_failure(user)
+    login_throttle.record_failure(user, source)
     return PendingLogin(user_id=user.id, password_ok=False, needs_code=True)
 
 
-def _count_password_failure(user: User) -> None:
-    cfg = settings()
-    user.failed_logins += 1
-    if user.failed_logins >= cfg.password_max_failures:
-        user.locked_until = utcnow() + timedelta(
-            seconds=cfg.password_lock_seconds * (2 ** min(user.lock_count, 10))
-        )
-        user.lock_count += 1
-        user.failed_logins = 0
-        audit.record(
-            "user.locked",
-            actor="system",
-            org_id=user.org_id,
-            target=user.username,
-            details={"reason": "password failures", "until": user.locked_until.isoformat()},
-        )
-    db.session.commit()
-
-
-def complete_login(pending: PendingLogin, code: str | None) -> tuple[User, list[str]]:
+def complete_login(
+    pending: PendingLogin, code: str | None, *, source: str | None = None
+) -> tuple[User, list[str]]:
     """Finish a login after the password (and, where the person has one, the code) step.
 
     Returns the user and the RFC 8176 ``amr`` values used. Raises :class:`LoginFailed`
     without saying which part was wrong, or :class:`AccountLocked` when the person's login
     means is locked after too many wrong codes (only reachable with the right password).
+    A success resets the account's failure count and that of ``source``, the client address.
     """
     user = get_active_user(pending.user_id) if pending.user_id is not None else None
     if user is None or not pending.password_ok:
@@ -101,6 +91,8 @@ def complete_login(pending: PendingLogin, code: str | None) -> tuple[User, list[
         target=user.username,
         details={"amr": amr},
     )
+    if source is not None:
+        login_throttle.forget_failures(user, source)  # after the audit: lock order
     db.session.commit()
     return user, amr
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
 from werkzeug.exceptions import HTTPException
@@ -25,6 +26,13 @@ def register(app: Flask) -> None:
         # person's language, with the status the error carries; never a 500.
         db.session.rollback()
         return _error_page(error.status, error.localized())
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(error: RateLimitExceeded) -> Response:
+        # The protocol endpoints answer in JSON (idp/web/protocol_limits.py); pages get a page.
+        if error.response is not None:
+            return error.response  # type: ignore[return-value]  # werkzeug's sansio type
+        return http_error(error)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

@@ -11,6 +11,7 @@ from ..services import sessions as session_service
 from ..services.errors import AccountLocked, LoginFailed
 from ..services.runtime import settings
 from ..services.sessions import PendingLogin
+from .client_address import source_key
 from .pages import page, redirect_to
 from .state import begin_browser_session, clear_login, load_login, save_login
 
@@ -81,7 +82,9 @@ def password() -> Response:
         return redirect_to(url_for("login.start"))
     if request.method == "GET":
         return page("login/password.html", username=state["u"])
-    pending = session_service.check_password(state["u"], request.form.get("password", ""))
+    pending = session_service.check_password(
+        state["u"], request.form.get("password", ""), source=source_key()
+    )
     save_login(state["u"], pending, state.get("r"))
     if not pending.needs_code:
         return _finish(pending, None, state.get("r"))
@@ -102,7 +105,7 @@ def code() -> Response:
 
 def _finish(pending: PendingLogin, code: str | None, key: str | None) -> Response:
     try:
-        user, amr = session_service.complete_login(pending, code)
+        user, amr = session_service.complete_login(pending, code, source=source_key())
     except AccountLocked as error:
         clear_login()
         return page("login/username.html", key=key, username="", error=error.localized())

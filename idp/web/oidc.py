@@ -13,6 +13,7 @@ from ..extensions import csrf
 from ..oidc import authorize as authz
 from ..oidc.server import get_server
 from .pages import page, redirect_to
+from .protocol_limits import per_client, per_source
 from .state import (
     current_session,
     drop_pending_request,
@@ -128,24 +129,31 @@ def _error_page(message: str, status: int, code: str | None = None) -> Response:
 
 @bp.post("/token")
 @csrf.exempt
+@per_client
+@per_source
 def token() -> Response:
     return get_server().create_token_response()
 
 
 @bp.route("/userinfo", methods=["GET", "POST"])
 @csrf.exempt
+@per_source
 def userinfo() -> Response:
     return get_server().create_endpoint_response("userinfo")
 
 
 @bp.post("/revoke")
 @csrf.exempt
+@per_client
+@per_source
 def revoke() -> Response:
     return get_server().create_endpoint_response("revocation")
 
 
 @bp.post("/introspect")
 @csrf.exempt
+@per_client
+@per_source
 def introspect() -> Response:
     return get_server().create_endpoint_response("introspection")
 

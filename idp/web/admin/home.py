@@ -6,9 +6,10 @@ from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
+from ...services import login_throttle
 from ..pages import page
 from . import bp
-from .auth import admin_required
+from .auth import admin_required, current_admin
 
 # (endpoint, label, roles that see it). A tab shows once its page exists and the
 # administrator holds one of its roles.
@@ -41,4 +42,9 @@ def admin_tabs() -> dict[str, object]:
 @bp.get("/")
 @admin_required()
 def home() -> Response:
-    return page("admin/home.html")
+    admin, org = current_admin()
+    # The people's administrators see which accounts someone is trying to guess into.
+    attacked = (
+        login_throttle.accounts_under_attack(org) if "user_admin" in (admin.roles or []) else []
+    )
+    return page("admin/home.html", attacked=attacked)

@@ -1,0 +1,266 @@
+"""Who may try a password now, and telling administrators when an account is attacked.
+
+NIST SP 800-63B §5.2.2 asks for throttling that an attacker cannot turn into a denial of
+service. Two counters, both in the database so that every worker and node counts the same:
+
+- per (account, client address): after ``password_source_max_failures`` wrong passwords within
+  ``password_source_window_seconds`` that address may not try that account for
+  ``password_source_block_seconds``. The attacker's address is stopped early; the person,
+  elsewhere, logs in as usual.
+- per account: ``password_max_failures`` (at most 100) consecutive wrong passwords from all
+  addresses lock the account for ``password_lock_seconds``, doubling with each further lock.
+  A successful login resets it.
+
+Nobody trying is ever told which applies: a refused attempt looks exactly like a wrong password,
+and refused attempts are not counted. The organisation's user administrators are told instead
+(an audit event, a mail at most every ``password_attack_alert_hours``, the admin home page).
+
+Locks are taken in one order everywhere: the audit chain, then the account row, then its
+throttle rows. Every writer of an account's throttle rows holds the account row first, so a
+failed attempt and a successful login of the same account neither deadlock nor lose a count:
+the counters and the claim of the alert are one transaction, the audit events and the mails
+the next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+
+from ..extensions import db
+from ..models import LoginThrottle, Organisation, User
+from ..models.types import utcnow
+from . import audit
+from .access_requests import user_admins
+from .mail import queue_mail
+from .runtime import settings
+from .secrets_util import digest
+from .users import normalise_username
+
+
+@dataclass(frozen=True)
+class AttackedAccount:
+    """An account of the organisation that looks attacked, for the admin home page."""
+
+    user_id: int
+    username: str
+    failures: int
+    locked: bool
+
+
+def username_key(username: str) -> str:
+    """The throttle key of a typed username (SHA-256 of its normalised form)."""
+    return digest(normalise_username(username))
+
+
+def _row_filter(key: str, source: str) -> ColumnElement[bool]:
+    return and_(LoginThrottle.username_hash == key, LoginThrottle.source == source)
+
+
+def refuses(user: User, source: str) -> bool:
+    """Whether a password attempt for ``user`` from ``source`` is refused without being
+    checked or counted: the account is locked, or this address is throttled for it."""
+    now = utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        return True
+    blocked_until = db.session.execute(
+        select(LoginThrottle.blocked_until).where(_row_filter(username_key(user.username), source))
+    ).scalar_one_or_none()
+    return blocked_until is not None and blocked_until > now
+
+
+def record_failure(user: User, source: str) -> None:
+    """Count a wrong password for ``user`` from ``source``: throttle the address, lock the
+    account, and tell the administrators, as the settings say. Commits."""
+    cfg = settings()
+    now = utcnow()
+    key = username_key(user.username)
+    # End the read transaction: the counting one starts with its first write (on SQLite a
+    # read transaction cannot become a write one once another connection has written).
+    db.session.commit()
+    # The account row first (an atomic increment that locks it): every change to the
+    # account's throttle rows holds this lock, so they need no locking of their own.
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(failed_logins=User.failed_logins + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(user)
+    row = db.session.execute(
+        select(LoginThrottle)
+        .where(_row_filter(key, source))
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if row is None:
+        row = LoginThrottle(
+            username_hash=key, source=source, user_id=user.id, failures=0, window_started=now
+        )
+        db.session.add(row)
+    _drop_stale_rows(user, source, now)
+    row.failures += 1
+    window_over = row.window_started <= now - timedelta(seconds=cfg.password_source_window_seconds)
+    block_over = row.blocked_until is not None and row.blocked_until <= now
+    if window_over or block_over:
+        row.failures, row.window_started, row.blocked_until = 1, now, None
+    throttled = row.failures >= cfg.password_source_max_failures and row.blocked_until is None
+    if throttled:
+        row.blocked_until = now + timedelta(seconds=cfg.password_source_block_seconds)
+    # NIST SP 800-63B §5.2.2: at most password_max_failures (<= 100) consecutive failures.
+    locked = user.failed_logins % cfg.password_max_failures == 0
+    if locked:
+        user.locked_until = now + timedelta(
+            seconds=cfg.password_lock_seconds * (2 ** min(user.lock_count, 10))
+        )
+        user.lock_count += 1
+    failures, blocked_until = row.failures, row.blocked_until
+    attacked = throttled or locked or user.failed_logins >= cfg.password_source_max_failures
+    alert = attacked and _claim_alert(user, now)
+    db.session.commit()
+    if throttled or locked or alert:
+        # A second transaction: the audit chain's lock comes before any row lock elsewhere.
+        _report_attack(user, source, failures, blocked_until if throttled else None, locked, alert)
+
+
+def _claim_alert(user: User, now: datetime) -> bool:
+    """Whether this failure is the one (of all workers and nodes) that tells the
+    administrators: at most once per account every ``password_attack_alert_hours``."""
+    cutoff = now - timedelta(hours=settings().password_attack_alert_hours)
+    result = db.session.execute(
+        update(User)
+        .where(
+            User.id == user.id,
+            or_(User.attack_alerted_at.is_(None), User.attack_alerted_at <= cutoff),
+        )
+        .values(attack_alerted_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _report_attack(
+    user: User,
+    source: str,
+    failures: int,
+    throttled_until: datetime | None,
+    locked: bool,
+    alert: bool,
+) -> None:
+    """Audit what happened and, when this failure claimed the alert, mail the
+    organisation's user administrators (through the outbox, in the same transaction)."""
+    if throttled_until is not None:
+        audit.record(
+            "user.address_throttled",
+            actor="system",
+            org_id=user.org_id,
+            target=user.username,
+            details={"source": source, "failures": failures, "until": throttled_until.isoformat()},
+        )
+    if locked:
+        assert user.locked_until is not None
+        audit.record(
+            "user.locked",
+            actor="system",
+            org_id=user.org_id,
+            target=user.username,
+            details={"reason": "password failures", "until": user.locked_until.isoformat()},
+        )
+    if alert:
+        audit.record(
+            "user.under_attack",
+            actor="system",
+            org_id=user.org_id,
+            target=user.username,
+            details={"failed_logins": user.failed_logins, "source": source},
+        )
+        org = db.session.get(Organisation, user.org_id)
+        assert org is not None
+        for admin in user_admins(org):
+            queue_mail(
+                "account_under_attack",
+                to=admin.email,
+                template="account_under_attack",
+                context={
+                    "org_name": org.name,
+                    "admin_name": admin.name,
+                    "username": user.username,
+                    "failures": user.failed_logins,
+                    "link": settings().url("/admin/"),
+                },
+                org_id=org.id,
+                user_id=admin.id,
+            )
+    db.session.commit()
+
+
+def _drop_stale_rows(user: User, source: str, now: datetime) -> None:
+    """Forget the account's other addresses whose window and block are over (so the table
+    holds only what still matters)."""
+    window = timedelta(seconds=settings().password_source_window_seconds)
+    db.session.execute(
+        delete(LoginThrottle)
+        .where(
+            LoginThrottle.user_id == user.id,
+            LoginThrottle.source != source,
+            LoginThrottle.window_started <= now - window,
+            or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until <= now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def forget_failures(user: User, source: str) -> None:
+    """After a successful login: reset the account's consecutive failures and drop the
+    counter of the address it came from (other addresses keep theirs). Part of the caller's
+    transaction."""
+    # The account row first, as every writer of its throttle rows does.
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(failed_logins=0)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        delete(LoginThrottle)
+        .where(_row_filter(username_key(user.username), source))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def accounts_under_attack(org: Organisation, limit: int = 20) -> list[AttackedAccount]:
+    """Accounts of ``org`` with a throttled address, a lock, or at least one address's worth
+    of consecutive wrong passwords; with the larger of their consecutive failures and the
+    failures of their throttled addresses."""
+    cfg = settings()
+    now = utcnow()
+    blocked = (
+        select(LoginThrottle.user_id, func.sum(LoginThrottle.failures).label("failures"))
+        .where(LoginThrottle.blocked_until > now)
+        .group_by(LoginThrottle.user_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(User.id, User.username, User.failed_logins, User.locked_until, blocked.c.failures)
+        .outerjoin(blocked, blocked.c.user_id == User.id)
+        .where(
+            User.org_id == org.id,
+            or_(
+                blocked.c.failures.is_not(None),
+                User.locked_until > now,
+                User.failed_logins >= cfg.password_source_max_failures,
+            ),
+        )
+        .order_by(User.username)
+        .limit(limit)
+    ).all()
+    return [
+        AttackedAccount(
+            user_id=row.id,
+            username=row.username,
+            failures=max(row.failed_logins, int(row.failures or 0)),
+            locked=row.locked_until is not None and row.locked_until > now,
+        )
+        for row in rows
+    ]

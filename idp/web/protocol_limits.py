@@ -1,0 +1,64 @@
+"""Throttling of guessed secrets at /token, /userinfo, /introspect and /revoke.
+
+RFC 6819 §4.3.5 (online guessing of client secrets) and §5.1.4.2.3 (lock accounts after
+failures): failed client authentications count per client id (``client_failure_rate_limit``,
+one bucket for the three client-authenticated endpoints), and failed requests of any kind
+count per client address (``source_failure_rate_limit``, one bucket for all four). Only
+failures count (Flask-Limiter's ``deduct_when``), so good traffic costs one counter lookup per
+limit and is never slowed. A breach answers 429 (RFC 6585 §4) with ``Retry-After`` and an
+OAuth-style JSON error body.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import unquote_plus
+
+from flask import Response, jsonify, request
+from flask_limiter import RequestLimit
+
+from ..extensions import limiter
+from ..services.runtime import settings
+
+
+def _client_id() -> str:
+    """The client id the request claims (not yet authenticated: that is what is counted)."""
+    auth = request.authorization
+    if auth is not None and auth.type == "basic" and auth.username:
+        return unquote_plus(auth.username)  # RFC 6749 §2.3.1: form-encoded in Basic
+    return request.form.get("client_id", "")[:200] or "-"
+
+
+def _failed(response: Response) -> bool:
+    # 401: a wrong client secret (RFC 6749 §5.2 invalid_client) or a bad bearer token
+    # (RFC 6750 §3.1 invalid_token). Nothing else is a guess at a secret we can see here.
+    return response.status_code == 401
+
+
+def _too_many(limit: RequestLimit) -> Response:
+    retry_after = max(1, int(limit.reset_at - time.time()))
+    # No RFC 6749 §5.2 code means "slow down" at these endpoints; temporarily_unavailable
+    # (RFC 6749 §4.1.2.1) is the registered code closest to it.
+    response = jsonify(
+        error="temporarily_unavailable",
+        error_description="Too many failed attempts. Try again later.",
+    )
+    response.status_code = 429
+    response.headers["Retry-After"] = str(retry_after)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+per_client = limiter.shared_limit(
+    lambda: settings().client_failure_rate_limit,
+    scope="oauth-client-failures",
+    key_func=_client_id,
+    deduct_when=_failed,
+    on_breach=_too_many,
+)
+per_source = limiter.shared_limit(
+    lambda: settings().source_failure_rate_limit,
+    scope="oauth-source-failures",
+    deduct_when=_failed,
+    on_breach=_too_many,
+)
