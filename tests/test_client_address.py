@@ -59,21 +59,21 @@ def _username_posts(app, peer, forwarded, count):
 
 def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_counter(make_app):
     app = make_app(ratelimit_enabled=True, login_rate_limit="2 per minute", trusted_proxies=PROXY)
-    assert _username_posts(app, PROXY, "198.51.100.1", 3) == [302, 302, 429]
-    assert _username_posts(app, PROXY, "198.51.100.2", 2) == [302, 302]
+    assert _username_posts(app, PROXY, "198.51.100.1", 3) == [303, 303, 429]
+    assert _username_posts(app, PROXY, "198.51.100.2", 2) == [303, 303]
 
 
 def test_from_an_untrusted_peer_x_forwarded_for_is_ignored(make_app):
     app = make_app(ratelimit_enabled=True, login_rate_limit="2 per minute", trusted_proxies=PROXY)
-    assert _username_posts(app, "192.0.2.44", "198.51.100.1", 2) == [302, 302]
+    assert _username_posts(app, "192.0.2.44", "198.51.100.1", 2) == [303, 303]
     assert _username_posts(app, "192.0.2.44", "198.51.100.2", 1) == [429]
 
 
 def test_ipv6_clients_are_counted_per_64(make_app):
     app = make_app(ratelimit_enabled=True, login_rate_limit="2 per minute")
-    assert _username_posts(app, "2001:db8:1:2::1", "", 2) == [302, 302]
+    assert _username_posts(app, "2001:db8:1:2::1", "", 2) == [303, 303]
     assert _username_posts(app, "2001:db8:1:2:ffff::9", "", 1) == [429]
-    assert _username_posts(app, "2001:db8:1:3::1", "", 1) == [302]
+    assert _username_posts(app, "2001:db8:1:3::1", "", 1) == [303]
 
 
 def _login(app, person, password, forwarded):

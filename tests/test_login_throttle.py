@@ -79,7 +79,7 @@ def test_an_attacker_address_cannot_lock_the_person_out(app):
         _step, end, _http = attempt(app, person.username, "wrong guess 123")
         assert GENERIC in end.get_data(as_text=True)
     _step, end, http = attempt(app, person.username, person.password, person.code(), PERSON)
-    assert end.status_code == 302, end.get_data(as_text=True)
+    assert end.status_code == 303, end.get_data(as_text=True)
     assert logged_in(http)
 
 

@@ -4,24 +4,18 @@ address and mail the administrators exactly once."""
 from __future__ import annotations
 
 import multiprocessing
-import os
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from idp.extensions import db
 from idp.models import AuditEvent, OutboxMail, User
 
-from .helpers import make_user
+from .helpers import make_user, postgresql_only
 from .test_access_requests import make_admin
 from .test_login_throttle import cheap_password_hashes  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("IDP_TEST_DATABASE_URL", "").startswith("postgresql"),
-    reason="needs PostgreSQL (set IDP_TEST_DATABASE_URL): SQLite serialises writers, so it "
-    "cannot show app nodes racing",
-)
+pytestmark = postgresql_only("SQLite serialises writers, so it cannot show app nodes racing")
 PROCESSES = 4
 
 
