@@ -16,7 +16,8 @@ def register(app: Flask) -> None:
         ), 400
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
-        return render_template(
-            "error.html", code=error.code, message=error.description
-        ), error.code or 500
+    def http_error(error: HTTPException) -> tuple[str, int, list[tuple[str, str]]]:
+        # Keep the exception's own headers (Allow on a 405, RFC 9110 §15.5.6), not its body.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        page = render_template("error.html", code=error.code, message=error.description)
+        return page, error.code or 500, headers
