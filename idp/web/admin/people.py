@@ -232,18 +232,27 @@ def person_privileges(user_id: int) -> Page:
     return _done(someone, "privileges")
 
 
-@bp.post("/people/<int:user_id>/changes/<int:change_id>/<any(approve, reject):decision>")
+@bp.post("/people/<int:user_id>/changes/<int:change_id>/approve")
 @admin_required("user_admin")
-def decide_change(user_id: int, change_id: int, decision: str) -> Page:
+def approve_change(user_id: int, change_id: int) -> Page:
+    return _decide_change(user_id, change_id, four_eyes.approve, "approved")
+
+
+@bp.post("/people/<int:user_id>/changes/<int:change_id>/reject")
+@admin_required("user_admin")
+def reject_change(user_id: int, change_id: int) -> Page:
+    return _decide_change(user_id, change_id, four_eyes.reject, "rejected")
+
+
+def _decide_change(user_id: int, change_id: int, decide: Any, done: str) -> Page:
     someone = person_of_org(user_id)
-    decide = four_eyes.approve if decision == "approve" else four_eyes.reject
     try:
         decide(g.org, someone, change_id, g.admin)
     except NotFound:
         abort(404)
     except ServiceError as error:
         return _person_page(someone, 409, error=error.localized())
-    return _done(someone, "approved" if decision == "approve" else "rejected")
+    return _done(someone, done)
 
 
 @bp.post("/people/<int:user_id>/means/unlock")
