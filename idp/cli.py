@@ -165,7 +165,12 @@ def clients_group() -> None:
 @click.option("--redirect-uri", "redirect_uris", multiple=True)
 @click.option("--post-logout-redirect-uri", "logout_uris", multiple=True)
 @click.option("--public", is_flag=True, help="Public client (no secret, PKCE)")
-@click.option("--first-party", is_flag=True, help="Skip the consent page")
+@click.option(
+    "--first-party",
+    is_flag=True,
+    help="Skip the consent page (for the client organisation's own people; operator only)",
+)
+@click.option("--org", "cvr", help="CVR of the organisation whose service this is")
 @click.option(
     "--grant",
     "grants",
@@ -183,6 +188,7 @@ def clients_add(
     logout_uris: tuple[str, ...],
     public: bool,
     first_party: bool,
+    cvr: str | None,
     grants: tuple[str, ...],
     auth_method: str | None,
     pairwise: bool,
@@ -190,9 +196,13 @@ def clients_add(
     as_json: bool,
 ) -> None:
     from .services.clients import create_client
+    from .services.orgs import get_by_cvr
 
+    # Without --org the client is the operator's own: everyone may log in to it.
+    org_id = service_call(get_by_cvr, cvr).id if cvr else None
     client, secret = service_call(
         create_client,
+        org_id=org_id,
         name=name,
         redirect_uris=list(redirect_uris),
         public=public,
@@ -215,6 +225,30 @@ def clients_add(
     out(as_json, data, text)
 
 
+@clients_group.command("update", help="Change the operator-only settings of a client.")
+@click.argument("client_id")
+@click.option(
+    "--first-party/--no-first-party",
+    default=None,
+    help="Skip the consent page for the client organisation's own people",
+)
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def clients_update(client_id: str, first_party: bool | None, as_json: bool) -> None:
+    from .services.clients import get_client, set_first_party
+
+    client = get_client(client_id)
+    if client is None:
+        raise click.ClickException(f"no client {client_id!r}")
+    if first_party is not None:
+        service_call(set_first_party, client, first_party, actor=OPERATOR)
+    out(
+        as_json,
+        {"client_id": client.client_id, "first_party": client.first_party},
+        f"{client.client_id}  first party: {'yes' if client.first_party else 'no'}",
+    )
+
+
 @clients_group.command("list")
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
@@ -230,6 +264,7 @@ def clients_list(as_json: bool) -> None:
             "grant_types": c.grant_types,
             "auth_method": c.token_endpoint_auth_method,
             "first_party": c.first_party,
+            "org_id": c.org_id,
         }
         for c in rows
     ]

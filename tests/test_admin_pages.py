@@ -355,7 +355,8 @@ def test_org_admin_registers_a_service_and_sees_the_secret_once(app):
     with app.app_context():
         client = db.session.query(Client).filter_by(client_id=client_id).one()
         org = db.session.query(Organisation).filter_by(cvr=ORG).one()
-        assert client.org_id == org.id and client.first_party
+        # The form has no first-party field, and a forged one sets nothing (operator only).
+        assert client.org_id == org.id and not client.first_party
         assert client.client_secret_hash == hashlib.sha256(secret.encode()).hexdigest()
         assert client.redirect_uris == [
             "https://payroll.example.dk/cb",
@@ -410,7 +411,7 @@ def test_org_admin_edits_a_service_and_rotates_its_secret(app):
         client = db.session.query(Client).filter_by(client_id=client_id).one()
         assert client.redirect_uris == ["https://intranet.example.dk/new"]
         assert client.grant_types == ["authorization_code", "client_credentials"]
-        assert client.first_party is True
+        assert client.first_party is False  # the forged field is ignored
         old_hash = client.client_secret_hash
 
     bad = http.post(

@@ -60,7 +60,7 @@ def test_missing_verifier_fails_when_challenge_was_sent(app, client):
     code, _, _ = authorize_code(client, rp, user)
     response = redeem(client, rp, code, None)
     assert response.status_code == 400
-    assert response.json["error"] == "invalid_grant"
+    assert response.json["error"] == "invalid_request"  # RFC 6749 §5.2: a missing parameter
 
 
 def test_verifier_without_challenge_is_refused_as_downgrade(make_app):

@@ -5,6 +5,7 @@ from .audit import AuditEvent
 from .lifecycle import Activation, OutboxMail
 from .oauth import AuthorizationCode, BrowserSession, Client, Consent, Token
 from .org import Organisation
+from .pending import PendingChange
 from .proofing import FederatedIdentity, ProofingRecord
 from .throttle import LoginThrottle
 from .user import Authenticator, User
@@ -22,6 +23,7 @@ __all__ = [
     "LoginThrottle",
     "Organisation",
     "OutboxMail",
+    "PendingChange",
     "ProofingRecord",
     "Token",
     "User",

@@ -26,7 +26,13 @@ class Client(db.Model):  # type: ignore[name-defined]
     # client_secret_basic | client_secret_post | none
     token_endpoint_auth_method: Mapped[str] = mapped_column(String(32))
     require_pkce: Mapped[bool] = mapped_column(default=True)
+    # Set only by the operator (CLI); skips consent for the client's own organisation's people.
     first_party: Mapped[bool] = mapped_column(default=False)
+    # Whose people may log in to an organisation's service: its own always; also any
+    # organisation, or the organisations listed by CVR. Ignored for operator clients (org_id
+    # NULL), which everyone may use.
+    allow_any_org: Mapped[bool] = mapped_column(default=False)
+    allowed_org_cvrs: Mapped[list[str]] = mapped_column(JSON, default=list)
     subject_type: Mapped[str] = mapped_column(String(16), default="public")
     sector_identifier: Mapped[str | None] = mapped_column(String(255))
     id_token_signed_response_alg: Mapped[str | None] = mapped_column(String(8))

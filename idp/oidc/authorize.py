@@ -6,13 +6,13 @@ named steps, each raising an OAuth error that says where it goes.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from authlib.oauth2.rfc6749 import OAuth2Request
 from authlib.oauth2.rfc6749.errors import (
+    AccessDeniedError,
     InvalidRequestError,
     OAuth2Error,
     UnsupportedResponseTypeError,
@@ -21,12 +21,15 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 
 from .. import assurance
-from ..models import BrowserSession, User
+from ..models import BrowserSession, Client, User
+from ..services import clients as client_service
 from ..services import oauth as oauth_service
 from ..services.authenticators import best_aal
+from ..services.bounded_json import MalformedJSON, loads_bounded
 from ..services.oauth import AuthContext
 from ..services.runtime import settings
 from ..services.sessions import current_aal
+from .id_token_hint import verify_id_token_hint
 from .server import get_server
 
 RESPONSE_MODES = ("query", "form_post")
@@ -46,6 +49,7 @@ SINGLE_VALUED = (
     "ui_locales",
     "acr_values",
     "claims",
+    "id_token_hint",
 )
 
 
@@ -178,9 +182,11 @@ def required_level(params: dict[str, str]) -> str | None:
     wanted = params.get("acr_values", "").split()
     if "claims" in params:
         try:
-            claims = json.loads(params["claims"])
-        except ValueError:
-            raise InvalidRequestError("The 'claims' parameter is not valid JSON") from None
+            # OIDC Core §5.5: "claims" is a JSON object; bounded in size and depth so that a
+            # deeply nested one is a malformed request, not a crash.
+            claims = loads_bounded(params["claims"])
+        except MalformedJSON as error:
+            raise InvalidRequestError(f"The 'claims' parameter is malformed ({error})") from None
         if not isinstance(claims, dict):
             raise InvalidRequestError("The 'claims' parameter must be a JSON object")
         for member in ("id_token", "userinfo"):
@@ -226,12 +232,17 @@ def decide(
     redirect_uri = grant.redirect_uri
     mode = params.get("response_mode", "query")
     prompts = params.get("prompt", "").split()
+    client = grant.request.client.row
     try:
-        if needs_login(params, session, started):
+        hint = verified_hint(params, client_id=client.client_id)
+        if needs_login(params, session, started) or hint_names_another_person(
+            hint, user, session, client, started
+        ):
             if "none" in prompts:
                 raise LoginRequiredError()
             return Outcome("login", redirect_uri, mode)
         assert user is not None and session is not None
+        check_organisation_admitted(client, user)
         context = _context(user, session)
         loa = assurance.level_of_assurance(context.ial, context.aal)
         required = required_level(params)
@@ -253,10 +264,8 @@ def decide(
             )
         scope = grant.request.scope
         if consent_given:
-            oauth_service.grant_consent(user, grant.request.client.row, scope)
-        elif "consent" in prompts or not oauth_service.has_consent(
-            user, grant.request.client.row, scope
-        ):
+            oauth_service.grant_consent(user, client, scope)
+        elif "consent" in prompts or not oauth_service.has_consent(user, client, scope):
             if "none" in prompts:
                 raise ConsentRequiredError()
             return Outcome("consent", redirect_uri, mode, grant=grant)
@@ -266,6 +275,39 @@ def decide(
         error.redirect_uri = redirect_uri
         return _error_outcome(error, params)
     return Outcome("respond", redirect_uri, mode, params=_with_iss(params_out))
+
+
+def verified_hint(params: dict[str, str], client_id: str) -> dict[str, Any] | None:
+    """The claims of a verified ``id_token_hint``, None without one (OIDC Core §3.1.2.1); a
+    hint that fails verification is an invalid request (§3.1.2.6)."""
+    hint = params.get("id_token_hint")
+    if not hint:
+        return None
+    return verify_id_token_hint(hint, client_id)
+
+
+def hint_names_another_person(
+    hint: dict[str, Any] | None,
+    user: User | None,
+    session: BrowserSession | None,
+    client: Client,
+    started: float,
+) -> bool:
+    """Whether the hint names someone other than the logged-in person (OIDC Core §3.1.2.2:
+    then prompt=none is login_required, and otherwise the person logs in afresh). A login made
+    for this very request stands: the hint is a hint, not a lock."""
+    if hint is None or user is None or session is None:
+        return False
+    if session.auth_time.timestamp() > started:
+        return False
+    return bool(hint["sub"] != oauth_service.subject_for(user, client))
+
+
+def check_organisation_admitted(client: Client, user: User) -> None:
+    """An organisation's service admits only the organisations it allows (its own by
+    default); anyone else is refused at the redirect URI (RFC 6749 §4.1.2.1 access_denied)."""
+    if not client_service.may_log_in(client, user):
+        raise AccessDeniedError("People of your organisation may not log in to this service")
 
 
 def _context(user: User, session: BrowserSession) -> AuthContext:

@@ -20,9 +20,13 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from ..services.bounded_json import loads_bounded
 from ..services.errors import N_, localize
 
 CLOCK_SKEW = 60
+# A discovery document or JWKS is a few KiB and nests 3 levels; generous bounds all the same.
+UPSTREAM_JSON_DEPTH = 16
+UPSTREAM_JSON_BYTES = 512 * 1024
 
 
 class UpstreamError(Exception):
@@ -61,7 +65,10 @@ def _get_json(url: str, timeout: int) -> dict[str, Any]:
     try:
         response = requests.get(url, timeout=timeout)
         response.raise_for_status()
-        data = response.json()
+        # The upstream's answer is outside input too: bounded like every other JSON we read.
+        data = loads_bounded(
+            response.content, max_depth=UPSTREAM_JSON_DEPTH, max_bytes=UPSTREAM_JSON_BYTES
+        )
     except (requests.RequestException, ValueError) as error:
         raise UpstreamError(
             N_(

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from authlib.oauth2.rfc6749 import grants
-from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import OpenIDCode
 from authlib.oidc.core.grants.util import is_openid_scope
@@ -58,7 +58,9 @@ class StrictCodeChallenge(CodeChallenge):
         challenge = self.get_authorization_code_challenge(authorization_code)
         verifier = request.form.get("code_verifier")
         if challenge and not verifier:
-            raise InvalidGrantError("Missing 'code_verifier'")
+            # RFC 6749 §5.2: a missing required parameter is invalid_request (RFC 7636 §4.6
+            # keeps invalid_grant for a verifier that does not match).
+            raise InvalidRequestError("Missing 'code_verifier'")
         super().validate_code_verifier(grant, result)
 
 
@@ -103,6 +105,12 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         )
 
     def query_authorization_code(self, code: str, client: ClientAdapter) -> CodeAdapter | None:
+        # RFC 6749 §4.1.3: redirect_uri is REQUIRED when the authorization request had one,
+        # which OIDC Core §3.1.2.1 makes every request: missing -> invalid_request (a
+        # different one stays invalid_grant). Checked after client authentication and before
+        # the code is consumed.
+        if not self.request.payload.redirect_uri:
+            raise InvalidRequestError("Missing 'redirect_uri'")
         row = oauth_service.consume_authorization_code(code, client.get_client_id())
         return CodeAdapter(row) if row else None
 
@@ -133,6 +141,15 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        # RFC 6749 §5.2 invalid_scope: the requested scope exceeds what the client may have
+        # (rather than silently issuing a narrower token).
+        wanted = set((self.request.payload.scope or "").split())
+        allowed = set((self.request.client.row.scope or "").split())
+        if wanted - allowed:
+            raise InvalidScopeError(f"Scope not allowed: {' '.join(sorted(wanted - allowed))}")
 
 
 class OpenIDCodeExtension(OpenIDCode):

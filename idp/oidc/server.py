@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2.rfc6749 import OAuth2Request
-from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidRequestError
+from authlib.oauth2.rfc6749.errors import (
+    InvalidClientError,
+    InvalidRequestError,
+    OAuth2Error,
+    UnsupportedTokenTypeError,
+)
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oidc.core import UserInfoEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint
 from flask import Flask, current_app, g
+from flask import request as http_request
 
 from ..services import clients as client_service
 from ..services import oauth as oauth_service
@@ -53,6 +61,23 @@ def save_token(token: dict[str, Any], request: Any) -> None:
     )
 
 
+def check_single_valued() -> None:
+    """RFC 6749 §3.2 (token), RFC 7009 §2.1, RFC 7662 §2.1: "Request and response parameters
+    MUST NOT be included more than once" -> invalid_request."""
+    form = http_request.form
+    repeated = sorted(k for k in form if len(form.getlist(k)) > 1)
+    if repeated:
+        raise InvalidRequestError(f"Parameter sent more than once: {', '.join(repeated)}")
+
+
+def check_one_client_auth_method(request: Any) -> None:
+    """RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each
+    request" -> invalid_request (a client_secret in the body beside HTTP Basic)."""
+    authorization = request.headers.get("Authorization", "")
+    if authorization.lower().startswith("basic ") and "client_secret" in request.form:
+        raise InvalidRequestError("Use one client authentication method, not two")
+
+
 class Server(AuthorizationServer):
     def create_oauth2_request(self, request: Any) -> OAuth2Request:
         # Lets the web layer replay a stored authorization request after login.
@@ -60,7 +85,28 @@ class Server(AuthorizationServer):
             return request
         return super().create_oauth2_request(request)
 
+    def create_token_response(self, request: Any = None) -> Any:
+        request = self.create_oauth2_request(request)
+        try:
+            check_single_valued()
+            if not request.payload.grant_type:
+                # RFC 6749 §5.2: a missing required parameter is invalid_request;
+                # unsupported_grant_type is for a grant type the server does not know.
+                raise InvalidRequestError("Missing 'grant_type'")
+        except OAuth2Error as error:
+            return self.handle_error_response(request, error)
+        return super().create_token_response(request)
+
+    def create_endpoint_response(self, name: str, request: Any = None) -> Any:
+        if name in ("revocation", "introspection") and request is None:
+            try:
+                check_single_valued()
+            except OAuth2Error as error:
+                return self.handle_error_response(None, error)
+        return super().create_endpoint_response(name, request)
+
     def authenticate_client(self, request: Any, methods: Any, endpoint: str = "token") -> Any:
+        check_one_client_auth_method(request)
         try:
             return super().authenticate_client(request, methods, endpoint)
         except InvalidClientError as error:
@@ -76,8 +122,23 @@ class BearerValidator(BearerTokenValidator):
         return TokenAdapter(row) if row else None
 
 
+@contextmanager
+def unsupported_token_type_is_400() -> Iterator[None]:
+    """RFC 7009 §2.2.1 answers unsupported_token_type as an RFC 6749 §5.2 error response, where
+    every error but invalid_client is 400 (Authlib makes it 401)."""
+    try:
+        yield
+    except UnsupportedTokenTypeError as error:
+        error.status_code = 400
+        raise
+
+
 class Revocation(RevocationEndpoint):
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    def check_params(self, request: Any, client: Any) -> None:
+        with unsupported_token_type_is_400():
+            super().check_params(request, client)
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> TokenAdapter | None:
         found = oauth_service.find_token(token_string, token_type_hint)
@@ -99,6 +160,10 @@ class Revocation(RevocationEndpoint):
 class Introspection(IntrospectionEndpoint):
     # RFC 7662 §2.1: the endpoint requires client authentication; public clients may not use it.
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def check_params(self, request: Any, client: Any) -> None:
+        with unsupported_token_type_is_400():
+            super().check_params(request, client)
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> TokenAdapter | None:
         found = oauth_service.find_token(token_string, token_type_hint)
@@ -177,11 +242,16 @@ class EndSession(EndSessionEndpoint):
     def get_server_jwks(self) -> Any:
         return keystore().public_key_set()
 
+    def _validate_id_token_hint(self, id_token_hint: str) -> dict[str, Any]:
+        # The one verification of hints, shared with /authorize. Authlib compares a given
+        # client_id with "aud" itself after this.
+        from .id_token_hint import verify_id_token_hint
+
+        return verify_id_token_hint(id_token_hint, None)
+
     def validate_request(self, request: Any) -> Any:
         result = super().validate_request(request)
         claims = result.id_token_claims
-        if claims is not None and claims.get("iss") != settings().issuer:
-            raise InvalidRequestError("'id_token_hint' was not issued by this provider")
         uri = request.payload.data.get("post_logout_redirect_uri")
         if uri and result.redirect_uri is None and claims is not None:
             # Exact match against the registered post-logout URIs, else no redirect at all.

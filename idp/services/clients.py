@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import Client, Organisation, Token
+from ..models import Client, Organisation, Token, User
 from ..models.types import utcnow
 from . import audit
 from .errors import N_, InvalidInput, NotFound
@@ -121,6 +121,8 @@ def create_client(
         token_endpoint_auth_method=method,
         require_pkce=True if public else require_pkce,
         first_party=first_party,
+        allow_any_org=False,
+        allowed_org_cvrs=[],
         subject_type=subject_type,
         sector_identifier=urlsplit(uris[0]).hostname if uris else None,
         id_token_signed_response_alg=id_token_alg,
@@ -143,14 +145,17 @@ def update_client(
     *,
     redirect_uris: list[str],
     post_logout_redirect_uris: list[str],
-    first_party: bool,
     grant_types: list[str],
     actor: str,
+    allow_any_org: bool | None = None,
+    allowed_org_cvrs: list[str] | None = None,
 ) -> Client:
-    """Change a client's redirect URIs, first-party flag and grants, validated and audited.
+    """Change a client's redirect URIs, grants and whose people may log in, validated and
+    audited; ``None`` leaves a setting as it is.
 
-    A pairwise client keeps its sector (the host its subjects are derived from), so its
-    redirect URIs must stay on that host."""
+    The first-party flag is not among them: it is the operator's alone (:func:`set_first_party`,
+    the CLI). A pairwise client keeps its sector (the host its subjects are derived
+    from), so its redirect URIs must stay on that host."""
     public = client.token_endpoint_auth_method == "none"
     if not grant_types:
         raise InvalidInput(N_("Choose at least one grant type"), field="grant_types")
@@ -163,32 +168,92 @@ def update_client(
             sector=client.sector_identifier,
             field="redirect_uris",
         )
+    cvrs = None if allowed_org_cvrs is None else _checked_org_cvrs(client, allowed_org_cvrs)
     if client.subject_type != "pairwise" and uris:
         client.sector_identifier = urlsplit(uris[0]).hostname
-    before = {
-        "redirect_uris": list(client.redirect_uris or []),
-        "post_logout_redirect_uris": list(client.post_logout_redirect_uris or []),
-        "first_party": client.first_party,
-        "grants": list(client.grant_types or []),
-    }
+    before = _settings(client)
     client.redirect_uris = uris
     client.post_logout_redirect_uris = logout_uris
-    client.first_party = first_party
+    if allow_any_org is not None:
+        client.allow_any_org = allow_any_org
+    if cvrs is not None:
+        client.allowed_org_cvrs = cvrs
     client.grant_types = grants
     audit.record(
         "client.updated",
         actor=actor,
         org_id=client.org_id,
         target=client.client_id,
-        details={
-            "before": before,
-            "after": {
-                "redirect_uris": uris,
-                "post_logout_redirect_uris": logout_uris,
-                "first_party": first_party,
-                "grants": grants,
-            },
-        },
+        details={"before": before, "after": _settings(client)},
+    )
+    db.session.commit()
+    return client
+
+
+def _settings(client: Client) -> dict[str, object]:
+    return {
+        "redirect_uris": list(client.redirect_uris or []),
+        "post_logout_redirect_uris": list(client.post_logout_redirect_uris or []),
+        "first_party": client.first_party,
+        "grants": list(client.grant_types or []),
+        "allow_any_org": client.allow_any_org,
+        "allowed_org_cvrs": list(client.allowed_org_cvrs or []),
+    }
+
+
+def _checked_org_cvrs(client: Client, cvrs: list[str]) -> list[str]:
+    """Known organisations' CVRs, each once; the client's own organisation needs no entry."""
+    wanted = list(dict.fromkeys(c.strip() for c in cvrs if c.strip()))
+    bad = [c for c in wanted if not (len(c) == 8 and c.isascii() and c.isdigit())]
+    if bad:
+        raise InvalidInput(
+            N_("Not a CVR number (8 digits): %(cvrs)s"), cvrs=", ".join(bad), field="allowed_orgs"
+        )
+    known = set(
+        db.session.execute(select(Organisation.cvr).where(Organisation.cvr.in_(wanted))).scalars()
+    )
+    unknown = [c for c in wanted if c not in known]
+    if unknown:
+        raise InvalidInput(
+            N_("No organisation with CVR %(cvrs)s"), cvrs=", ".join(unknown), field="allowed_orgs"
+        )
+    owner = db.session.get(Organisation, client.org_id) if client.org_id is not None else None
+    own = owner.cvr if owner is not None else None
+    return [c for c in wanted if c != own]
+
+
+# -- who may log in, and who skips consent --------------------------------------------------
+def is_own_person(client: Client, user: User) -> bool:
+    """Whether the person belongs to the client's organisation (an operator client, with no
+    organisation, counts everyone as its own)."""
+    return client.org_id is None or client.org_id == user.org_id
+
+
+def may_log_in(client: Client, user: User) -> bool:
+    """Whether the person's organisation is admitted to the client: its own organisation, any
+    organisation when the client allows it, or one of the listed CVRs."""
+    if is_own_person(client, user) or client.allow_any_org:
+        return True
+    return user.organisation.cvr in (client.allowed_org_cvrs or [])
+
+
+def skips_consent(client: Client, user: User) -> bool:
+    """A first-party client skips the consent page only for its own organisation's people:
+    another organisation's person always decides for themselves what is released."""
+    return client.first_party and is_own_person(client, user)
+
+
+def set_first_party(client: Client, first_party: bool, *, actor: str) -> Client:
+    """The operator's switch (CLI only): a first-party client skips the consent page for its
+    own organisation's people (for an operator client, everyone's)."""
+    before = client.first_party
+    client.first_party = first_party
+    audit.record(
+        "client.first_party_set",
+        actor=actor,
+        org_id=client.org_id,
+        target=client.client_id,
+        details={"before": before, "after": first_party},
     )
     db.session.commit()
     return client

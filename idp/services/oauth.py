@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import AuthorizationCode, Client, Consent, Token, User
 from ..models.types import utcnow
 from . import audit
+from .clients import skips_consent
 from .runtime import settings
 from .secrets_util import digest
 from .single_use import consume_once
@@ -290,7 +291,8 @@ def _scope_key(scope: str) -> str:
 
 
 def has_consent(user: User, client: Client, scope: str) -> bool:
-    if client.first_party:
+    """Whether the person has consented to these scopes for this client (or needs not)."""
+    if skips_consent(client, user):
         return True
     wanted = set(scope.split())
     for row in db.session.execute(

@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ...models import User
-from ...services import activation, authenticators, people, proofing
+from ...services import activation, authenticators, four_eyes, people, proofing
 from ...services import users as user_service
-from ...services.errors import InvalidInput, ServiceError
+from ...services.errors import InvalidInput, NotFound, ServiceError
 from ...services.imports import ImportReport, import_users
 from ..pages import page, redirect_to
 from ..sealing import seal, unseal
@@ -162,6 +162,8 @@ def _person_page(person: User, status: int = 200, **extra: Any) -> Response:
         events=people.audit_of(g.org, person.username),
         last_sent=activation.last_sent(person),
         can_manage="user_admin" in (g.admin.roles or []),
+        pending=four_eyes.pending_changes(g.org, person),
+        current_admin_id=g.admin.id,
         done=request.args.get("done"),
         **extra,
     )
@@ -215,11 +217,43 @@ def person_privileges(user_id: int) -> Page:
     remove = request.form.getlist("remove")
     if not add and not remove:
         return _person_page(someone, 400, error=_("Add or remove at least one right."))
+    if four_eyes.is_own_change(g.admin, someone):
+        # Four eyes: your own rights change only when a second administrator approves.
+        try:
+            four_eyes.propose_privileges(g.admin, add=add, remove=remove)
+        except InvalidInput as error:
+            return _person_page(someone, 400, error=error.localized())
+        except ServiceError as error:
+            return _person_page(someone, 409, error=error.localized())
+        return _done(someone, "proposed")
     try:
         user_service.set_privileges(someone, add=add, remove=remove, actor=_actor())
     except InvalidInput as error:
         return _person_page(someone, 400, error=error.localized())
     return _done(someone, "privileges")
+
+
+@bp.post("/people/<int:user_id>/changes/<int:change_id>/approve")
+@admin_required("user_admin")
+def approve_change(user_id: int, change_id: int) -> Page:
+    return _decide_change(user_id, change_id, four_eyes.approve, "approved")
+
+
+@bp.post("/people/<int:user_id>/changes/<int:change_id>/reject")
+@admin_required("user_admin")
+def reject_change(user_id: int, change_id: int) -> Page:
+    return _decide_change(user_id, change_id, four_eyes.reject, "rejected")
+
+
+def _decide_change(user_id: int, change_id: int, decide: Any, done: str) -> Page:
+    someone = person_of_org(user_id)
+    try:
+        decide(g.org, someone, change_id, g.admin)
+    except NotFound:
+        abort(404)
+    except ServiceError as error:
+        return _person_page(someone, 409, error=error.localized())
+    return _done(someone, done)
 
 
 @bp.post("/people/<int:user_id>/means/unlock")

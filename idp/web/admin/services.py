@@ -1,6 +1,8 @@
 """The organisation's services (relying parties): register one, change its redirect URIs,
-first-party flag and grants, and rotate its secret. A secret is shown once, on the page
-that follows its creation; only its SHA-256 digest is stored."""
+grants and which organisations' people may log in, and rotate its secret. A secret is shown
+once, on the page that follows its creation; only its SHA-256 digest is stored. The
+first-party flag (no consent page) is the operator's alone (`idp clients add/update
+--first-party`): these forms never read it, so a forged field sets nothing."""
 
 from __future__ import annotations
 
@@ -21,6 +23,13 @@ Page = Response
 
 def _lines(name: str) -> list[str]:
     return [line.strip() for line in request.form.get(name, "").splitlines() if line.strip()]
+
+
+def _login_orgs() -> tuple[bool, list[str]]:
+    """Whose people may log in: (any organisation?, the listed CVRs). "own" lists none."""
+    choice = request.form.get("login_orgs", "own")
+    cvrs = [c for c in request.form.get("allowed_orgs", "").replace(",", " ").split() if c]
+    return choice == "any", cvrs if choice == "listed" else []
 
 
 def _client(client_id: str) -> Client:
@@ -64,7 +73,6 @@ def register_service() -> Page:
             redirect_uris=_lines("redirect_uris"),
             post_logout_redirect_uris=_lines("post_logout_redirect_uris"),
             public=form.get("public") == "on",
-            first_party=form.get("first_party") == "on",
             grant_types=form.getlist("grant_types") or None,
             org_id=g.org.id,
             actor=g.admin.username,
@@ -98,13 +106,15 @@ def service(client_id: str) -> Page:
 def update_service(client_id: str) -> Page | Response:
     client = _client(client_id)
     form = request.form
+    allow_any_org, allowed_org_cvrs = _login_orgs()
     try:
         clients.update_client(
             client,
             redirect_uris=_lines("redirect_uris"),
             post_logout_redirect_uris=_lines("post_logout_redirect_uris"),
-            first_party=form.get("first_party") == "on",
             grant_types=form.getlist("grant_types"),
+            allow_any_org=allow_any_org,
+            allowed_org_cvrs=allowed_org_cvrs,
             actor=g.admin.username,
         )
     except ServiceError as error:
