@@ -91,7 +91,7 @@ def test_another_organisations_person_is_refused_without_prompt_none_too(app):
 
 def test_admitted_organisation_still_sees_consent_even_for_a_first_party_client(app):
     admin_http, rp = _register_as_org_b_admin(app)
-    assert _set_login_orgs(admin_http, rp, "any").status_code == 302
+    assert _set_login_orgs(admin_http, rp, "any").status_code == 303
     _operator_sets_first_party(app, rp)  # even the operator's flag does not skip it for A
     anna, _ = _logged_in(app, "anna", ORG_A)
     silent = query_of(_authorize(anna, rp, prompt="none").location)
@@ -111,7 +111,7 @@ def test_listed_organisations_are_admitted_and_others_are_not(app):
     admin_http, rp = _register_as_org_b_admin(app)
     anna, _ = _logged_in(app, "anna", ORG_A)
     carl, _ = _logged_in(app, "carl", ORG_C)
-    assert _set_login_orgs(admin_http, rp, "listed", f"{ORG_A}\n{ORG_B}").status_code == 302
+    assert _set_login_orgs(admin_http, rp, "listed", f"{ORG_A}\n{ORG_B}").status_code == 303
     with app.app_context():
         row = db.session.query(Client).filter_by(client_id=rp.client_id).one()
         # The service's own organisation needs no entry; the first-party field was forged.

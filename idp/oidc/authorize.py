@@ -151,8 +151,6 @@ MAX_REQUEST_BYTES = 2048
 
 
 def _check_extra_parameters(params: dict[str, str]) -> None:
-    if sum(len(k.encode()) + len(v.encode()) for k, v in params.items()) > MAX_REQUEST_BYTES:
-        raise InvalidRequestError(f"The request is larger than {MAX_REQUEST_BYTES} bytes")
     if "request" in params:
         raise RequestNotSupported("Request objects are not supported")
     if "request_uri" in params:
@@ -171,6 +169,9 @@ def _check_extra_parameters(params: dict[str, str]) -> None:
         raise InvalidRequestError("Unknown 'prompt' value")
     if "none" in prompts and len(prompts) > 1:
         raise InvalidRequestError("'prompt=none' cannot be combined with other values")
+    # Last, so that a parameter that is malformed as well as large is named in the error.
+    if sum(len(k.encode()) + len(v.encode()) for k, v in params.items()) > MAX_REQUEST_BYTES:
+        raise InvalidRequestError(f"The request is larger than {MAX_REQUEST_BYTES} bytes")
 
 
 def required_level(params: dict[str, str]) -> str | None:
