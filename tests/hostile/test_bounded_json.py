@@ -9,7 +9,7 @@ import pytest
 
 from idp.services.bounded_json import MAX_BYTES, MalformedJSON, loads_bounded, nesting_depth
 
-from .helpers import auth_params, make_client, pkce_pair, query_of
+from ..helpers import auth_params, make_client, pkce_pair, query_of
 
 
 def _nested_objects(levels: int) -> str:

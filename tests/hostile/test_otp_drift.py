@@ -7,8 +7,8 @@ from __future__ import annotations
 from idp.extensions import db
 from idp.services import authenticators, otp, users
 
-from .helpers import make_user
-from .test_code_display_binding import _bind, _code, _import, _verify
+from ..helpers import make_user
+from ..test_code_display_binding import _bind, _code, _import, _verify
 
 
 def _app_secret(person):

@@ -8,7 +8,7 @@ import pytest
 
 from idp.config import ConfigError, load_settings
 
-from .helpers import make_client
+from ..helpers import make_client
 
 SOURCE = "192.0.2.10"
 

@@ -12,8 +12,8 @@ from flask import Flask
 from idp.extensions import db
 from idp.models import Client, Organisation
 
-from .helpers import TestClient, TestUser, auth_params, login, make_user, pkce_pair, query_of
-from .test_admin_pages import admin, browser, text, token
+from ..helpers import TestClient, TestUser, auth_params, login, make_user, pkce_pair, query_of
+from ..test_admin_pages import admin, browser, text, token
 
 ORG_A = "11111111"
 ORG_B = "22222222"

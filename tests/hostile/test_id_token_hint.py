@@ -17,7 +17,7 @@ from joserfc import jwt
 
 from idp.services.runtime import keystore, settings
 
-from .helpers import (
+from ..helpers import (
     auth_params,
     authorize_code,
     make_client,

@@ -11,8 +11,8 @@ from flask import Flask
 from idp.extensions import db
 from idp.models import AuditEvent, PendingChange, User
 
-from .helpers import TestUser, make_user
-from .test_admin_pages import OTHER, admin, browser, text, token
+from ..helpers import TestUser, make_user
+from ..test_admin_pages import OTHER, admin, browser, text, token
 
 RIGHT = "urn:dk:kommune:loen"
 
