@@ -21,9 +21,9 @@ from . import audit
 from .activation import LOGIN_MEANS, activate_users
 from .errors import N_, Conflict, InvalidInput, NotFound
 from .mail import queue_mail
+from .orgs import notify_user_admins
 from .people_files import username_base
 from .proofing import minimum_ial, record_private_eid, route_settings
-from .runtime import settings
 from .search import MAX_SEARCH
 from .users import EMAIL_PATTERN, USERNAME_PATTERN
 
@@ -97,13 +97,6 @@ def _pending(org_id: int, issuer: str, subject: str) -> AccessRequest | None:
     ).scalar_one_or_none()
 
 
-def user_admins(org: Organisation) -> list[User]:
-    people = db.session.execute(
-        select(User).where(User.org_id == org.id, User.status == "active").order_by(User.id)
-    ).scalars()
-    return [p for p in people if "user_admin" in (p.roles or [])]
-
-
 def submit(
     org: Organisation, *, issuer: str, subject: str, level: str, name: str, email: str
 ) -> AccessRequest:
@@ -141,21 +134,9 @@ def submit(
         target=email,
         details={"request": request.id, "level": level},
     )
-    for admin in user_admins(org):
-        queue_mail(
-            "access_request_new",
-            to=admin.email,
-            template="access_request_new",
-            context={
-                "org_name": org.name,
-                "name": request.name,
-                "email": request.email,
-                "admin_name": admin.name,
-                "link": settings().url("/admin/requests"),
-            },
-            org_id=org.id,
-            user_id=admin.id,
-        )
+    notify_user_admins(
+        org, "access_request_new", path="/admin/requests", name=request.name, email=request.email
+    )
     try:
         db.session.commit()
     except IntegrityError:

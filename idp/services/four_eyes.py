@@ -114,13 +114,9 @@ def _check_decider(change: PendingChange, decider: User) -> None:
 def approve(org: Organisation, person: User, change_id: int, decider: User) -> PendingChange:
     """A second administrator approves: the change is applied and audited with both names,
     in one transaction."""
-    change = _pending_of(org, person, change_id)
-    _check_decider(change, decider)
+    change = _decide(org, person, change_id, decider, "approved")
     proposer = db.session.get(User, change.proposed_by)
     proposer_name = proposer.username if proposer is not None else str(change.proposed_by)
-    change.status = "approved"
-    change.decided_by = decider.id
-    change.decided_at = utcnow()
     audit.record(
         "change.approved",
         actor=decider.username,
@@ -146,13 +142,21 @@ def approve(org: Organisation, person: User, change_id: int, decider: User) -> P
     return change
 
 
-def reject(org: Organisation, person: User, change_id: int, decider: User) -> PendingChange:
-    """A second administrator rejects the change; nothing is applied (audited)."""
+def _decide(
+    org: Organisation, person: User, change_id: int, decider: User, status: str
+) -> PendingChange:
+    """The waiting change, decided by ``decider`` (who may not be its proposer)."""
     change = _pending_of(org, person, change_id)
     _check_decider(change, decider)
-    change.status = "rejected"
+    change.status = status
     change.decided_by = decider.id
     change.decided_at = utcnow()
+    return change
+
+
+def reject(org: Organisation, person: User, change_id: int, decider: User) -> PendingChange:
+    """A second administrator rejects the change; nothing is applied (audited)."""
+    change = _decide(org, person, change_id, decider, "rejected")
     audit.record(
         "change.rejected",
         actor=decider.username,

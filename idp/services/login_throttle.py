@@ -33,8 +33,7 @@ from ..extensions import db
 from ..models import LoginThrottle, Organisation, User
 from ..models.types import utcnow
 from . import audit
-from .access_requests import user_admins
-from .mail import queue_mail
+from .orgs import notify_user_admins
 from .runtime import settings
 from .secrets_util import digest
 from .users import normalise_username
@@ -177,21 +176,13 @@ def _report_attack(
         )
         org = db.session.get(Organisation, user.org_id)
         assert org is not None
-        for admin in user_admins(org):
-            queue_mail(
-                "account_under_attack",
-                to=admin.email,
-                template="account_under_attack",
-                context={
-                    "org_name": org.name,
-                    "admin_name": admin.name,
-                    "username": user.username,
-                    "failures": user.failed_logins,
-                    "link": settings().url("/admin/"),
-                },
-                org_id=org.id,
-                user_id=admin.id,
-            )
+        notify_user_admins(
+            org,
+            "account_under_attack",
+            path="/admin/",
+            username=user.username,
+            failures=user.failed_logins,
+        )
     db.session.commit()
 
 

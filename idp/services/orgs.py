@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Organisation
+from ..models import Organisation, User
 from . import audit
 from .errors import N_, Conflict, InvalidInput, NotFound
 
@@ -43,3 +44,33 @@ def get_by_cvr(cvr: str) -> Organisation:
 
 def list_organisations() -> list[Organisation]:
     return list(db.session.execute(select(Organisation).order_by(Organisation.cvr)).scalars())
+
+
+def user_admins(org: Organisation) -> list[User]:
+    """The organisation's active user administrators, oldest first."""
+    people = db.session.execute(
+        select(User).where(User.org_id == org.id, User.status == "active").order_by(User.id)
+    ).scalars()
+    return [p for p in people if "user_admin" in (p.roles or [])]
+
+
+def notify_user_admins(org: Organisation, template: str, *, path: str, **context: Any) -> None:
+    """Queue the mail ``template`` to each user administrator (in the caller's transaction),
+    with ``org_name``, ``admin_name`` and a ``link`` to ``path`` on this IdP in its context."""
+    from .mail import queue_mail
+    from .runtime import settings
+
+    for admin in user_admins(org):
+        queue_mail(
+            template,
+            to=admin.email,
+            template=template,
+            context={
+                "org_name": org.name,
+                "admin_name": admin.name,
+                "link": settings().url(path),
+                **context,
+            },
+            org_id=org.id,
+            user_id=admin.id,
+        )
