@@ -31,6 +31,7 @@ from idp.models.types import utcnow
 
 from .chromium import (  # skips this module where Chromium or Playwright is missing
     SCREENSHOTS,
+    Documents,
     Page,
     chromium,
     expect,
@@ -98,9 +99,10 @@ def test_admin_imports_activates_resends_and_a_person_activates_in_chromium(
     )
     cli(app, f"admins grant boss user_admin --org {CVR}")
     cli(app, f"admins grant boss registrar --org {CVR}")
+    documents = Documents(server.url)  # every page the IdP serves these browsers
 
     # --- 1. The administrator logs in: username, password, code from the app. ------------
-    page = new_page()
+    page = documents.watch(new_page())
     page.goto(server.url + "/admin/")
     expect(page).to_have_url(re.compile(r"/login/"))
     screenshots(page, "login-username")
@@ -197,7 +199,7 @@ def test_admin_imports_activates_resends_and_a_person_activates_in_chromium(
     assert link != first_link and link.startswith(server.url + "/activate/")
 
     # --- 5. Anna's journey through the mailed link. ---------------------------------------
-    person = new_page()
+    person = documents.watch(new_page())
     assert person.goto(first_link).status == 410  # superseded by the resent mail
     response = person.goto(link)
     assert response is not None and response.status == 200
@@ -233,6 +235,8 @@ def test_admin_imports_activates_resends_and_a_person_activates_in_chromium(
     ]
     assert (anna["status"], anna["identity_level"]) == ("active", "Substantial"), anna
     assert len(list(SCREENSHOTS.glob("*.png"))) >= 15
+    documents.assert_all_html()
+    documents.assert_posts_redirect_with_303()
 
 
 def request_states(app: Any) -> list[tuple[str, str, str]]:
@@ -291,7 +295,8 @@ def test_an_access_request_from_search_to_approval_in_chromium(
         cli(app, f"admins grant boss user_admin --org {CVR}")
 
         # --- 1. The requester: search by name, choose, prove with the private eID. --------
-        person = new_page()
+        documents = Documents(server.url)  # every page the IdP serves these browsers
+        person = documents.watch(new_page())
         person.goto(server.url + "/request-access")
         person.fill("#q", "eksempel")
         person.get_by_role("button", name="Search").click()
@@ -315,7 +320,7 @@ def test_an_access_request_from_search_to_approval_in_chromium(
         assert request_states(app) == [("pending", "nina.nielsen@example.dk", "Substantial")]
 
         # --- 3. The administrator approves under the Access requests tab. -----------------
-        page = new_page()
+        page = documents.watch(new_page())
         admin_logs_in(page, server, "boss", ADMIN_PASSWORD, admin["totp_secret"])
         page.locator("#admin-tabs").get_by_role("link", name="Access requests").click()
         expect(page).to_have_url(server.url + "/admin/requests")
@@ -362,3 +367,5 @@ def test_an_access_request_from_search_to_approval_in_chromium(
         row = page.locator("#events tbody tr", has_text="access_request.approved")
         expect(row.locator("td:nth-child(3)")).to_have_text("boss")
         screenshots(page, "audit")
+        documents.assert_all_html()
+        documents.assert_posts_redirect_with_303()
