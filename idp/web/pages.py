@@ -21,7 +21,8 @@ def page(template: str, status: int = 200, /, **context: Any) -> Response:
     text/plain, and a browser then shows the page's source. (Positional parameters, so that
     a template may be given a ``status`` of its own.)
     """
-    return Response(render_template(template, **context), status=status, content_type=HTML)
+    body = render_template(template, **context)
+    return Response(body, status=status, content_type=HTML)
 
 
 def redirect_to(location: str) -> Response:
