@@ -221,10 +221,8 @@ def person_privileges(user_id: int) -> Page:
         # Four eyes: your own rights change only when a second administrator approves.
         try:
             four_eyes.propose_privileges(g.admin, add=add, remove=remove)
-        except InvalidInput as error:
-            return _person_page(someone, 400, error=error.localized())
-        except ServiceError as error:
-            return _person_page(someone, 409, error=error.localized())
+        except ServiceError as error:  # the page again, with the status the error carries
+            return _person_page(someone, error.status, error=error.localized())
         return _done(someone, "proposed")
     try:
         user_service.set_privileges(someone, add=add, remove=remove, actor=_actor())
@@ -252,7 +250,7 @@ def _decide_change(user_id: int, change_id: int, decide: Any, done: str) -> Page
     except NotFound:
         abort(404)
     except ServiceError as error:
-        return _person_page(someone, 409, error=error.localized())
+        return _person_page(someone, error.status, error=error.localized())
     return _done(someone, done)
 
 
