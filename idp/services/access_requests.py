@@ -16,9 +16,8 @@ from .. import assurance
 from ..extensions import db
 from ..models import AccessRequest, Organisation, User
 from ..models.types import utcnow
-from ..privileges import is_privilege
 from . import audit
-from .activation import LOGIN_MEANS, activate_users
+from .activation import activate_users, check_choices
 from .errors import N_, Conflict, InvalidInput, NotFound
 from .mail import queue_mail
 from .orgs import notify_user_admins
@@ -193,13 +192,7 @@ def _decide(request: AccessRequest, status: str, actor: str) -> None:
 def approve(request: AccessRequest, *, login_means: str, privileges: list[str], actor: str) -> User:
     """Create the person (imported, bound to the upstream identity, so proven), then
     activate them: an activation link is mailed."""
-    if login_means not in LOGIN_MEANS:
-        raise InvalidInput(
-            N_("login means must be one of %(choices)s"), choices=", ".join(LOGIN_MEANS)
-        )
-    bad = [p for p in privileges if not is_privilege(p)]
-    if bad:
-        raise InvalidInput(N_("Not a privilege URN: %(urns)s"), urns=", ".join(bad))
+    check_choices(login_means, privileges)
     org = request.organisation
     _decide(request, "approved", actor)
     given, _, family = request.name.rpartition(" ")

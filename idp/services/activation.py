@@ -19,7 +19,6 @@ from .. import assurance
 from ..extensions import db
 from ..models import Activation, Organisation, User
 from ..models.types import utcnow
-from ..privileges import is_privilege
 from . import audit
 from .authenticators import active_authenticator
 from .errors import N_, Conflict, InvalidInput, NotFound, ServiceError
@@ -27,6 +26,7 @@ from .proofing import minimum_ial
 from .runtime import settings
 from .secrets_util import digest
 from .single_use import consume_once
+from .users import check_privileges
 
 LOGIN_MEANS = ("app", "code_display")
 
@@ -54,6 +54,16 @@ class LinkProblem(ServiceError):
 
 
 # -- activation by an administrator ----------------------------------------------------------
+def check_choices(login_means: str, privileges: list[str]) -> None:
+    """Refuse (InvalidInput) an unknown login means or an entry that is not a privilege URN:
+    what an administrator chooses when activating someone or approving a request."""
+    if login_means not in LOGIN_MEANS:
+        raise InvalidInput(
+            N_("login means must be one of %(choices)s"), choices=", ".join(LOGIN_MEANS)
+        )
+    check_privileges(privileges)
+
+
 def activate_users(
     org: Organisation,
     people: list[User],
@@ -63,13 +73,7 @@ def activate_users(
     actor: str,
 ) -> list[PersonResult]:
     """Activate each person in a transaction of its own; one failure does not undo others."""
-    if login_means not in LOGIN_MEANS:
-        raise InvalidInput(
-            N_("login means must be one of %(choices)s"), choices=", ".join(LOGIN_MEANS)
-        )
-    bad = [p for p in privileges if not is_privilege(p)]
-    if bad:
-        raise InvalidInput(N_("Not a privilege URN: %(urns)s"), urns=", ".join(bad))
+    check_choices(login_means, privileges)
     results = []
     for person in people:
         label = person.username

@@ -14,8 +14,9 @@ from ..extensions import db
 from ..models import Organisation, PendingChange, User
 from ..models.types import utcnow
 from . import audit
-from .errors import N_, Conflict, InvalidInput, NotFound
-from .users import set_privileges
+from .errors import N_, Conflict, NotFound
+from .orgs import administrators
+from .users import check_privileges, set_privileges
 
 # The role whose holders may approve a change of each kind.
 APPROVER_ROLE = {"privileges": "user_admin"}
@@ -32,21 +33,13 @@ def is_own_change(actor: User, person: User) -> bool:
 
 def approvers(org: Organisation, proposer: User, kind: str = "privileges") -> list[User]:
     """The other active administrators of the organisation who may approve a change."""
-    role = APPROVER_ROLE[kind]
-    people = db.session.execute(
-        select(User).where(User.org_id == org.id, User.id != proposer.id, User.status == "active")
-    ).scalars()
-    return [p for p in people if role in (p.roles or [])]
+    return [p for p in administrators(org, APPROVER_ROLE[kind]) if p.id != proposer.id]
 
 
 def propose_privileges(actor: User, *, add: list[str], remove: list[str]) -> PendingChange:
     """Record an administrator's change to their own rights as pending (audited); refused with
     a message naming the way out when nobody else could approve it."""
-    from ..privileges import is_privilege
-
-    bad = [p for p in add if not is_privilege(p)]
-    if bad:
-        raise InvalidInput(N_("Not a privilege URN: %(urns)s"), urns=", ".join(bad))
+    check_privileges(add)
     if not approvers(actor.organisation, actor):
         raise SecondAdministratorNeeded(
             N_(

@@ -46,12 +46,12 @@ def list_organisations() -> list[Organisation]:
     return list(db.session.execute(select(Organisation).order_by(Organisation.cvr)).scalars())
 
 
-def user_admins(org: Organisation) -> list[User]:
-    """The organisation's active user administrators, oldest first."""
+def administrators(org: Organisation, role: str = "user_admin") -> list[User]:
+    """The organisation's active people holding the administrative ``role``, oldest first."""
     people = db.session.execute(
         select(User).where(User.org_id == org.id, User.status == "active").order_by(User.id)
     ).scalars()
-    return [p for p in people if "user_admin" in (p.roles or [])]
+    return [p for p in people if role in (p.roles or [])]
 
 
 def notify_user_admins(org: Organisation, template: str, *, path: str, **context: Any) -> None:
@@ -60,7 +60,7 @@ def notify_user_admins(org: Organisation, template: str, *, path: str, **context
     from .mail import queue_mail
     from .runtime import settings
 
-    for admin in user_admins(org):
+    for admin in administrators(org):
         queue_mail(
             template,
             to=admin.email,

@@ -182,13 +182,18 @@ def set_roles(
     return roles
 
 
-def set_privileges(user: User, *, add: list[str], remove: list[str], actor: str) -> list[str]:
-    """Add or remove rights (privilege URNs) of a person, audited."""
+def check_privileges(urns: list[str]) -> None:
+    """Refuse (InvalidInput) any entry that is not a privilege URN."""
     from ..privileges import is_privilege
 
-    bad = [p for p in add if not is_privilege(p)]
+    bad = [p for p in urns if not is_privilege(p)]
     if bad:
         raise InvalidInput(N_("Not a privilege URN: %(urns)s"), urns=", ".join(bad))
+
+
+def set_privileges(user: User, *, add: list[str], remove: list[str], actor: str) -> list[str]:
+    """Add or remove rights (privilege URNs) of a person, audited."""
+    check_privileges(add)
     rights = sorted((set(user.privileges or []) | set(add)) - set(remove))
     user.privileges = rights
     audit.record(
