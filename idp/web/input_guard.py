@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from flask import Flask, abort, jsonify, request
+from flask import Flask, abort, request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
+
+from .pages import oauth_error
 
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Endpoints that speak OAuth JSON errors rather than pages.
@@ -38,13 +40,7 @@ def refuse_control_characters() -> Response | None:
     if not any(CONTROL.search(text) for text in _texts()):
         return None
     if request.path in PROTOCOL_PATHS:
-        body = jsonify(
-            error="invalid_request",
-            error_description="A parameter contains a control character",
-        )
-        body.status_code = 400
-        body.headers["Cache-Control"] = "no-store"
-        return body
+        return oauth_error("invalid_request", "A parameter contains a control character", 400)
     abort(400, description=_("The request contains characters that are not allowed."))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, request
+from flask import jsonify, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 HTML = "text/html; charset=utf-8"
@@ -38,3 +38,11 @@ def redirect_to(location: str) -> Response:
 def plain_text(body: str, status: int) -> Response:
     """A plain-text answer, for when no page can be rendered (a package without templates)."""
     return Response(body, status=status, mimetype="text/plain")
+
+
+def oauth_error(error: str, description: str, status: int) -> Response:
+    """An OAuth error response of a protocol endpoint (RFC 6749 §5.2): JSON, never cached."""
+    response = jsonify(error=error, error_description=description)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -14,11 +14,13 @@ from __future__ import annotations
 import time
 from urllib.parse import unquote_plus
 
-from flask import Response, jsonify, request
+from flask import request
 from flask_limiter import RequestLimit
+from werkzeug.wrappers import Response
 
 from ..extensions import limiter
 from ..services.runtime import settings
+from .pages import oauth_error
 
 
 def _client_id() -> str:
@@ -39,13 +41,10 @@ def _too_many(limit: RequestLimit) -> Response:
     retry_after = max(1, int(limit.reset_at - time.time()))
     # No RFC 6749 §5.2 code means "slow down" at these endpoints; temporarily_unavailable
     # (RFC 6749 §4.1.2.1) is the registered code closest to it.
-    response = jsonify(
-        error="temporarily_unavailable",
-        error_description="Too many failed attempts. Try again later.",
+    response = oauth_error(
+        "temporarily_unavailable", "Too many failed attempts. Try again later.", 429
     )
-    response.status_code = 429
     response.headers["Retry-After"] = str(retry_after)
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 
