@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response as FlaskResponse
 from flask import jsonify, redirect, render_template, request
 from werkzeug.wrappers import Response
 
@@ -40,7 +41,7 @@ def plain_text(body: str, status: int) -> Response:
     return Response(body, status=status, mimetype="text/plain")
 
 
-def oauth_error(error: str, description: str, status: int) -> Response:
+def oauth_error(error: str, description: str, status: int) -> FlaskResponse:
     """An OAuth error response of a protocol endpoint (RFC 6749 §5.2): JSON, never cached."""
     response = jsonify(error=error, error_description=description)
     response.status_code = status

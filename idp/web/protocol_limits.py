@@ -14,9 +14,8 @@ from __future__ import annotations
 import time
 from urllib.parse import unquote_plus
 
-from flask import request
+from flask import Response, request
 from flask_limiter import RequestLimit
-from werkzeug.wrappers import Response
 
 from ..extensions import limiter
 from ..services.runtime import settings
