@@ -194,7 +194,7 @@ class FrozenClock:
 
 @pytest.fixture
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
-    from idp.services import clock
+    from idp.services.platform import clock
 
     frozen = FrozenClock(1_800_000_015.0)  # mid-step, far from a boundary
     monkeypatch.setattr(clock, "now", frozen.now)

@@ -25,8 +25,9 @@ from sqlalchemy import or_, select, update
 from ..extensions import db
 from ..models import Authenticator, User
 from ..models.types import utcnow
-from . import audit, clock, otp
+from . import audit, otp
 from .errors import N_, AccountLocked, Conflict, InvalidInput, NotFound
+from .platform import clock
 from .runtime import secretbox, settings
 
 # Associated data binds a ciphertext to its purpose (a TOTP seed, not some other secret).
