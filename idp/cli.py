@@ -20,7 +20,7 @@ def keys_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def keys_init(as_json: bool) -> None:
-    from .services.runtime import keystore
+    from .services.platform.runtime import keystore
 
     created = keystore().ensure_keys()
     out(as_json, [e.__dict__ for e in created], f"{len(created)} key(s) created")
@@ -30,7 +30,7 @@ def keys_init(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def keys_list(as_json: bool) -> None:
-    from .services.runtime import keystore
+    from .services.platform.runtime import keystore
 
     entries = keystore().entries()
     lines = [
@@ -52,7 +52,7 @@ def keys_list(as_json: bool) -> None:
 def keys_rotate(alg: str, as_json: bool) -> None:
     from .extensions import db
     from .services import audit
-    from .services.runtime import keystore
+    from .services.platform.runtime import keystore
 
     algs = ["RS256", "ES256"] if alg == "all" else [alg]
     new = [keystore().rotate(a) for a in algs]

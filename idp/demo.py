@@ -18,7 +18,7 @@ from .extensions import db
 from .models import Organisation, User
 from .services.clients import create_client, get_client
 from .services.orgs import create_organisation
-from .services.runtime import settings
+from .services.platform.runtime import settings
 from .services.users import ROLES, create_user, set_roles
 
 DEMO_CVR = "12345678"

@@ -6,7 +6,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from .services.runtime import settings
+from .services.platform.runtime import settings
 
 
 class _Gunicorn(BaseApplication):

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from idp.extensions import db
 from idp.models import AuditEvent, ProofingRecord, User
-from idp.services.runtime import secretbox
+from idp.services.platform.runtime import secretbox
 
 from .helpers import make_org, make_user
 

@@ -27,7 +27,7 @@ from ..services import oauth as oauth_service
 from ..services.authenticators import best_aal
 from ..services.bounded_json import MalformedJSON, loads_bounded
 from ..services.oauth import AuthContext
-from ..services.runtime import settings
+from ..services.platform.runtime import settings
 from ..services.sessions import current_aal
 from .id_token_hint import verify_id_token_hint
 from .server import get_server

@@ -16,7 +16,7 @@ from joserfc import jwt
 
 from ..services import oauth as oauth_service
 from ..services.oauth import AuthContext
-from ..services.runtime import keystore, settings
+from ..services.platform.runtime import keystore, settings
 from ..services.users import get_active_user
 from .adapters import ClientAdapter, CodeAdapter, TokenAdapter
 from .claims import assurance_claims, user_claims

@@ -14,7 +14,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 
 from ..services.keys import ALGORITHMS
-from ..services.runtime import keystore, settings
+from ..services.platform.runtime import keystore, settings
 
 # Our ID tokens are a few KiB (the privileges claim included); a longer hint is not ours.
 MAX_HINT_CHARS = 16 * 1024

@@ -26,7 +26,7 @@ from ..services import clients as client_service
 from ..services import oauth as oauth_service
 from ..services import sessions as session_service
 from ..services.oauth import AuthContext
-from ..services.runtime import keystore, settings
+from ..services.platform.runtime import keystore, settings
 from .adapters import ClientAdapter, TokenAdapter
 from .claims import assurance_claims, user_claims
 from .grants import (

@@ -22,8 +22,8 @@ from ..models.types import utcnow
 from . import audit
 from .authenticators import active_authenticator
 from .errors import N_, Conflict, InvalidInput, NotFound, ServiceError
+from .platform.runtime import settings
 from .proofing import minimum_ial
-from .runtime import settings
 from .secrets_util import digest
 from .single_use import consume_once
 from .users import check_privileges

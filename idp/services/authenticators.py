@@ -28,7 +28,7 @@ from ..models.types import utcnow
 from . import audit, otp
 from .errors import N_, AccountLocked, Conflict, InvalidInput, NotFound
 from .platform import clock
-from .runtime import secretbox, settings
+from .platform.runtime import secretbox, settings
 
 # Associated data binds a ciphertext to its purpose (a TOTP seed, not some other secret).
 _AAD = b"idp:authenticator-secret"

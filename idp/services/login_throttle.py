@@ -34,7 +34,7 @@ from ..models import LoginThrottle, Organisation, User
 from ..models.types import utcnow
 from . import audit
 from .orgs import notify_user_admins
-from .runtime import settings
+from .platform.runtime import settings
 from .secrets_util import digest
 from .users import normalise_username
 

@@ -29,7 +29,7 @@ from ..extensions import db
 from ..models import OutboxMail
 from ..models.types import utcnow
 from .mail_transports import Transport, transport_for
-from .runtime import settings
+from .platform.runtime import settings
 
 log = logging.getLogger("idp.mail")
 

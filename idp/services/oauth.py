@@ -21,7 +21,7 @@ from ..models import AuthorizationCode, Client, Consent, Token, User
 from ..models.types import utcnow
 from . import audit
 from .clients import skips_consent
-from .runtime import settings
+from .platform.runtime import settings
 from .secrets_util import digest
 from .single_use import consume_once
 

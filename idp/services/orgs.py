@@ -58,7 +58,7 @@ def notify_user_admins(org: Organisation, template: str, *, path: str, **context
     """Queue the mail ``template`` to each user administrator (in the caller's transaction),
     with ``org_name``, ``admin_name`` and a ``link`` to ``path`` on this IdP in its context."""
     from .mail import queue_mail
-    from .runtime import settings
+    from .platform.runtime import settings
 
     for admin in administrators(org):
         queue_mail(

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..models import Organisation, User
 from .errors import N_, Message
 from .people_files import PeopleFile, PersonRow, username_base
-from .runtime import secretbox
+from .platform.runtime import secretbox
 from .users import USERNAME_PATTERN
 
 CPR_ASSOCIATED_DATA = b"idp:cpr"

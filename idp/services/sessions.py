@@ -20,7 +20,7 @@ from ..models.types import utcnow
 from . import audit, authenticators, login_throttle
 from .errors import AccountLocked, LoginFailed, ServiceError
 from .passwords import verify_password
-from .runtime import settings
+from .platform.runtime import settings
 from .secrets_util import digest, new_token
 from .users import get_active_user, normalise_username
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from flask import request
 
-from ..services.runtime import settings
+from ..services.platform.runtime import settings
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from ..extensions import db
 from ..services.keys import KeyError_
-from ..services.runtime import keystore
+from ..services.platform.runtime import keystore
 
 bp = Blueprint("health", __name__)
 

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from ..extensions import limiter
 from ..services import sessions as session_service
 from ..services.errors import AccountLocked, LoginFailed
-from ..services.runtime import settings
+from ..services.platform.runtime import settings
 from ..services.sessions import PendingLogin
 from .client_address import source_key
 from .pages import page, redirect_to

@@ -14,7 +14,7 @@ from ..oidc import federation
 from ..proofing.private_eid import upstream_level
 from ..services import proofing as proofing_service
 from ..services.errors import ServiceError
-from ..services.runtime import settings
+from ..services.platform.runtime import settings
 from .pages import page, redirect_to
 from .sealing import seal, unseal
 from .state import current_session

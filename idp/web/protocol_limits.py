@@ -18,7 +18,7 @@ from flask import Response, request
 from flask_limiter import RequestLimit
 
 from ..extensions import limiter
-from ..services.runtime import settings
+from ..services.platform.runtime import settings
 from .pages import oauth_error
 
 

@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from joserfc import jwt
 
-from idp.services.runtime import keystore, settings
+from idp.services.platform.runtime import keystore, settings
 
 from ..helpers import (
     auth_params,

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 from flask import current_app
 
 if TYPE_CHECKING:
-    from ..config import Settings
-    from .keys import KeyStore
-    from .secretbox import SecretBox
+    from ...config import Settings
+    from ..keys import KeyStore
+    from ..secretbox import SecretBox
 
 
 def settings() -> Settings:
