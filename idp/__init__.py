@@ -43,7 +43,7 @@ def _complete_settings(cfg: Settings) -> Settings:
             folder, "pairwise_salt", lambda: secrets.token_urlsafe(32)
         )
     if not cfg.secret_encryption_keys:
-        from .services.secretbox import SecretBox
+        from .services.platform.secret_box import SecretBox
 
         changes["secret_encryption_keys"] = _instance_secret(
             folder, "secret_encryption_keys", SecretBox.new_setting
@@ -105,7 +105,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from .oidc.discovery import serialised
     from .services.keys import KeyStore
-    from .services.secretbox import SecretBox
+    from .services.platform.secret_box import SecretBox
 
     keys = KeyStore(cfg.keys_path, retire_margin_seconds=cfg.id_token_lifetime + 300)
     keys.ensure_keys()

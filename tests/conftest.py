@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 
 from idp import create_app
 from idp.extensions import db
-from idp.services.secretbox import SecretBox
+from idp.services.platform.secret_box import SecretBox
 
 from .helpers import LiveServer
 

@@ -10,7 +10,7 @@ from idp.extensions import db
 from idp.models import AuditEvent
 from idp.services import authenticators, otp, users
 from idp.services.errors import InvalidInput
-from idp.services.secretbox import SecretBox
+from idp.services.platform.secret_box import SecretBox
 
 from .helpers import make_user
 

@@ -13,7 +13,7 @@ from flask import current_app
 if TYPE_CHECKING:
     from ...config import Settings
     from ..keys import KeyStore
-    from ..secretbox import SecretBox
+    from .secret_box import SecretBox
 
 
 def settings() -> Settings:
