@@ -11,7 +11,7 @@ from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
 
 from ..models import AuthorizationCode, Client, Token, User
 from ..services import oauth as oauth_service
-from ..services.secrets_util import digest
+from ..services.platform.secrets import digest
 from ..services.users import get_active_user
 
 

@@ -23,8 +23,8 @@ from . import audit
 from .authenticators import active_authenticator
 from .errors import N_, Conflict, InvalidInput, NotFound, ServiceError
 from .platform.runtime import settings
+from .platform.secrets import digest
 from .proofing import minimum_ial
-from .secrets_util import digest
 from .single_use import consume_once
 from .users import check_privileges
 

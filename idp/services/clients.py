@@ -12,7 +12,7 @@ from ..models import Client, Organisation, Token, User
 from ..models.types import utcnow
 from . import audit
 from .errors import N_, InvalidInput, NotFound
-from .secrets_util import digest
+from .platform.secrets import digest
 
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 SCOPES = ("openid", "profile", "email", "organization", "privileges", "offline_access")

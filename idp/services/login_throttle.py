@@ -35,7 +35,7 @@ from ..models.types import utcnow
 from . import audit
 from .orgs import notify_user_admins
 from .platform.runtime import settings
-from .secrets_util import digest
+from .platform.secrets import digest
 from .users import normalise_username
 
 

@@ -22,7 +22,7 @@ from ..models.types import utcnow
 from . import audit
 from .clients import skips_consent
 from .platform.runtime import settings
-from .secrets_util import digest
+from .platform.secrets import digest
 from .single_use import consume_once
 
 

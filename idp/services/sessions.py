@@ -21,7 +21,7 @@ from . import audit, authenticators, login_throttle
 from .errors import AccountLocked, LoginFailed, ServiceError
 from .passwords import verify_password
 from .platform.runtime import settings
-from .secrets_util import digest, new_token
+from .platform.secrets import digest, new_token
 from .users import get_active_user, normalise_username
 
 
