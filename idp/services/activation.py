@@ -24,8 +24,8 @@ from .authenticators import active_authenticator
 from .errors import N_, Conflict, InvalidInput, NotFound, ServiceError
 from .platform.runtime import settings
 from .platform.secrets import digest
+from .platform.single_use import consume_once
 from .proofing import minimum_ial
-from .single_use import consume_once
 from .users import check_privileges
 
 LOGIN_MEANS = ("app", "code_display")

@@ -23,7 +23,7 @@ from . import audit
 from .clients import skips_consent
 from .platform.runtime import settings
 from .platform.secrets import digest
-from .single_use import consume_once
+from .platform.single_use import consume_once
 
 
 @dataclass

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import update
 
-from ..extensions import db
-from ..models.types import utcnow
+from ...extensions import db
+from ...models.types import utcnow
 
 
 def consume_once(model: Any, row_id: int, used_column: Any) -> bool:
