@@ -104,7 +104,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
 
     from .oidc.discovery import serialised
-    from .services.keys import KeyStore
+    from .services.platform.keys import KeyStore
     from .services.platform.secret_box import SecretBox
 
     keys = KeyStore(cfg.keys_path, retire_margin_seconds=cfg.id_token_lifetime + 300)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from idp.services.keys import KeyStore
+from idp.services.platform.keys import KeyStore
 
 from .helpers import authorize_code, make_client, make_user, redeem
 

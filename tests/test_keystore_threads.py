@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from idp.services.keys import KeyStore
+from idp.services.platform.keys import KeyStore
 
 
 def test_concurrent_first_reads_all_get_a_signing_key(tmp_path):

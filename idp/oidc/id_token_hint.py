@@ -13,7 +13,7 @@ from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from joserfc import jwt
 from joserfc.errors import JoseError
 
-from ..services.keys import ALGORITHMS
+from ..services.platform.keys import ALGORITHMS
 from ..services.platform.runtime import keystore, settings
 
 # Our ID tokens are a few KiB (the privileges claim included); a longer hint is not ours.

@@ -12,7 +12,7 @@ from typing import Any
 
 from werkzeug.http import parse_etags
 
-from ..services.keys import KeyStore
+from ..services.platform.keys import KeyStore
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 JWKS_PATH = "/jwks"

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from ..extensions import db
-from ..services.keys import KeyError_
+from ..services.platform.keys import KeyError_
 from ..services.platform.runtime import keystore
 
 bp = Blueprint("health", __name__)

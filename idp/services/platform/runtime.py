@@ -12,7 +12,7 @@ from flask import current_app
 
 if TYPE_CHECKING:
     from ...config import Settings
-    from ..keys import KeyStore
+    from .keys import KeyStore
     from .secret_box import SecretBox
 
 
