@@ -25,8 +25,8 @@ from ..models import BrowserSession, Client, User
 from ..services import clients as client_service
 from ..services import oauth as oauth_service
 from ..services.authenticators import best_aal
-from ..services.bounded_json import MalformedJSON, loads_bounded
 from ..services.oauth import AuthContext
+from ..services.platform.bounded_json import MalformedJSON, loads_bounded
 from ..services.platform.runtime import settings
 from ..services.sessions import current_aal
 from .id_token_hint import verify_id_token_hint

@@ -20,8 +20,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from ..services.bounded_json import loads_bounded
 from ..services.errors import N_, localize
+from ..services.platform.bounded_json import loads_bounded
 
 CLOCK_SKEW = 60
 # A discovery document or JWKS is a few KiB and nests 3 levels; generous bounds all the same.

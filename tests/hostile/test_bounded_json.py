@@ -7,7 +7,12 @@ import json
 
 import pytest
 
-from idp.services.bounded_json import MAX_BYTES, MalformedJSON, loads_bounded, nesting_depth
+from idp.services.platform.bounded_json import (
+    MAX_BYTES,
+    MalformedJSON,
+    loads_bounded,
+    nesting_depth,
+)
 
 from ..helpers import auth_params, make_client, pkce_pair, query_of
 
