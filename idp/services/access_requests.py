@@ -22,8 +22,8 @@ from .errors import N_, Conflict, InvalidInput, NotFound
 from .mail import queue_mail
 from .orgs import notify_user_admins
 from .people_files import username_base
+from .platform.search import MAX_SEARCH
 from .proofing import minimum_ial, record_private_eid, route_settings
-from .search import MAX_SEARCH
 from .users import EMAIL_PATTERN, USERNAME_PATTERN
 
 ROUTE = "private_eid"

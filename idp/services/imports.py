@@ -52,8 +52,8 @@ from .errors import N_, Conflict, InvalidInput
 from .people_files import read_people_csv
 from .people_matching import CPR_ASSOCIATED_DATA, FIELDS, Plan, plan_rows
 from .platform.runtime import secretbox
+from .platform.search import contains_any
 from .proofing import legacy_import_level, record_legacy_imports
-from .search import contains_any
 
 STATUSES = ("imported", "pending_activation", "active", "suspended", "revoked")
 

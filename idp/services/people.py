@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import AuditEvent, Organisation, User
 from .errors import N_, InvalidInput
 from .imports import STATUSES
-from .search import contains_any
+from .platform.search import contains_any
 
 SORTS: dict[str, Any] = {
     "name": User.name,

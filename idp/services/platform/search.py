@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_
 
-from .errors import N_, InvalidInput
+from ..errors import N_, InvalidInput
 
 # Longer than any name, e-mail address or username we store; a longer pattern is refused
 # rather than sent to the database (SQLite stops a LIKE pattern over 50,000 bytes with an
