@@ -242,8 +242,7 @@ def journey_step(person: User) -> str:
 
 
 def set_password(person: User, password: str) -> None:
-    from .passwords import hash_password
-    from .users import check_password_rules
+    from .platform.passwords import check_password_rules, hash_password
 
     check_password_rules(password, person.username)
     person.password_hash = hash_password(password)

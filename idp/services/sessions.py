@@ -19,7 +19,7 @@ from ..models import BrowserSession, User
 from ..models.types import utcnow
 from . import audit, authenticators, login_throttle
 from .errors import AccountLocked, LoginFailed, ServiceError
-from .passwords import verify_password
+from .platform.passwords import verify_password
 from .platform.runtime import settings
 from .platform.secrets import digest, new_token
 from .users import get_active_user, normalise_username

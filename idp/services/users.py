@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from sqlalchemy import func, or_, select
 
@@ -13,54 +12,14 @@ from ..models import Organisation, User
 from . import audit
 from .authenticators import enrol_totp_app
 from .errors import N_, Conflict, InvalidInput, NotFound
-from .passwords import hash_password
+from .platform.passwords import check_password_rules, hash_password
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,99}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD_LENGTH = 12
 
 
 def normalise_username(username: str) -> str:
     return username.strip().lower()
-
-
-def _common_passwords() -> frozenset[str]:
-    path = Path(__file__).with_name("common_passwords.txt")
-    words = (line.strip().lower() for line in path.read_text().splitlines())
-    return frozenset(w for w in words if w and not w.startswith("#"))
-
-
-_COMMON = _common_passwords()
-_SEQUENCES = (
-    "0123456789012345678901234567890",
-    "abcdefghijklmnopqrstuvwxyz",
-    "qwertyuiopasdfghjklzxcvbnm",
-    "1q2w3e4r5t6y7u8i9o0p",
-)
-
-
-def check_password_rules(password: str, username: str) -> None:
-    """NIST SP 800-63B §5.1.1.2: a minimum length, and no common or guessable passwords."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(
-            N_("The password must be at least %(length)s characters"), length=MIN_PASSWORD_LENGTH
-        )
-    lowered = password.strip().lower()
-    if lowered == username.lower() or username.lower() in lowered:
-        raise InvalidInput(N_("The password must not contain the username"))
-    base = lowered.rstrip("0123456789!@#$%&*?.,-_+ ")
-    repeated = any(
-        base and lowered == base * (len(lowered) // len(base))
-        for base in (lowered[:n] for n in range(1, 5))
-        if len(lowered) % len(base) == 0
-    )
-    if (
-        lowered in _COMMON
-        or base in _COMMON
-        or repeated
-        or any(lowered in seq for seq in _SEQUENCES)
-    ):
-        raise InvalidInput(N_("This password is too common or easy to guess. Choose another."))
 
 
 def create_user(

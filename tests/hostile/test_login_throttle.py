@@ -13,7 +13,8 @@ from sqlalchemy import select, update
 from idp.extensions import db
 from idp.models import AuditEvent, Authenticator, LoginThrottle, OutboxMail, User
 from idp.models.types import utcnow
-from idp.services import passwords, sessions
+from idp.services import sessions
+from idp.services.platform import passwords
 
 from ..helpers import csrf_of, login, make_user
 from ..test_access_requests import make_admin
