@@ -19,9 +19,9 @@ from ..models.types import utcnow
 from . import audit
 from .activation import activate_users, check_choices
 from .errors import N_, Conflict, InvalidInput, NotFound
+from .lifecycle.employee_file import username_base
 from .mail import queue_mail
 from .orgs import notify_user_admins
-from .people_files import username_base
 from .platform.search import MAX_SEARCH
 from .proofing import minimum_ial, record_private_eid, route_settings
 from .users import EMAIL_PATTERN, USERNAME_PATTERN

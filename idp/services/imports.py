@@ -49,7 +49,7 @@ from ..models import Organisation, User
 from ..models.types import utcnow
 from . import audit
 from .errors import N_, Conflict, InvalidInput
-from .people_files import read_people_csv
+from .lifecycle.employee_file import read_people_csv
 from .people_matching import CPR_ASSOCIATED_DATA, FIELDS, Plan, plan_rows
 from .platform.runtime import secretbox
 from .platform.search import contains_any

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Organisation, User
 from .errors import N_, Message
-from .people_files import PeopleFile, PersonRow, username_base
+from .lifecycle.employee_file import PeopleFile, PersonRow, username_base
 from .platform.runtime import secretbox
 from .users import USERNAME_PATTERN
 

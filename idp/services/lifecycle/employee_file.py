@@ -12,9 +12,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..privileges import is_privilege
-from .errors import N_, InvalidInput, Message
-from .users import EMAIL_PATTERN, USERNAME_PATTERN
+from ...privileges import is_privilege
+from ..errors import N_, InvalidInput, Message
+from ..users import EMAIL_PATTERN, USERNAME_PATTERN
 
 COLUMNS = (
     "rid",
