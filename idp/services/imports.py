@@ -50,7 +50,7 @@ from ..models.types import utcnow
 from . import audit
 from .errors import N_, Conflict, InvalidInput
 from .lifecycle.employee_file import read_people_csv
-from .people_matching import CPR_ASSOCIATED_DATA, FIELDS, Plan, plan_rows
+from .lifecycle.matching import CPR_ASSOCIATED_DATA, FIELDS, Plan, plan_rows
 from .platform.runtime import secretbox
 from .platform.search import contains_any
 from .proofing import legacy_import_level, record_legacy_imports

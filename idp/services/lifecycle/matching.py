@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Organisation, User
-from .errors import N_, Message
-from .lifecycle.employee_file import PeopleFile, PersonRow, username_base
-from .platform.runtime import secretbox
-from .users import USERNAME_PATTERN
+from ...extensions import db
+from ...models import Organisation, User
+from ..errors import N_, Message
+from ..platform.runtime import secretbox
+from ..users import USERNAME_PATTERN
+from .employee_file import PeopleFile, PersonRow, username_base
 
 CPR_ASSOCIATED_DATA = b"idp:cpr"
 FIELDS = ("rid", "name", "given_name", "family_name", "email", "username", "privileges")
