@@ -1,4 +1,4 @@
-"""Time the employee import (``idp.services.imports.import_users``) with 100,000 rows.
+"""Time the employee import (``idp.services.lifecycle.imports.import_users``) with 100,000 rows.
 
 `make bench` runs it after bench/run.py; alone: `.venv/bin/python bench/import_bench.py
 [--rows 100000]`. It builds a fresh, migrated instance under a temporary folder (SQLite) and,
@@ -59,7 +59,7 @@ def bench_store(database_url: str, store: str, rows: int, tmp: Path) -> list[tup
 
     from idp import create_app
     from idp.extensions import db
-    from idp.services.imports import import_users
+    from idp.services.lifecycle.imports import import_users
     from idp.services.orgs import create_organisation
     from idp.services.proofing import configure_organisation
 

@@ -22,7 +22,7 @@ STATUSES = ("imported", "pending_activation", "active", "suspended", "revoked")
 @with_appcontext
 def users_import(file: Path, cvr: str, dry_run: bool, skip_invalid: bool, as_json: bool) -> None:
     """Exit code 1 when the import is refused (invalid rows without --skip-invalid)."""
-    from .services.imports import import_users
+    from .services.lifecycle.imports import import_users
     from .services.orgs import get_by_cvr
 
     org = service_call(get_by_cvr, cvr)
@@ -65,7 +65,7 @@ def users_import(file: Path, cvr: str, dry_run: bool, skip_invalid: bool, as_jso
 def users_list(
     cvr: str, status: str | None, search: str | None, limit: int, offset: int, as_json: bool
 ) -> None:
-    from .services.imports import list_users
+    from .services.lifecycle.imports import list_users
     from .services.orgs import get_by_cvr
 
     org = service_call(get_by_cvr, cvr)

@@ -18,7 +18,7 @@ from idp.extensions import db
 from idp.models import Activation, AuditEvent, Authenticator, User
 from idp.models.types import utcnow
 from idp.services import orgs, people
-from idp.services.imports import import_users
+from idp.services.lifecycle.imports import import_users
 
 from .helpers import (
     TestUser,

@@ -17,7 +17,7 @@ from sqlalchemy import Select, func, select
 from ..extensions import db
 from ..models import AuditEvent, Organisation, User
 from .errors import N_, InvalidInput
-from .imports import STATUSES
+from .lifecycle.imports import STATUSES
 from .platform.search import contains_any
 
 SORTS: dict[str, Any] = {

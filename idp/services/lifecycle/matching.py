@@ -1,5 +1,5 @@
 """Matching the rows of an employee import to the organisation's people and planning what
-each row does (see :mod:`idp.services.imports` for the rules). Reads, never writes."""
+each row does (see :mod:`idp.services.lifecycle.imports` for the rules). Reads, never writes."""
 
 from __future__ import annotations
 

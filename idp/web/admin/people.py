@@ -17,7 +17,7 @@ from ...models import User
 from ...services import activation, authenticators, four_eyes, people, proofing
 from ...services import users as user_service
 from ...services.errors import InvalidInput, NotFound, ServiceError
-from ...services.imports import ImportReport, import_users
+from ...services.lifecycle.imports import ImportReport, import_users
 from ..pages import page, redirect_to
 from ..sealing import seal, unseal
 from . import bp

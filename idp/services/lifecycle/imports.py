@@ -44,16 +44,16 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import Organisation, User
-from ..models.types import utcnow
-from . import audit
-from .errors import N_, Conflict, InvalidInput
-from .lifecycle.employee_file import read_people_csv
-from .lifecycle.matching import CPR_ASSOCIATED_DATA, FIELDS, Plan, plan_rows
-from .platform.runtime import secretbox
-from .platform.search import contains_any
-from .proofing import legacy_import_level, record_legacy_imports
+from ...extensions import db
+from ...models import Organisation, User
+from ...models.types import utcnow
+from .. import audit
+from ..errors import N_, Conflict, InvalidInput
+from ..platform.runtime import secretbox
+from ..platform.search import contains_any
+from ..proofing import legacy_import_level, record_legacy_imports
+from .employee_file import read_people_csv
+from .matching import CPR_ASSOCIATED_DATA, FIELDS, Plan, plan_rows
 
 STATUSES = ("imported", "pending_activation", "active", "suspended", "revoked")
 
