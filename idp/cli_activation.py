@@ -28,8 +28,8 @@ def users_activate(
 
     from .extensions import db
     from .models import User
-    from .services.activation import PersonResult, activate_users
     from .services.errors import ServiceError
+    from .services.lifecycle.activation import PersonResult, activate_users
     from .services.orgs import get_by_cvr
     from .services.users import find_user
 
@@ -79,7 +79,7 @@ def users_activate(
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def users_resend(user: str, as_json: bool) -> None:
-    from .services.activation import resend
+    from .services.lifecycle.activation import resend
     from .services.users import find_user
 
     person = service_call(find_user, user)

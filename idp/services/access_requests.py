@@ -17,8 +17,8 @@ from ..extensions import db
 from ..models import AccessRequest, Organisation, User
 from ..models.types import utcnow
 from . import audit
-from .activation import activate_users, check_choices
 from .errors import N_, Conflict, InvalidInput, NotFound
+from .lifecycle.activation import activate_users, check_choices
 from .lifecycle.employee_file import username_base
 from .mail import queue_mail
 from .orgs import notify_user_admins

@@ -14,8 +14,8 @@ from sqlalchemy import func, select, update
 from idp.extensions import db
 from idp.models import Activation, AuditEvent, Organisation, OutboxMail, User
 from idp.models.types import utcnow
-from idp.services import activation
 from idp.services.errors import ServiceError
+from idp.services.lifecycle import activation
 
 from ..helpers import make_user
 

@@ -29,8 +29,9 @@ from werkzeug.test import encode_multipart
 
 from idp.extensions import db
 from idp.models import OutboxMail, User
-from idp.services import activation, orgs
 from idp.services import clients as client_service
+from idp.services import orgs
+from idp.services.lifecycle import activation
 
 from ..helpers import csrf_of, login, make_user
 

@@ -15,18 +15,18 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from .. import assurance
-from ..extensions import db
-from ..models import Activation, Organisation, User
-from ..models.types import utcnow
-from . import audit
-from .authenticators import active_authenticator
-from .errors import N_, Conflict, InvalidInput, NotFound, ServiceError
-from .platform.runtime import settings
-from .platform.secrets import digest
-from .platform.single_use import consume_once
-from .proofing import minimum_ial
-from .users import check_privileges
+from ... import assurance
+from ...extensions import db
+from ...models import Activation, Organisation, User
+from ...models.types import utcnow
+from .. import audit
+from ..authenticators import active_authenticator
+from ..errors import N_, Conflict, InvalidInput, NotFound, ServiceError
+from ..platform.runtime import settings
+from ..platform.secrets import digest
+from ..platform.single_use import consume_once
+from ..proofing import minimum_ial
+from ..users import check_privileges
 
 LOGIN_MEANS = ("app", "code_display")
 
@@ -153,7 +153,7 @@ def _claim(person: User, *conditions: Any, **values: Any) -> bool:
 
 
 def _issue_link(person: User, actor: str) -> str:
-    from .mail import queue_mail
+    from ..mail import queue_mail
 
     now = utcnow()
     db.session.execute(
@@ -242,7 +242,7 @@ def journey_step(person: User) -> str:
 
 
 def set_password(person: User, password: str) -> None:
-    from .platform.passwords import check_password_rules, hash_password
+    from ..platform.passwords import check_password_rules, hash_password
 
     check_password_rules(password, person.username)
     person.password_hash = hash_password(password)
