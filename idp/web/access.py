@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..oidc import federation
-from ..services import access_requests
 from ..services.errors import InvalidInput, NotFound, ServiceError
+from ..services.lifecycle import access_requests
 from .pages import page, redirect_to
 from .sealing import seal, unseal
 

@@ -7,8 +7,8 @@ from flask import abort, g, request, url_for
 from werkzeug.wrappers import Response
 
 from ...models import AccessRequest
-from ...services import access_requests
 from ...services.errors import InvalidInput, NotFound, ServiceError
+from ...services.lifecycle import access_requests
 from ..pages import page, redirect_to
 from . import bp
 from .auth import admin_required

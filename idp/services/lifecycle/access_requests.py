@@ -12,19 +12,19 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import assurance
-from ..extensions import db
-from ..models import AccessRequest, Organisation, User
-from ..models.types import utcnow
-from . import audit
-from .errors import N_, Conflict, InvalidInput, NotFound
-from .lifecycle.activation import activate_users, check_choices
-from .lifecycle.employee_file import username_base
-from .mail import queue_mail
-from .orgs import notify_user_admins
-from .platform.search import MAX_SEARCH
-from .proofing import minimum_ial, record_private_eid, route_settings
-from .users import EMAIL_PATTERN, USERNAME_PATTERN
+from ... import assurance
+from ...extensions import db
+from ...models import AccessRequest, Organisation, User
+from ...models.types import utcnow
+from .. import audit
+from ..errors import N_, Conflict, InvalidInput, NotFound
+from ..mail import queue_mail
+from ..orgs import notify_user_admins
+from ..platform.search import MAX_SEARCH
+from ..proofing import minimum_ial, record_private_eid, route_settings
+from ..users import EMAIL_PATTERN, USERNAME_PATTERN
+from .activation import activate_users, check_choices
+from .employee_file import username_base
 
 ROUTE = "private_eid"
 STATUSES = ("pending", "approved", "rejected")
