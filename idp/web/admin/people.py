@@ -14,10 +14,10 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ...models import User
-from ...services import authenticators, four_eyes, people, proofing
+from ...services import authenticators, people, proofing
 from ...services import users as user_service
 from ...services.errors import InvalidInput, NotFound, ServiceError
-from ...services.lifecycle import activation
+from ...services.lifecycle import activation, four_eyes
 from ...services.lifecycle.imports import ImportReport, import_users
 from ..pages import page, redirect_to
 from ..sealing import seal, unseal

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Organisation, PendingChange, User
-from ..models.types import utcnow
-from . import audit
-from .errors import N_, Conflict, NotFound
-from .orgs import administrators
-from .users import check_privileges, set_privileges
+from ...extensions import db
+from ...models import Organisation, PendingChange, User
+from ...models.types import utcnow
+from .. import audit
+from ..errors import N_, Conflict, NotFound
+from ..orgs import administrators
+from ..users import check_privileges, set_privileges
 
 # The role whose holders may approve a change of each kind.
 APPROVER_ROLE = {"privileges": "user_admin"}
