@@ -11,7 +11,7 @@ from pathlib import Path
 from idp.extensions import db
 from idp.models import Activation, AuditEvent, OutboxMail, User
 from idp.models.types import utcnow
-from idp.services import otp
+from idp.services.means import otp
 
 from .helpers import (
     TestUser,

@@ -7,7 +7,7 @@ import binascii
 
 import pytest
 
-from idp.services import otp
+from idp.services.means import otp
 
 SEEDS = {
     "SHA1": b"12345678901234567890",

@@ -25,8 +25,9 @@ from sqlalchemy import or_, select, update
 from ..extensions import db
 from ..models import Authenticator, User
 from ..models.types import utcnow
-from . import audit, otp
+from . import audit
 from .errors import N_, AccountLocked, Conflict, InvalidInput, NotFound
+from .means import otp
 from .platform import clock
 from .platform.runtime import secretbox, settings
 

@@ -10,7 +10,7 @@ import pytest
 
 from idp.extensions import db
 from idp.models import Authenticator
-from idp.services import otp
+from idp.services.means import otp
 
 from ..helpers import csrf_of, login, make_user
 from ..test_activation import _link, _path, _post, _proof_in_person, _run, make_imported
