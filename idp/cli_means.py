@@ -36,8 +36,8 @@ def tokens_import(
     file: Path, cvr: str, psk_file: Path | None, dry_run: bool, replace: bool, as_json: bool
 ) -> None:
     from .services.code_displays import import_code_displays
+    from .services.means.seed_files import read_psk, read_seed_file
     from .services.orgs import get_by_cvr
-    from .services.seed_files import read_psk, read_seed_file
 
     org = service_call(get_by_cvr, cvr)
     psk = service_call(read_psk, psk_file.read_bytes()) if psk_file else None

@@ -14,7 +14,7 @@ from ..models.types import utcnow
 from . import audit
 from .authenticators import find_code_display, seal
 from .errors import N_, InvalidInput, Message, NotFound
-from .seed_files import SeedRow
+from .means.seed_files import SeedRow
 
 STATUSES = ("in_stock", "assigned", "active", "revoked")
 

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from ...services import authenticators, code_displays
 from ...services.errors import InvalidInput, ServiceError
-from ...services.seed_files import read_psk, read_seed_file
+from ...services.means.seed_files import read_psk, read_seed_file
 from ...services.users import find_user
 from ..pages import page, redirect_to
 from ..sealing import seal, unseal

@@ -18,8 +18,8 @@ from pskc import PSKC
 from pskc.exceptions import DecryptionError, ParseError
 from pskc.parser import PSKCParser
 
-from .errors import N_, InvalidInput, Message
-from .means import otp
+from ..errors import N_, InvalidInput, Message
+from . import otp
 
 TOTP_URNS = ("urn:ietf:params:xml:ns:keyprov:pskc:totp", "http://www.ietf.org/keyprov/pskc#totp")
 HOTP_URNS = ("urn:ietf:params:xml:ns:keyprov:pskc:hotp", "http://www.ietf.org/keyprov/pskc#hotp")
