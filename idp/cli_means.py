@@ -35,7 +35,7 @@ def tokens_group() -> None:
 def tokens_import(
     file: Path, cvr: str, psk_file: Path | None, dry_run: bool, replace: bool, as_json: bool
 ) -> None:
-    from .services.code_displays import import_code_displays
+    from .services.means.inventory import import_code_displays
     from .services.means.seed_files import read_psk, read_seed_file
     from .services.orgs import get_by_cvr
 
@@ -74,7 +74,7 @@ def tokens_import(
 def tokens_list(cvr: str, status: str | None, as_json: bool) -> None:
     from .extensions import db
     from .models import User
-    from .services.code_displays import list_code_displays
+    from .services.means.inventory import list_code_displays
     from .services.orgs import get_by_cvr
 
     org = service_call(get_by_cvr, cvr)
@@ -108,7 +108,7 @@ def tokens_list(cvr: str, status: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def tokens_revoke(serial: str, cvr: str, as_json: bool) -> None:
-    from .services.code_displays import revoke_code_display
+    from .services.means.inventory import revoke_code_display
     from .services.orgs import get_by_cvr
 
     org = service_call(get_by_cvr, cvr)

@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Authenticator, Organisation, User
-from ..models.types import utcnow
-from . import audit
-from .authenticators import find_code_display, seal
-from .errors import N_, InvalidInput, Message, NotFound
-from .means.seed_files import SeedRow
+from ...extensions import db
+from ...models import Authenticator, Organisation, User
+from ...models.types import utcnow
+from .. import audit
+from ..authenticators import find_code_display, seal
+from ..errors import N_, InvalidInput, Message, NotFound
+from .seed_files import SeedRow
 
 STATUSES = ("in_stock", "assigned", "active", "revoked")
 
