@@ -132,7 +132,7 @@ def _user(ref: str) -> User:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def means_list(user: str, as_json: bool) -> None:
-    from .services.authenticators import authenticators_of, is_locked
+    from .services.means.authenticators import authenticators_of, is_locked
 
     person = _user(user)
     data = [
@@ -163,7 +163,7 @@ def means_list(user: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def means_assign(user: str, serial: str, as_json: bool) -> None:
-    from .services.authenticators import assign_code_display
+    from .services.means.authenticators import assign_code_display
 
     auth = service_call(assign_code_display, _user(user), serial, actor=OPERATOR)
     out(
@@ -180,7 +180,7 @@ def means_assign(user: str, serial: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def means_bind(user: str, serial: str, code: str, as_json: bool) -> None:
-    from .services.authenticators import bind_code_display
+    from .services.means.authenticators import bind_code_display
 
     auth = service_call(bind_code_display, _user(user), serial, code, actor=OPERATOR)
     out(
@@ -195,7 +195,7 @@ def means_bind(user: str, serial: str, code: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def means_unlock(user: str, as_json: bool) -> None:
-    from .services.authenticators import unlock
+    from .services.means.authenticators import unlock
 
     auth = service_call(unlock, _user(user), actor=OPERATOR)
     out(as_json, {"id": auth.id, "unlocked": True}, "unlocked")
@@ -206,7 +206,7 @@ def means_unlock(user: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def means_revoke(user: str, as_json: bool) -> None:
-    from .services.authenticators import revoke_all
+    from .services.means.authenticators import revoke_all
 
     count = service_call(revoke_all, _user(user), actor=OPERATOR)
     out(as_json, {"revoked": count}, f"revoked {count} login means")
@@ -218,7 +218,7 @@ def means_revoke(user: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def means_replace(user: str, serial: str, as_json: bool) -> None:
-    from .services.authenticators import replace_with_code_display
+    from .services.means.authenticators import replace_with_code_display
 
     auth = service_call(replace_with_code_display, _user(user), serial, actor=OPERATOR)
     out(
@@ -232,7 +232,7 @@ def means_replace(user: str, serial: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def means_reencrypt(as_json: bool) -> None:
-    from .services.authenticators import reencrypt_all
+    from .services.means.authenticators import reencrypt_all
 
     count = reencrypt_all(actor=OPERATOR)
     out(as_json, {"reencrypted": count}, f"re-encrypted {count} secret(s)")

@@ -15,8 +15,9 @@ from joserfc.jwk import KeySet
 from idp.extensions import db
 from idp.models import Authenticator
 from idp.models.types import utcnow
-from idp.services import authenticators, users
+from idp.services import users
 from idp.services.errors import NotFound
+from idp.services.means import authenticators
 
 from .helpers import (
     TestUser,

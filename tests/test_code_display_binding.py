@@ -9,10 +9,10 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from idp.extensions import db
-from idp.services import authenticators, orgs, users
+from idp.services import orgs, users
 from idp.services.errors import InvalidInput
+from idp.services.means import authenticators, otp, seed_files
 from idp.services.means import inventory as code_displays
-from idp.services.means import otp, seed_files
 
 from .helpers import auth_params, login, make_client, make_user, pkce_pair, query_of, redeem
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from idp.extensions import db
 from idp.models import AuditEvent
-from idp.services import authenticators, users
+from idp.services import users
 from idp.services.errors import InvalidInput
-from idp.services.means import otp
+from idp.services.means import authenticators, otp
 from idp.services.platform.secret_box import SecretBox
 
 from .helpers import make_user

@@ -15,8 +15,9 @@ def _present_code(
 ) -> None:
     """Run in a separate process: its own app, its own connection pool."""
     from idp import create_app
-    from idp.services import authenticators, users
+    from idp.services import users
     from idp.services.errors import ServiceError
+    from idp.services.means import authenticators
 
     app = create_app(config)
     with app.app_context():

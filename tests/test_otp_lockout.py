@@ -8,8 +8,9 @@ import pytest
 
 from idp.extensions import db
 from idp.models import AuditEvent
-from idp.services import authenticators, users
+from idp.services import users
 from idp.services.errors import AccountLocked, InvalidInput
+from idp.services.means import authenticators
 
 from .helpers import make_user
 

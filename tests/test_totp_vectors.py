@@ -47,9 +47,9 @@ def test_rfc6238_appendix_b(when, expected, mode):
 @pytest.mark.parametrize("mode", ["SHA1", "SHA256", "SHA512"])
 def test_vectors_through_import_and_binding(app, frozen_clock, mode):
     from idp.extensions import db
-    from idp.services import authenticators, orgs, users
+    from idp.services import orgs, users
+    from idp.services.means import authenticators, seed_files
     from idp.services.means import inventory as code_displays
-    from idp.services.means import seed_files
 
     from .helpers import make_user
 

@@ -24,7 +24,7 @@ from .. import assurance
 from ..models import BrowserSession, Client, User
 from ..services import clients as client_service
 from ..services import oauth as oauth_service
-from ..services.authenticators import best_aal
+from ..services.means.authenticators import best_aal
 from ..services.oauth import AuthContext
 from ..services.platform.bounded_json import MalformedJSON, loads_bounded
 from ..services.platform.runtime import settings

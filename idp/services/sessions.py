@@ -17,8 +17,9 @@ from .. import assurance
 from ..extensions import db
 from ..models import BrowserSession, User
 from ..models.types import utcnow
-from . import audit, authenticators, login_throttle
+from . import audit, login_throttle
 from .errors import AccountLocked, LoginFailed, ServiceError
+from .means import authenticators
 from .platform.passwords import verify_password
 from .platform.runtime import settings
 from .platform.secrets import digest, new_token

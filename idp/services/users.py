@@ -10,8 +10,8 @@ from .. import assurance
 from ..extensions import db
 from ..models import Organisation, User
 from . import audit
-from .authenticators import enrol_totp_app
 from .errors import N_, Conflict, InvalidInput, NotFound
+from .means.authenticators import enrol_totp_app
 from .platform.passwords import check_password_rules, hash_password
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,99}$")

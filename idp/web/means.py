@@ -12,8 +12,8 @@ from werkzeug.wrappers import Response
 
 from ..extensions import limiter
 from ..models import User
-from ..services import authenticators
 from ..services.errors import ServiceError
+from ..services.means import authenticators
 from .login import _login_limit
 from .pages import page, redirect_to
 from .state import current_session

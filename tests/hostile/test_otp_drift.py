@@ -5,8 +5,8 @@ of real time, however many logins try to walk it."""
 from __future__ import annotations
 
 from idp.extensions import db
-from idp.services import authenticators, users
-from idp.services.means import otp
+from idp.services import users
+from idp.services.means import authenticators, otp
 
 from ..helpers import make_user
 from ..test_code_display_binding import _bind, _code, _import, _verify

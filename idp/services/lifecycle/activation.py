@@ -20,8 +20,8 @@ from ...extensions import db
 from ...models import Activation, Organisation, User
 from ...models.types import utcnow
 from .. import audit
-from ..authenticators import active_authenticator
 from ..errors import N_, Conflict, InvalidInput, NotFound, ServiceError
+from ..means.authenticators import active_authenticator
 from ..platform.runtime import settings
 from ..platform.secrets import digest
 from ..platform.single_use import consume_once

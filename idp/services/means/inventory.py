@@ -12,8 +12,8 @@ from ...extensions import db
 from ...models import Authenticator, Organisation, User
 from ...models.types import utcnow
 from .. import audit
-from ..authenticators import find_code_display, seal
 from ..errors import N_, InvalidInput, Message, NotFound
+from .authenticators import find_code_display, seal
 from .seed_files import SeedRow
 
 STATUSES = ("in_stock", "assigned", "active", "revoked")

@@ -10,8 +10,8 @@ from flask import abort, g, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from ...services import authenticators
 from ...services.errors import InvalidInput, ServiceError
+from ...services.means import authenticators
 from ...services.means import inventory as code_displays
 from ...services.means.seed_files import read_psk, read_seed_file
 from ...services.users import find_user

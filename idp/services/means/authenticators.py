@@ -22,14 +22,14 @@ from urllib.parse import quote, urlencode
 import segno
 from sqlalchemy import or_, select, update
 
-from ..extensions import db
-from ..models import Authenticator, User
-from ..models.types import utcnow
-from . import audit
-from .errors import N_, AccountLocked, Conflict, InvalidInput, NotFound
-from .means import otp
-from .platform import clock
-from .platform.runtime import secretbox, settings
+from ...extensions import db
+from ...models import Authenticator, User
+from ...models.types import utcnow
+from .. import audit
+from ..errors import N_, AccountLocked, Conflict, InvalidInput, NotFound
+from ..platform import clock
+from ..platform.runtime import secretbox, settings
+from . import otp
 
 # Associated data binds a ciphertext to its purpose (a TOTP seed, not some other secret).
 _AAD = b"idp:authenticator-secret"
