@@ -17,9 +17,9 @@ from .. import assurance
 from ..extensions import db
 from ..models import BrowserSession, User
 from ..models.types import utcnow
-from . import audit, login_throttle
+from . import audit
 from .errors import AccountLocked, LoginFailed, ServiceError
-from .means import authenticators
+from .means import authenticators, login_throttle
 from .platform.passwords import verify_password
 from .platform.runtime import settings
 from .platform.secrets import digest, new_token
@@ -40,7 +40,7 @@ def check_password(username: str, password: str, *, source: str) -> PendingLogin
 
     A wrong password is counted per (account, address) and per account; an attempt from a
     throttled address or on a locked account is refused like a wrong password and not counted
-    (see :mod:`idp.services.login_throttle`). Every outcome leads to the code step, so the
+    (see :mod:`idp.services.means.login_throttle`). Every outcome leads to the code step, so the
     result never shows which.
     """
     user = db.session.execute(

@@ -6,7 +6,7 @@ from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from ...services import login_throttle
+from ...services.means import login_throttle
 from ..pages import page
 from . import bp
 from .auth import admin_required, current_admin

@@ -29,14 +29,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 
-from ..extensions import db
-from ..models import LoginThrottle, Organisation, User
-from ..models.types import utcnow
-from . import audit
-from .orgs import notify_user_admins
-from .platform.runtime import settings
-from .platform.secrets import digest
-from .users import normalise_username
+from ...extensions import db
+from ...models import LoginThrottle, Organisation, User
+from ...models.types import utcnow
+from .. import audit
+from ..orgs import notify_user_admins
+from ..platform.runtime import settings
+from ..platform.secrets import digest
+from ..users import normalise_username
 
 
 @dataclass(frozen=True)
