@@ -11,8 +11,7 @@ from joserfc.jwk import KeySet
 from idp.extensions import db
 from idp.services import orgs, users
 from idp.services.errors import InvalidInput
-from idp.services.means import authenticators, otp, seed_files
-from idp.services.means import inventory as code_displays
+from idp.services.means import authenticators, inventory, otp, seed_files
 
 from .helpers import auth_params, login, make_client, make_user, pkce_pair, query_of, redeem
 
@@ -25,7 +24,7 @@ def _import(app):
     with app.app_context():
         org = orgs.get_by_cvr("12345678")
         rows = seed_files.read_seed_file((DATA / "rfc6030-figure3-totp.pskcxml").read_bytes())
-        assert code_displays.import_code_displays(
+        assert inventory.import_code_displays(
             org, rows, source="fig3", replace=False, dry_run=False, actor="test"
         ).ok
         db.session.remove()

@@ -48,8 +48,7 @@ def test_rfc6238_appendix_b(when, expected, mode):
 def test_vectors_through_import_and_binding(app, frozen_clock, mode):
     from idp.extensions import db
     from idp.services import orgs, users
-    from idp.services.means import authenticators, seed_files
-    from idp.services.means import inventory as code_displays
+    from idp.services.means import authenticators, inventory, seed_files
 
     from .helpers import make_user
 
@@ -61,7 +60,7 @@ def test_vectors_through_import_and_binding(app, frozen_clock, mode):
     frozen_clock.t = 1111111109
     with app.app_context():
         org = orgs.get_by_cvr("12345678")
-        report = code_displays.import_code_displays(
+        report = inventory.import_code_displays(
             org,
             seed_files.read_seed_file(csv),
             source="vectors.csv",

@@ -11,8 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ...services.errors import InvalidInput, ServiceError
-from ...services.means import authenticators
-from ...services.means import inventory as code_displays
+from ...services.means import authenticators, inventory
 from ...services.means.seed_files import read_psk, read_seed_file
 from ...services.users import find_user
 from ..pages import page, redirect_to
@@ -47,15 +46,15 @@ def _open_upload(token: str) -> dict[str, Any] | None:
 
 def _page(status: int = 200, **extra: Any) -> Page:
     wanted = request.args.get("status") or None
-    if wanted not in code_displays.STATUSES:
+    if wanted not in inventory.STATUSES:
         wanted = None
-    displays = code_displays.list_code_displays(g.org, wanted)
+    displays = inventory.list_code_displays(g.org, wanted)
     return page(
         "admin/login_means.html",
         status,
         displays=displays,
-        holders=code_displays.holders(g.org, displays),
-        statuses=code_displays.STATUSES,
+        holders=inventory.holders(g.org, displays),
+        statuses=inventory.STATUSES,
         status=wanted,
         done=request.args.get("done"),
         errors=extra.pop("errors", {}),
@@ -81,9 +80,9 @@ def _uploaded(name: str) -> bytes | None:
 
 def _report(
     data: bytes, psk: bytes | None, replace: bool, filename: str, *, dry_run: bool
-) -> code_displays.ImportReport:
+) -> inventory.ImportReport:
     rows = read_seed_file(data, psk)
-    return code_displays.import_code_displays(
+    return inventory.import_code_displays(
         g.org, rows, source=filename, replace=replace, dry_run=dry_run, actor=g.admin.username
     )
 
@@ -147,7 +146,7 @@ def confirm_seeds() -> Page | Response:
 def revoke_display() -> Page | Response:
     serial = request.form.get("serial", "").strip()
     try:
-        code_displays.revoke_code_display(g.org, serial, actor=g.admin.username)
+        inventory.revoke_code_display(g.org, serial, actor=g.admin.username)
     except ServiceError as error:
         return _page(400, errors={"revoke": error.localized()})
     return redirect_to(url_for("admin.login_means", done="revoked", serial=serial))
