@@ -1,6 +1,7 @@
 """Reading an employee import file (CSV) into checked rows. Pure: no database, no app.
 
-The rules of the file format, and how rows become people, are in :mod:`idp.services.lifecycle.imports`.
+The rules of the file format, and how rows become people, are in
+:mod:`idp.services.lifecycle.imports`.
 """
 
 from __future__ import annotations
