@@ -51,7 +51,7 @@ def orgs_configure(
     as_json: bool,
 ) -> None:
     from .services.orgs import get_by_cvr
-    from .services.proofing import configure_organisation
+    from .services.proofing.records import configure_organisation
 
     org = service_call(get_by_cvr, cvr)
     settings = service_call(
@@ -86,7 +86,7 @@ def proofing_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def proofing_list(user: str, as_json: bool) -> None:
-    from .services.proofing import records_of
+    from .services.proofing.records import records_of
 
     person = _user(user)
     data = [
@@ -124,8 +124,8 @@ def proofing_list(user: str, as_json: bool) -> None:
 def proofing_in_person(
     user: str, registrar: str, document: str, last4: str, expires: object, as_json: bool
 ) -> None:
-    from .proofing.in_person import DocumentCheck
-    from .services.proofing import record_in_person
+    from .services.proofing.in_person import DocumentCheck
+    from .services.proofing.records import record_in_person
 
     expiry = expires.date() if hasattr(expires, "date") else date.fromisoformat(str(expires))
     record = service_call(
@@ -144,7 +144,7 @@ def proofing_in_person(
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def proofing_attest(user: str, manager: str, as_json: bool) -> None:
-    from .services.proofing import record_attestation
+    from .services.proofing.records import record_attestation
 
     record = service_call(record_attestation, _user(user), _user(manager))
     out(
@@ -161,7 +161,7 @@ def proofing_attest(user: str, manager: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def proofing_adjust(user: str, level: str, reason: str, as_json: bool) -> None:
-    from .services.proofing import adjust
+    from .services.proofing.records import adjust
 
     person = _user(user)
     service_call(adjust, person, None if level == "none" else level, reason=reason, actor=OPERATOR)

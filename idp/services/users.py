@@ -74,7 +74,7 @@ def create_user(
     db.session.flush()
     audit.record("user.created", actor=actor, org_id=org.id, target=username)
     if ial is not None:
-        from .proofing import record_operator
+        from .proofing.records import record_operator
 
         record_operator(user, ial, actor=actor)
         audit.record(

@@ -14,10 +14,10 @@ from werkzeug.wrappers import Response
 
 from ..extensions import limiter
 from ..models import Activation, User
-from ..services import proofing as proofing_service
 from ..services.errors import ServiceError
 from ..services.lifecycle import activation as activation_service
 from ..services.means import authenticators
+from ..services.proofing import records as proofing_service
 from .login import _login_limit
 from .pages import page, redirect_to
 from .proofing import start_private_eid, upstream

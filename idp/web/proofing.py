@@ -11,10 +11,10 @@ from werkzeug.wrappers import Response
 
 from ..models import User
 from ..oidc import federation
-from ..proofing.private_eid import upstream_level
-from ..services import proofing as proofing_service
 from ..services.errors import ServiceError
 from ..services.platform.runtime import settings
+from ..services.proofing import records as proofing_service
+from ..services.proofing.private_eid import upstream_level
 from .pages import page, redirect_to
 from .sealing import seal, unseal
 from .state import current_session

@@ -14,12 +14,13 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ...models import User
-from ...services import people, proofing
+from ...services import people
 from ...services import users as user_service
 from ...services.errors import InvalidInput, NotFound, ServiceError
 from ...services.lifecycle import activation, four_eyes
 from ...services.lifecycle.imports import ImportReport, import_users
 from ...services.means import authenticators
+from ...services.proofing import records as proofing
 from ..pages import page, redirect_to
 from ..sealing import seal, unseal
 from . import bp

@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ...models import User
-from ...proofing.in_person import DOCUMENT_TYPES, DocumentCheck
-from ...services import proofing
 from ...services.errors import InvalidInput, ServiceError
+from ...services.proofing import records as proofing
+from ...services.proofing.in_person import DOCUMENT_TYPES, DocumentCheck
 from ..pages import page, redirect_to
 from . import bp
 from .auth import admin_required, person_of_org

@@ -9,9 +9,9 @@ from flask import g, request, url_for
 from werkzeug.wrappers import Response
 
 from ... import assurance
-from ...proofing import ROUTES
-from ...services import proofing
 from ...services.errors import InvalidInput
+from ...services.proofing import ROUTES
+from ...services.proofing import records as proofing
 from ..pages import page, redirect_to
 from . import bp
 from .auth import admin_required

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import assurance
+from ... import assurance
 
 
 def upstream_level(claims: dict[str, Any], claim_name: str) -> str | None:

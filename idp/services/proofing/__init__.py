@@ -1,7 +1,7 @@
 """Identity-proofing routes. Each module says what the route asks of the person or registrar,
 what evidence it records and the highest level it can reach; the rules that apply to every
 route (enabled for the organisation, cap, minimum, records, audit) live in
-``idp.services.proofing``."""
+``idp.services.proofing.records``."""
 
 from __future__ import annotations
 

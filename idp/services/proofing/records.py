@@ -12,14 +12,14 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import assurance
-from ..extensions import db
-from ..models import FederatedIdentity, Organisation, ProofingRecord, User
-from ..models.types import utcnow
-from ..proofing import ROUTES
-from ..proofing.in_person import DocumentCheck, EvidenceError
-from . import audit
-from .errors import N_, Conflict, InvalidInput
+from ... import assurance
+from ...extensions import db
+from ...models import FederatedIdentity, Organisation, ProofingRecord, User
+from ...models.types import utcnow
+from .. import audit
+from ..errors import N_, Conflict, InvalidInput
+from . import ROUTES
+from .in_person import DocumentCheck, EvidenceError
 
 DEFAULT_MINIMUM_IAL = "Substantial"
 
