@@ -300,7 +300,7 @@ def demo(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def purge_expired(as_json: bool) -> None:
-    from .services.oauth import purge_expired as purge
+    from .services.oauth.tokens import purge_expired as purge
 
     count = purge()
     out(as_json, {"deleted": count}, f"deleted {count} expired codes and tokens")

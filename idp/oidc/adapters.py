@@ -10,7 +10,7 @@ from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMix
 from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
 
 from ..models import AuthorizationCode, Client, Token, User
-from ..services import oauth as oauth_service
+from ..services.oauth import tokens as oauth_service
 from ..services.platform.secrets import digest
 from ..services.users import get_active_user
 

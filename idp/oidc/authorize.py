@@ -23,9 +23,9 @@ from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from .. import assurance
 from ..models import BrowserSession, Client, User
 from ..services import clients as client_service
-from ..services import oauth as oauth_service
 from ..services.means.authenticators import best_aal
-from ..services.oauth import AuthContext
+from ..services.oauth import tokens as oauth_service
+from ..services.oauth.tokens import AuthContext
 from ..services.platform.bounded_json import MalformedJSON, loads_bounded
 from ..services.platform.runtime import settings
 from ..services.sessions import current_aal

@@ -14,8 +14,8 @@ from authlib.oidc.core.grants.util import is_openid_scope
 from authlib.oidc.core.util import create_half_hash
 from joserfc import jwt
 
-from ..services import oauth as oauth_service
-from ..services.oauth import AuthContext
+from ..services.oauth import tokens as oauth_service
+from ..services.oauth.tokens import AuthContext
 from ..services.platform.runtime import keystore, settings
 from ..services.users import get_active_user
 from .adapters import ClientAdapter, CodeAdapter, TokenAdapter

@@ -23,9 +23,9 @@ from flask import Flask, current_app, g
 from flask import request as http_request
 
 from ..services import clients as client_service
-from ..services import oauth as oauth_service
 from ..services import sessions as session_service
-from ..services.oauth import AuthContext
+from ..services.oauth import tokens as oauth_service
+from ..services.oauth.tokens import AuthContext
 from ..services.platform.runtime import keystore, settings
 from .adapters import ClientAdapter, TokenAdapter
 from .claims import assurance_claims, user_claims

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, url_for
 from werkzeug.wrappers import Response
 
-from ..services import oauth as oauth_service
 from ..services.clients import get_client
+from ..services.oauth import tokens as oauth_service
 from .pages import page, redirect_to
 from .state import current_session
 

@@ -16,14 +16,14 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from ..extensions import db
-from ..models import AuthorizationCode, Client, Consent, Token, User
-from ..models.types import utcnow
-from . import audit
-from .clients import skips_consent
-from .platform.runtime import settings
-from .platform.secrets import digest
-from .platform.single_use import consume_once
+from ...extensions import db
+from ...models import AuthorizationCode, Client, Consent, Token, User
+from ...models.types import utcnow
+from .. import audit
+from ..clients import skips_consent
+from ..platform.runtime import settings
+from ..platform.secrets import digest
+from ..platform.single_use import consume_once
 
 
 @dataclass
@@ -192,7 +192,7 @@ def refresh_token_usable(row: Token) -> bool:
     if row.refresh_expires_at is None or row.refresh_expires_at <= now:
         return False
     if row.session_id is not None and "offline_access" not in row.scope.split():
-        from .sessions import session_is_live
+        from ..sessions import session_is_live
 
         return session_is_live(row.session_id, now)
     return True
