@@ -1,6 +1,6 @@
 """How an outbox mail leaves the IdP: over SMTP, or (the embedded default) into .eml files.
 
-A transport only sends; retries, backoff and bookkeeping live in :mod:`idp.services.mail`.
+A transport only sends; retries, backoff and bookkeeping live in :mod:`idp.services.mail.outbox`.
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ def administrators(org: Organisation, role: str = "user_admin") -> list[User]:
 def notify_user_admins(org: Organisation, template: str, *, path: str, **context: Any) -> None:
     """Queue the mail ``template`` to each user administrator (in the caller's transaction),
     with ``org_name``, ``admin_name`` and a ``link`` to ``path`` on this IdP in its context."""
-    from .mail import queue_mail
+    from .mail.outbox import queue_mail
     from .platform.runtime import settings
 
     for admin in administrators(org):

@@ -18,7 +18,7 @@ from ...models import AccessRequest, Organisation, User
 from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, Conflict, InvalidInput, NotFound
-from ..mail import queue_mail
+from ..mail.outbox import queue_mail
 from ..orgs import notify_user_admins
 from ..platform.search import MAX_SEARCH
 from ..proofing.records import minimum_ial, record_private_eid, route_settings

@@ -153,7 +153,7 @@ def _claim(person: User, *conditions: Any, **values: Any) -> bool:
 
 
 def _issue_link(person: User, actor: str) -> str:
-    from ..mail import queue_mail
+    from ..mail.outbox import queue_mail
 
     now = utcnow()
     db.session.execute(

@@ -24,12 +24,12 @@ from flask import Flask, current_app, render_template
 from jinja2 import TemplateNotFound
 from sqlalchemy import CursorResult, func, or_, select, update
 
-from ..config import Settings
-from ..extensions import db
-from ..models import OutboxMail
-from ..models.types import utcnow
-from .mail_transports import Transport, transport_for
-from .platform.runtime import settings
+from ...config import Settings
+from ...extensions import db
+from ...models import OutboxMail
+from ...models.types import utcnow
+from ..mail_transports import Transport, transport_for
+from ..platform.runtime import settings
 
 log = logging.getLogger("idp.mail")
 
