@@ -28,8 +28,8 @@ from ...config import Settings
 from ...extensions import db
 from ...models import OutboxMail
 from ...models.types import utcnow
-from ..mail_transports import Transport, transport_for
 from ..platform.runtime import settings
+from .transports import Transport, transport_for
 
 log = logging.getLogger("idp.mail")
 

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
-from ..config import Settings
+from ...config import Settings
 
 
 class Transport(Protocol):
