@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
-from .cli_util import OPERATOR, out, service_call
+from ..cli_util import OPERATOR, out, service_call
 
 
 @click.group("keys", help="Signing keys.")
@@ -20,7 +20,7 @@ def keys_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def keys_init(as_json: bool) -> None:
-    from .services.platform.runtime import keystore
+    from ..services.platform.runtime import keystore
 
     created = keystore().ensure_keys()
     out(as_json, [e.__dict__ for e in created], f"{len(created)} key(s) created")
@@ -30,7 +30,7 @@ def keys_init(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def keys_list(as_json: bool) -> None:
-    from .services.platform.runtime import keystore
+    from ..services.platform.runtime import keystore
 
     entries = keystore().entries()
     lines = [
@@ -50,9 +50,9 @@ def keys_list(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def keys_rotate(alg: str, as_json: bool) -> None:
-    from .extensions import db
-    from .services import audit
-    from .services.platform.runtime import keystore
+    from ..extensions import db
+    from ..services import audit
+    from ..services.platform.runtime import keystore
 
     algs = ["RS256", "ES256"] if alg == "all" else [alg]
     new = [keystore().rotate(a) for a in algs]
@@ -77,7 +77,7 @@ def orgs_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def orgs_create(cvr: str, name: str, as_json: bool) -> None:
-    from .services.orgs import create_organisation
+    from ..services.orgs import create_organisation
 
     org = service_call(create_organisation, cvr, name, actor=OPERATOR)
     out(as_json, {"cvr": org.cvr, "name": org.name}, f"created organisation {org.cvr} {org.name}")
@@ -87,7 +87,7 @@ def orgs_create(cvr: str, name: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def orgs_list(as_json: bool) -> None:
-    from .services.orgs import list_organisations
+    from ..services.orgs import list_organisations
 
     orgs = list_organisations()
     out(
@@ -126,8 +126,8 @@ def users_create(
     ial: str | None,
     as_json: bool,
 ) -> None:
-    from .services.orgs import get_by_cvr
-    from .services.users import create_user
+    from ..services.orgs import get_by_cvr
+    from ..services.users import create_user
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     org = service_call(get_by_cvr, cvr)
@@ -195,8 +195,8 @@ def clients_add(
     id_token_alg: str | None,
     as_json: bool,
 ) -> None:
-    from .services.clients import create_client
-    from .services.orgs import get_by_cvr
+    from ..services.clients import create_client
+    from ..services.orgs import get_by_cvr
 
     # Without --org the client is the operator's own: everyone may log in to it.
     org_id = service_call(get_by_cvr, cvr).id if cvr else None
@@ -235,7 +235,7 @@ def clients_add(
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def clients_update(client_id: str, first_party: bool | None, as_json: bool) -> None:
-    from .services.clients import get_client, set_first_party
+    from ..services.clients import get_client, set_first_party
 
     client = get_client(client_id)
     if client is None:
@@ -253,7 +253,7 @@ def clients_update(client_id: str, first_party: bool | None, as_json: bool) -> N
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def clients_list(as_json: bool) -> None:
-    from .services.clients import list_clients
+    from ..services.clients import list_clients
 
     rows = list_clients()
     data = [
@@ -280,7 +280,7 @@ def clients_list(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def clients_remove(client_id: str, as_json: bool) -> None:
-    from .services.clients import remove_client
+    from ..services.clients import remove_client
 
     service_call(remove_client, client_id, actor=OPERATOR)
     out(as_json, {"removed": client_id}, f"removed client {client_id} and revoked its tokens")
@@ -290,7 +290,7 @@ def clients_remove(client_id: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def demo(as_json: bool) -> None:
-    from .demo import load_demo
+    from ..demo import load_demo
 
     info = load_demo()
     out(as_json, info, info["text"])
@@ -300,7 +300,7 @@ def demo(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def purge_expired(as_json: bool) -> None:
-    from .services.oauth.tokens import purge_expired as purge
+    from ..services.oauth.tokens import purge_expired as purge
 
     count = purge()
     out(as_json, {"deleted": count}, f"deleted {count} expired codes and tokens")
@@ -309,22 +309,22 @@ def purge_expired(as_json: bool) -> None:
 @click.command("serve", help="Serve the IdP with gunicorn on the configured host and port.")
 @with_appcontext
 def serve() -> None:
-    from .serve import run_gunicorn
+    from ..serve import run_gunicorn
 
     run_gunicorn()
 
 
 def register_commands(app: Flask) -> None:
-    from .cli_activation import users_activate, users_resend
-    from .cli_mail import mail_group
-    from .cli_means import means_group, tokens_group
-    from .cli_proofing import (
+    from ..cli_activation import users_activate, users_resend
+    from ..cli_mail import mail_group
+    from ..cli_means import means_group, tokens_group
+    from ..cli_proofing import (
         admins_group,
         orgs_configure,
         proofing_group,
         users_privileges,
     )
-    from .cli_users import users_import, users_list
+    from ..cli_users import users_import, users_list
 
     users_group.add_command(users_activate)
     users_group.add_command(users_resend)
@@ -350,7 +350,7 @@ def register_commands(app: Flask) -> None:
 
 
 def _create_app() -> Flask:
-    from . import create_app
+    from .. import create_app
 
     return create_app()
 
