@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from .cli_util import OPERATOR, out, service_call
+from .cli.util import OPERATOR, out, service_call
 
 
 @click.command("activate", help="Activate imported people: login means, rights, mailed link.")

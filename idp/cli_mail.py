@@ -7,7 +7,7 @@ import dataclasses
 import click
 from flask.cli import with_appcontext
 
-from .cli_util import out
+from .cli.util import out
 
 
 @click.group("mail", help="The mail outbox.")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 from flask.cli import with_appcontext
 
-from .cli_util import OPERATOR, out, service_call
+from .cli.util import OPERATOR, out, service_call
 
 if TYPE_CHECKING:
     from .models import User

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from .cli_util import OPERATOR, out, service_call
+from .cli.util import OPERATOR, out, service_call
 
 STATUSES = ("imported", "pending_activation", "active", "suspended", "revoked")
 

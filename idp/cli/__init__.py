@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
-from ..cli_util import OPERATOR, out, service_call
+from .util import OPERATOR, out, service_call
 
 
 @click.group("keys", help="Signing keys.")

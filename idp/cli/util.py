@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .services.errors import ServiceError
+from ..services.errors import ServiceError
 
 OPERATOR = "operator:cli"
 
