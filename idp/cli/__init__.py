@@ -324,7 +324,7 @@ def register_commands(app: Flask) -> None:
         proofing_group,
         users_privileges,
     )
-    from ..cli_users import users_import, users_list
+    from .users import users_import, users_list
 
     users_group.add_command(users_activate)
     users_group.add_command(users_resend)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from .cli.util import OPERATOR, out, service_call
+from .util import OPERATOR, out, service_call
 
 STATUSES = ("imported", "pending_activation", "active", "suspended", "revoked")
 
@@ -22,8 +22,8 @@ STATUSES = ("imported", "pending_activation", "active", "suspended", "revoked")
 @with_appcontext
 def users_import(file: Path, cvr: str, dry_run: bool, skip_invalid: bool, as_json: bool) -> None:
     """Exit code 1 when the import is refused (invalid rows without --skip-invalid)."""
-    from .services.lifecycle.imports import import_users
-    from .services.orgs import get_by_cvr
+    from ..services.lifecycle.imports import import_users
+    from ..services.orgs import get_by_cvr
 
     org = service_call(get_by_cvr, cvr)
     report = service_call(
@@ -65,8 +65,8 @@ def users_import(file: Path, cvr: str, dry_run: bool, skip_invalid: bool, as_jso
 def users_list(
     cvr: str, status: str | None, search: str | None, limit: int, offset: int, as_json: bool
 ) -> None:
-    from .services.lifecycle.imports import list_users
-    from .services.orgs import get_by_cvr
+    from ..services.lifecycle.imports import list_users
+    from ..services.orgs import get_by_cvr
 
     org = service_call(get_by_cvr, cvr)
     people = service_call(list_users, org, status=status, search=search, limit=limit, offset=offset)
