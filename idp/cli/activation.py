@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from .cli.util import OPERATOR, out, service_call
+from .util import OPERATOR, out, service_call
 
 
 @click.command("activate", help="Activate imported people: login means, rights, mailed link.")
@@ -26,12 +26,12 @@ def users_activate(
 ) -> None:
     from sqlalchemy import select
 
-    from .extensions import db
-    from .models import User
-    from .services.errors import ServiceError
-    from .services.lifecycle.activation import PersonResult, activate_users
-    from .services.orgs import get_by_cvr
-    from .services.users import find_user
+    from ..extensions import db
+    from ..models import User
+    from ..services.errors import ServiceError
+    from ..services.lifecycle.activation import PersonResult, activate_users
+    from ..services.orgs import get_by_cvr
+    from ..services.users import find_user
 
     if bool(users) == all_imported:
         raise click.UsageError("Name the people, or give --all-imported (not both)")
@@ -79,8 +79,8 @@ def users_activate(
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def users_resend(user: str, as_json: bool) -> None:
-    from .services.lifecycle.activation import resend
-    from .services.users import find_user
+    from ..services.lifecycle.activation import resend
+    from ..services.users import find_user
 
     person = service_call(find_user, user)
     service_call(resend, person, actor=OPERATOR)
