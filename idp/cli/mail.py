@@ -7,7 +7,7 @@ import dataclasses
 import click
 from flask.cli import with_appcontext
 
-from .cli.util import out
+from .util import out
 
 
 @click.group("mail", help="The mail outbox.")
@@ -20,7 +20,7 @@ def mail_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def mail_send(limit: int, as_json: bool) -> None:
-    from .services.mail.outbox import deliver_pending
+    from ..services.mail.outbox import deliver_pending
 
     report = deliver_pending(limit)
     out(
@@ -36,7 +36,7 @@ def mail_send(limit: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def mail_list(pending: bool, as_json: bool) -> None:
-    from .services.mail.outbox import list_outbox, mail_status
+    from ..services.mail.outbox import list_outbox, mail_status
 
     rows = [
         {
