@@ -315,7 +315,6 @@ def serve() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from ..cli_means import means_group, tokens_group
     from ..cli_proofing import (
         admins_group,
         orgs_configure,
@@ -324,6 +323,7 @@ def register_commands(app: Flask) -> None:
     )
     from .activation import users_activate, users_resend
     from .mail import mail_group
+    from .means import means_group, tokens_group
     from .users import users_import, users_list
 
     users_group.add_command(users_activate)

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 import click
 from flask.cli import with_appcontext
 
-from .cli.util import OPERATOR, out, service_call
+from .util import OPERATOR, out, service_call
 
 if TYPE_CHECKING:
-    from .models import User
+    from ..models import User
 
 
 @click.group("tokens", help="Code displays (hardware TOTP tokens) in stock.")
@@ -35,9 +35,9 @@ def tokens_group() -> None:
 def tokens_import(
     file: Path, cvr: str, psk_file: Path | None, dry_run: bool, replace: bool, as_json: bool
 ) -> None:
-    from .services.means.inventory import import_code_displays
-    from .services.means.seed_files import read_psk, read_seed_file
-    from .services.orgs import get_by_cvr
+    from ..services.means.inventory import import_code_displays
+    from ..services.means.seed_files import read_psk, read_seed_file
+    from ..services.orgs import get_by_cvr
 
     org = service_call(get_by_cvr, cvr)
     psk = service_call(read_psk, psk_file.read_bytes()) if psk_file else None
@@ -72,10 +72,10 @@ def tokens_import(
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def tokens_list(cvr: str, status: str | None, as_json: bool) -> None:
-    from .extensions import db
-    from .models import User
-    from .services.means.inventory import list_code_displays
-    from .services.orgs import get_by_cvr
+    from ..extensions import db
+    from ..models import User
+    from ..services.means.inventory import list_code_displays
+    from ..services.orgs import get_by_cvr
 
     org = service_call(get_by_cvr, cvr)
     rows = list_code_displays(org, status)
@@ -108,8 +108,8 @@ def tokens_list(cvr: str, status: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def tokens_revoke(serial: str, cvr: str, as_json: bool) -> None:
-    from .services.means.inventory import revoke_code_display
-    from .services.orgs import get_by_cvr
+    from ..services.means.inventory import revoke_code_display
+    from ..services.orgs import get_by_cvr
 
     org = service_call(get_by_cvr, cvr)
     auth = service_call(revoke_code_display, org, serial, actor=OPERATOR)
@@ -122,7 +122,7 @@ def means_group() -> None:
 
 
 def _user(ref: str) -> User:
-    from .services.users import find_user
+    from ..services.users import find_user
 
     return service_call(find_user, ref)
 
@@ -132,7 +132,7 @@ def _user(ref: str) -> User:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def means_list(user: str, as_json: bool) -> None:
-    from .services.means.authenticators import authenticators_of, is_locked
+    from ..services.means.authenticators import authenticators_of, is_locked
 
     person = _user(user)
     data = [
@@ -163,7 +163,7 @@ def means_list(user: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def means_assign(user: str, serial: str, as_json: bool) -> None:
-    from .services.means.authenticators import assign_code_display
+    from ..services.means.authenticators import assign_code_display
 
     auth = service_call(assign_code_display, _user(user), serial, actor=OPERATOR)
     out(
@@ -180,7 +180,7 @@ def means_assign(user: str, serial: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def means_bind(user: str, serial: str, code: str, as_json: bool) -> None:
-    from .services.means.authenticators import bind_code_display
+    from ..services.means.authenticators import bind_code_display
 
     auth = service_call(bind_code_display, _user(user), serial, code, actor=OPERATOR)
     out(
@@ -195,7 +195,7 @@ def means_bind(user: str, serial: str, code: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def means_unlock(user: str, as_json: bool) -> None:
-    from .services.means.authenticators import unlock
+    from ..services.means.authenticators import unlock
 
     auth = service_call(unlock, _user(user), actor=OPERATOR)
     out(as_json, {"id": auth.id, "unlocked": True}, "unlocked")
@@ -206,7 +206,7 @@ def means_unlock(user: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def means_revoke(user: str, as_json: bool) -> None:
-    from .services.means.authenticators import revoke_all
+    from ..services.means.authenticators import revoke_all
 
     count = service_call(revoke_all, _user(user), actor=OPERATOR)
     out(as_json, {"revoked": count}, f"revoked {count} login means")
@@ -218,7 +218,7 @@ def means_revoke(user: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def means_replace(user: str, serial: str, as_json: bool) -> None:
-    from .services.means.authenticators import replace_with_code_display
+    from ..services.means.authenticators import replace_with_code_display
 
     auth = service_call(replace_with_code_display, _user(user), serial, actor=OPERATOR)
     out(
@@ -232,7 +232,7 @@ def means_replace(user: str, serial: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def means_reencrypt(as_json: bool) -> None:
-    from .services.means.authenticators import reencrypt_all
+    from ..services.means.authenticators import reencrypt_all
 
     count = reencrypt_all(actor=OPERATOR)
     out(as_json, {"reencrypted": count}, f"re-encrypted {count} secret(s)")
