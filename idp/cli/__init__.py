@@ -315,15 +315,10 @@ def serve() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from ..cli_proofing import (
-        admins_group,
-        orgs_configure,
-        proofing_group,
-        users_privileges,
-    )
     from .activation import users_activate, users_resend
     from .mail import mail_group
     from .means import means_group, tokens_group
+    from .proofing import admins_group, orgs_configure, proofing_group, users_privileges
     from .users import users_import, users_list
 
     users_group.add_command(users_activate)

@@ -8,16 +8,16 @@ from typing import TYPE_CHECKING
 import click
 from flask.cli import with_appcontext
 
-from .cli.util import OPERATOR, out, service_call
+from .util import OPERATOR, out, service_call
 
 if TYPE_CHECKING:
-    from .models import User
+    from ..models import User
 
 ROLES = ("user_admin", "registrar", "org_admin")
 
 
 def _user(ref: str) -> User:
-    from .services.users import find_user
+    from ..services.users import find_user
 
     return service_call(find_user, ref)
 
@@ -50,8 +50,8 @@ def orgs_configure(
     allow_access_requests: bool | None,
     as_json: bool,
 ) -> None:
-    from .services.orgs import get_by_cvr
-    from .services.proofing.records import configure_organisation
+    from ..services.orgs import get_by_cvr
+    from ..services.proofing.records import configure_organisation
 
     org = service_call(get_by_cvr, cvr)
     settings = service_call(
@@ -86,7 +86,7 @@ def proofing_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def proofing_list(user: str, as_json: bool) -> None:
-    from .services.proofing.records import records_of
+    from ..services.proofing.records import records_of
 
     person = _user(user)
     data = [
@@ -124,8 +124,8 @@ def proofing_list(user: str, as_json: bool) -> None:
 def proofing_in_person(
     user: str, registrar: str, document: str, last4: str, expires: object, as_json: bool
 ) -> None:
-    from .services.proofing.in_person import DocumentCheck
-    from .services.proofing.records import record_in_person
+    from ..services.proofing.in_person import DocumentCheck
+    from ..services.proofing.records import record_in_person
 
     expiry = expires.date() if hasattr(expires, "date") else date.fromisoformat(str(expires))
     record = service_call(
@@ -144,7 +144,7 @@ def proofing_in_person(
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def proofing_attest(user: str, manager: str, as_json: bool) -> None:
-    from .services.proofing.records import record_attestation
+    from ..services.proofing.records import record_attestation
 
     record = service_call(record_attestation, _user(user), _user(manager))
     out(
@@ -161,7 +161,7 @@ def proofing_attest(user: str, manager: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def proofing_adjust(user: str, level: str, reason: str, as_json: bool) -> None:
-    from .services.proofing.records import adjust
+    from ..services.proofing.records import adjust
 
     person = _user(user)
     service_call(adjust, person, None if level == "none" else level, reason=reason, actor=OPERATOR)
@@ -184,8 +184,8 @@ def admins_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def admins_grant(user: str, role: str, cvr: str, as_json: bool) -> None:
-    from .services.orgs import get_by_cvr
-    from .services.users import set_roles
+    from ..services.orgs import get_by_cvr
+    from ..services.users import set_roles
 
     org = service_call(get_by_cvr, cvr)
     person = _user(user)
@@ -200,8 +200,8 @@ def admins_grant(user: str, role: str, cvr: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def admins_revoke(user: str, role: str, cvr: str, as_json: bool) -> None:
-    from .services.orgs import get_by_cvr
-    from .services.users import set_roles
+    from ..services.orgs import get_by_cvr
+    from ..services.users import set_roles
 
     org = service_call(get_by_cvr, cvr)
     person = _user(user)
@@ -222,7 +222,7 @@ def admins_revoke(user: str, role: str, cvr: str, as_json: bool) -> None:
 def users_privileges(
     user: str, add: tuple[str, ...], remove: tuple[str, ...], as_json: bool
 ) -> None:
-    from .services.users import set_privileges
+    from ..services.users import set_privileges
 
     person = _user(user)
     rights = service_call(
