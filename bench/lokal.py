@@ -110,7 +110,7 @@ class OursSetup:
             db.session.remove()
 
     def _context(self) -> Any:
-        from idp.services.oauth.tokens.tokens import AuthContext
+        from idp.services.oauth.tokens import AuthContext
 
         from idp.assurance import ACR_PREFIX
         from idp.models.types import utcnow
@@ -124,7 +124,7 @@ class OursSetup:
         )
 
     def seed_codes(self, n: int) -> Path:
-        from idp.services.oauth.tokens.tokens import save_authorization_code
+        from idp.services.oauth.tokens import save_authorization_code
 
         from idp.extensions import db
 
@@ -164,7 +164,7 @@ class OursSetup:
         return path
 
     def access_token(self) -> str:
-        from idp.services.oauth.tokens.tokens import store_token
+        from idp.services.oauth.tokens import store_token
 
         from idp.extensions import db
 

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from idp.services.mail.outbox.outbox import deliver_pending, queue_mail, start_background_sender
+from idp.services.mail.outbox import deliver_pending, queue_mail, start_background_sender
 from sqlalchemy import func, select, update
 
 from idp.extensions import db
