@@ -17,7 +17,7 @@ from idp.models import Authenticator
 from idp.models.types import utcnow
 from idp.services import users
 from idp.services.errors import NotFound
-from idp.services.means import authenticators
+from idp.services.means import app_enrolment
 
 from .helpers import (
     TestUser,
@@ -51,7 +51,7 @@ def test_enrolment_shows_qr_uri_and_grouped_key(app, client):
     grouped = re.search(r'<code id="secret">([A-Z2-7 ]+)</code>', text).group(1)
     assert all(len(part) == 4 for part in grouped.split()[:-1])
     with app.app_context():
-        enrolment = authenticators.start_app_enrolment(
+        enrolment = app_enrolment.start_app_enrolment(
             users.find_user(person.username), actor="test"
         )
         uri = urlsplit(enrolment.otpauth_uri)
@@ -102,12 +102,12 @@ def test_unconfirmed_enrolment_expires(app):
     person = make_user(app, totp=False)
     with app.app_context():
         user = users.find_user(person.username)
-        enrolment = authenticators.start_app_enrolment(user, actor="test")
+        enrolment = app_enrolment.start_app_enrolment(user, actor="test")
         db.session.query(Authenticator).update({"expires_at": utcnow() - timedelta(seconds=1)})
         db.session.commit()
         code = pyotp.TOTP(enrolment.secret_base32).now()
         try:
-            authenticators.confirm_app(user, code, actor="test")
+            app_enrolment.confirm_app(user, code, actor="test")
             raise AssertionError("an expired enrolment was confirmed")
         except NotFound:
             pass

@@ -11,7 +11,14 @@ from joserfc.jwk import KeySet
 from idp.extensions import db
 from idp.services import orgs, users
 from idp.services.errors import InvalidInput
-from idp.services.means import authenticators, inventory, otp, seed_files
+from idp.services.means import (
+    authenticators,
+    code_display,
+    inventory,
+    otp,
+    seed_files,
+    verification,
+)
 
 from .helpers import auth_params, login, make_client, make_user, pkce_pair, query_of, redeem
 
@@ -38,7 +45,7 @@ def _bind(app, username, code, serial=SERIAL):
     with app.app_context():
         user = users.find_user(username)
         try:
-            auth = authenticators.bind_code_display(user, serial, code, actor="test")
+            auth = code_display.bind_code_display(user, serial, code, actor="test")
             return auth.drift_steps
         finally:
             db.session.remove()
@@ -48,7 +55,7 @@ def _verify(app, username, code):
     with app.app_context():
         user = users.find_user(username)
         try:
-            authenticators.verify_login_code(user, code)
+            verification.verify_login_code(user, code)
             return True
         except InvalidInput:
             return False

@@ -10,7 +10,7 @@ from idp.extensions import db
 from idp.models import AuditEvent
 from idp.services import users
 from idp.services.errors import InvalidInput
-from idp.services.means import authenticators, otp
+from idp.services.means import otp, verification
 from idp.services.platform.secret_box import SecretBox
 
 from .helpers import make_user
@@ -25,7 +25,7 @@ def _run(app, command):
 def _code_ok(app, username, code):
     with app.app_context():
         try:
-            authenticators.verify_login_code(users.find_user(username), code)
+            verification.verify_login_code(users.find_user(username), code)
             return True
         except InvalidInput:
             return False

@@ -17,14 +17,14 @@ def _present_code(
     from idp import create_app
     from idp.services import users
     from idp.services.errors import ServiceError
-    from idp.services.means import authenticators
+    from idp.services.means import verification
 
     app = create_app(config)
     with app.app_context():
         user = users.find_user(username)
         barrier.wait(timeout=30)
         try:
-            authenticators.verify_login_code(user, code)
+            verification.verify_login_code(user, code)
             results.put("accepted")
         except ServiceError:
             results.put("refused")

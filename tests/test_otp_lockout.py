@@ -10,7 +10,7 @@ from idp.extensions import db
 from idp.models import AuditEvent
 from idp.services import users
 from idp.services.errors import AccountLocked, InvalidInput
-from idp.services.means import authenticators
+from idp.services.means import authenticators, verification
 
 from .helpers import make_user
 
@@ -18,7 +18,7 @@ from .helpers import make_user
 def _try(app, username, code):
     with app.app_context():
         try:
-            authenticators.verify_login_code(users.find_user(username), code)
+            verification.verify_login_code(users.find_user(username), code)
             return "ok"
         except AccountLocked:
             return "locked"

@@ -48,7 +48,7 @@ def test_rfc6238_appendix_b(when, expected, mode):
 def test_vectors_through_import_and_binding(app, frozen_clock, mode):
     from idp.extensions import db
     from idp.services import orgs, users
-    from idp.services.means import authenticators, inventory, seed_files
+    from idp.services.means import code_display, inventory, seed_files
 
     from .helpers import make_user
 
@@ -71,6 +71,6 @@ def test_vectors_through_import_and_binding(app, frozen_clock, mode):
         assert report.ok and report.imported == 1
         user = users.find_user(person.username)
         expected = {"SHA1": "07081804", "SHA256": "68084774", "SHA512": "25091201"}[mode]
-        auth = authenticators.bind_code_display(user, f"VEC-{mode}", expected, actor="test")
+        auth = code_display.bind_code_display(user, f"VEC-{mode}", expected, actor="test")
         assert auth.status == "active" and auth.drift_steps == 0
         db.session.remove()

@@ -132,7 +132,8 @@ def _user(ref: str) -> User:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def means_list(user: str, as_json: bool) -> None:
-    from ..services.means.authenticators import authenticators_of, is_locked
+    from ..services.means.authenticators import authenticators_of
+    from ..services.means.verification import is_locked
 
     person = _user(user)
     data = [
@@ -163,7 +164,7 @@ def means_list(user: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def means_assign(user: str, serial: str, as_json: bool) -> None:
-    from ..services.means.authenticators import assign_code_display
+    from ..services.means.code_display import assign_code_display
 
     auth = service_call(assign_code_display, _user(user), serial, actor=OPERATOR)
     out(
@@ -180,7 +181,7 @@ def means_assign(user: str, serial: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def means_bind(user: str, serial: str, code: str, as_json: bool) -> None:
-    from ..services.means.authenticators import bind_code_display
+    from ..services.means.code_display import bind_code_display
 
     auth = service_call(bind_code_display, _user(user), serial, code, actor=OPERATOR)
     out(
@@ -195,7 +196,7 @@ def means_bind(user: str, serial: str, code: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def means_unlock(user: str, as_json: bool) -> None:
-    from ..services.means.authenticators import unlock
+    from ..services.means.verification import unlock
 
     auth = service_call(unlock, _user(user), actor=OPERATOR)
     out(as_json, {"id": auth.id, "unlocked": True}, "unlocked")
@@ -218,7 +219,7 @@ def means_revoke(user: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def means_replace(user: str, serial: str, as_json: bool) -> None:
-    from ..services.means.authenticators import replace_with_code_display
+    from ..services.means.code_display import replace_with_code_display
 
     auth = service_call(replace_with_code_display, _user(user), serial, actor=OPERATOR)
     out(

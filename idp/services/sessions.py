@@ -19,7 +19,7 @@ from ..models import BrowserSession, User
 from ..models.types import utcnow
 from . import audit
 from .errors import AccountLocked, LoginFailed, ServiceError
-from .means import authenticators, login_throttle
+from .means import authenticators, login_throttle, verification
 from .platform.passwords import verify_password
 from .platform.runtime import settings
 from .platform.secrets import digest, new_token
@@ -74,7 +74,7 @@ def complete_login(
     amr = ["pwd"]
     if pending.needs_code:
         try:
-            auth = authenticators.verify_login_code(user, code or "")
+            auth = verification.verify_login_code(user, code or "")
         except AccountLocked:
             raise
         except ServiceError:

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import Organisation, User
 from . import audit
 from .errors import N_, Conflict, InvalidInput, NotFound
-from .means.authenticators import enrol_totp_app
+from .means.app_enrolment import enrol_totp_app
 from .platform.passwords import check_password_rules, hash_password
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,99}$")

@@ -16,7 +16,8 @@ from ..extensions import limiter
 from ..models import Activation, User
 from ..services.errors import ServiceError
 from ..services.lifecycle import activation as activation_service
-from ..services.means import authenticators
+from ..services.means import app_enrolment as app_service
+from ..services.means import code_display as code_display_service
 from ..services.proofing import records as proofing_service
 from .login import _login_limit
 from .pages import page, redirect_to
@@ -104,7 +105,7 @@ def app_enrolment(token: str) -> Response:
     _activation, person = loaded
     if person.login_means != "app":
         abort(404)
-    enrolment = authenticators.start_app_enrolment(person, actor=person.username)
+    enrolment = app_service.start_app_enrolment(person, actor=person.username)
     return _page(token, person, enrolment=enrolment)
 
 
@@ -116,7 +117,7 @@ def app_confirm(token: str) -> Response:
         return loaded
     _activation, person = loaded
     try:
-        authenticators.confirm_app(person, request.form.get("code", ""), actor=person.username)
+        app_service.confirm_app(person, request.form.get("code", ""), actor=person.username)
     except ServiceError as error:
         return _page(token, person, 400, error=error.localized())
     return _finish(token)
@@ -131,7 +132,7 @@ def code_display(token: str) -> Response:
     _activation, person = loaded
     serial = request.form.get("serial", "")
     try:
-        authenticators.bind_code_display(
+        code_display_service.bind_code_display(
             person, serial, request.form.get("code", ""), actor=person.username
         )
     except ServiceError as error:

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from ..extensions import limiter
 from ..models import User
 from ..services.errors import ServiceError
-from ..services.means import authenticators
+from ..services.means import app_enrolment, authenticators, code_display
 from .login import _login_limit
 from .pages import page, redirect_to
 from .state import current_session
@@ -57,7 +57,7 @@ def start_app() -> Response:
     user = _person()
     if isinstance(user, Response):
         return user
-    enrolment = authenticators.start_app_enrolment(user, actor=user.username)
+    enrolment = app_enrolment.start_app_enrolment(user, actor=user.username)
     return page("means/app.html", enrolment=enrolment)
 
 
@@ -68,7 +68,7 @@ def confirm_app() -> Response:
     if isinstance(user, Response):
         return user
     try:
-        authenticators.confirm_app(user, request.form.get("code", ""), actor=user.username)
+        app_enrolment.confirm_app(user, request.form.get("code", ""), actor=user.username)
     except ServiceError as error:
         return _home(user, 400, error=error.localized())
     return redirect_to(url_for("means.home", done="app"))
@@ -82,7 +82,7 @@ def bind_code_display() -> Response:
         return user
     serial = request.form.get("serial", "")
     try:
-        authenticators.bind_code_display(
+        code_display.bind_code_display(
             user, serial, request.form.get("code", ""), actor=user.username
         )
     except ServiceError as error:

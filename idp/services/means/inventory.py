@@ -13,7 +13,8 @@ from ...models import Authenticator, Organisation, User
 from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, InvalidInput, Message, NotFound
-from .authenticators import find_code_display, seal
+from .authenticators import seal
+from .code_display import find_code_display
 from .seed_files import SeedRow
 
 STATUSES = ("in_stock", "assigned", "active", "revoked")

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ...services.errors import InvalidInput, ServiceError
-from ...services.means import authenticators, inventory
+from ...services.means import code_display, inventory
 from ...services.means.seed_files import read_psk, read_seed_file
 from ...services.users import find_user
 from ..pages import page, redirect_to
@@ -170,7 +170,7 @@ def assign_display() -> Page | Response:
         message = _("No person with that username in your organisation.")
         return _page(400, errors={"username": message}, username=username, serial=serial)
     try:
-        authenticators.assign_code_display(person, serial, actor=g.admin.username)
+        code_display.assign_code_display(person, serial, actor=g.admin.username)
     except ServiceError as error:
         return _page(
             400, errors={"assign_serial": error.localized()}, username=username, serial=serial

@@ -19,7 +19,7 @@ from ...services import users as user_service
 from ...services.errors import InvalidInput, NotFound, ServiceError
 from ...services.lifecycle import activation, four_eyes
 from ...services.lifecycle.imports import ImportReport, import_users
-from ...services.means import authenticators
+from ...services.means import authenticators, code_display, verification
 from ...services.proofing import records as proofing
 from ..pages import page, redirect_to
 from ..sealing import seal, unseal
@@ -160,7 +160,7 @@ def _person_page(person: User, status: int = 200, **extra: Any) -> Response:
         status,
         person=person,
         means=means,
-        locked={m.id for m in means if authenticators.is_locked(m)},
+        locked={m.id for m in means if verification.is_locked(m)},
         records=proofing.records_of(person),
         events=people.audit_of(g.org, person.username),
         last_sent=activation.last_sent(person),
@@ -262,7 +262,7 @@ def _decide_change(user_id: int, change_id: int, decide: Any, done: str) -> Page
 def unlock_means(user_id: int) -> Page:
     someone = person_of_org(user_id)
     try:
-        authenticators.unlock(someone, actor=_actor())
+        verification.unlock(someone, actor=_actor())
     except ServiceError as error:
         return _person_page(someone, 409, error=error.localized())
     return _done(someone, "unlocked")
@@ -284,7 +284,7 @@ def replace_means(user_id: int) -> Page:
     if not serial:
         return _person_page(someone, 400, error=_("Enter the code display's serial number."))
     try:
-        authenticators.replace_with_code_display(someone, serial, actor=_actor())
+        code_display.replace_with_code_display(someone, serial, actor=_actor())
     except ServiceError as error:
         return _person_page(someone, 409, error=error.localized(), serial=serial)
     return _done(someone, "replaced")
