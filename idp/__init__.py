@@ -161,7 +161,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_commands(app)
     _configure_logging(cfg)
-    from .services.mail.outbox import install_background_sender
+    from .mail_sender import install_background_sender
 
     install_background_sender(app)
     return app
