@@ -1,4 +1,4 @@
-"""Relying parties (OAuth clients)."""
+"""Relying parties (OAuth clients): register, change, list and remove them."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 
-from ..extensions import db
-from ..models import Client, Organisation, Token, User
-from ..models.types import utcnow
-from . import audit
-from .errors import N_, InvalidInput, NotFound
-from .platform.secrets import digest
+from ...extensions import db
+from ...models import Client, Organisation, Token, User
+from ...models.types import utcnow
+from .. import audit
+from ..errors import N_, InvalidInput, NotFound
+from ..platform.secrets import digest
 
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 SCOPES = ("openid", "profile", "email", "organization", "privileges", "offline_access")
