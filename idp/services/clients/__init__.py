@@ -5,20 +5,18 @@ Callers import from here: ``from idp.services import clients`` or
 ``from idp.services.clients import get_client``.
 """
 
+from .admission import is_own_person, may_log_in, skips_consent
+from .checks import GRANT_TYPES
 from .registry import (
     DEFAULT_SCOPE,
-    GRANT_TYPES,
     SCOPES,
     client_of,
     create_client,
     get_client,
-    is_own_person,
     list_clients,
-    may_log_in,
     remove_client,
     rotate_secret,
     set_first_party,
-    skips_consent,
     update_client,
 )
 
