@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from flask import Flask
-from idp.services.proofing.records import configure_organisation
+from idp.services.proofing.settings import configure_organisation
 from sqlalchemy import select
 
 from idp.extensions import db
