@@ -70,15 +70,19 @@ def create_client(
     )
     db.session.add(client)
     db.session.flush()
+    _record_created(client, actor, public=public, grants=grants)
+    db.session.commit()
+    return client, secret
+
+
+def _record_created(client: Client, actor: str, *, public: bool, grants: list[str]) -> None:
     audit.record(
         "client.created",
         actor=actor,
-        org_id=org_id,
+        org_id=client.org_id,
         target=client.client_id,
         details={"name": client.name, "public": public, "grants": grants},
     )
-    db.session.commit()
-    return client, secret
 
 
 def update_client(
