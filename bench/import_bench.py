@@ -61,7 +61,7 @@ def bench_store(database_url: str, store: str, rows: int, tmp: Path) -> list[tup
     from idp.extensions import db
     from idp.services.lifecycle.imports import import_users
     from idp.services.orgs import create_organisation
-    from idp.services.proofing.records import configure_organisation
+    from idp.services.proofing.settings import configure_organisation
 
     app = create_app(
         {

@@ -73,36 +73,65 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(asset_dir("templates")),
         static_folder=str(asset_dir("static")),
     )
-    app.config.update(
-        SECRET_KEY=cfg.secret_key,
-        SQLALCHEMY_DATABASE_URI=cfg.sqlalchemy_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True}
-        if cfg.sqlalchemy_url.startswith("postgres")
-        else {},
-        SESSION_COOKIE_NAME=session_cookie_name(cfg),
-        SESSION_COOKIE_SECURE=cfg.session_cookie_secure,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=cfg.session_lifetime_low_minutes),
-        WTF_CSRF_TIME_LIMIT=None,
-        WTF_CSRF_SSL_STRICT=False,
-        RATELIMIT_STORAGE_URI=cfg.ratelimit_storage_url,
-        RATELIMIT_ENABLED=cfg.ratelimit_enabled,
-        BABEL_DEFAULT_LOCALE=cfg.default_locale,
-        BABEL_TRANSLATION_DIRECTORIES=str(asset_dir("translations")),
-        TESTING=cfg.testing,
-        PREFERRED_URL_SCHEME="https" if cfg.issuer.startswith("https") else "http",
-    )
+    app.config.update(_flask_config(cfg))
     cfg.instance_dir.mkdir(parents=True, exist_ok=True)
     if cfg.sqlalchemy_url.startswith("sqlite"):
         _sqlite_pragmas()
+    _init_extensions(app)
+    _install_runtime(app, cfg)
 
+    from .oidc.server import init_server
+
+    init_server(app)
+    _register_web(app)
+    _install_middleware(app, cfg)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    _configure_logging(cfg)
+    from .mail_sender import install_background_sender
+
+    install_background_sender(app)
+    return app
+
+
+def _flask_config(cfg: Settings) -> dict[str, Any]:
+    """Flask's and its extensions' configuration keys, derived from the settings."""
+    return {
+        "SECRET_KEY": cfg.secret_key,
+        "SQLALCHEMY_DATABASE_URI": cfg.sqlalchemy_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}
+        if cfg.sqlalchemy_url.startswith("postgres")
+        else {},
+        "SESSION_COOKIE_NAME": session_cookie_name(cfg),
+        "SESSION_COOKIE_SECURE": cfg.session_cookie_secure,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=cfg.session_lifetime_low_minutes),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": False,
+        "RATELIMIT_STORAGE_URI": cfg.ratelimit_storage_url,
+        "RATELIMIT_ENABLED": cfg.ratelimit_enabled,
+        "BABEL_DEFAULT_LOCALE": cfg.default_locale,
+        "BABEL_TRANSLATION_DIRECTORIES": str(asset_dir("translations")),
+        "TESTING": cfg.testing,
+        "PREFERRED_URL_SCHEME": "https" if cfg.issuer.startswith("https") else "http",
+    }
+
+
+def _init_extensions(app: Flask) -> None:
+    """Bind the module-level extensions (database, migrations, CSRF, Babel, rate limits)."""
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     limiter.init_app(app)
 
+
+def _install_runtime(app: Flask, cfg: Settings) -> None:
+    """The process-wide objects services reach through ``platform.runtime``: the settings,
+    the signing keys (created on first start), the secret box and the discovery document."""
     from .oidc.discovery import serialised
     from .services.platform.keys import KeyStore
     from .services.platform.secret_box import SecretBox
@@ -114,10 +143,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["idp.secretbox"] = SecretBox.from_setting(cfg.secret_encryption_keys)
     app.extensions["idp.discovery"] = serialised(cfg)
 
-    from .oidc.server import init_server
 
-    init_server(app)
-
+def _register_web(app: Flask) -> None:
+    """The blueprints, the error pages, the input guard and the template filters."""
     from .web import (
         access,
         account,
@@ -149,22 +177,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     input_guard.register(app)
     filters.register(app)
+
+
+def _install_middleware(app: Flask, cfg: Settings) -> None:
+    """Static documents (discovery, JWKS) served before Flask, security headers after every
+    response, and the page locale for templates."""
     from .web.documents import DocumentsMiddleware
 
     app.wsgi_app = DocumentsMiddleware(  # type: ignore[method-assign]
-        app.wsgi_app, app.extensions["idp.discovery"], keys, hsts=cfg.issuer.startswith("https:")
+        app.wsgi_app,
+        app.extensions["idp.discovery"],
+        app.extensions["idp.keys"],
+        hsts=cfg.issuer.startswith("https:"),
     )
     app.after_request(_security_headers)
     app.context_processor(lambda: {"page_locale": _select_locale()})
-
-    from .cli import register_commands
-
-    register_commands(app)
-    _configure_logging(cfg)
-    from .services.mail.outbox import install_background_sender
-
-    install_background_sender(app)
-    return app
 
 
 def session_cookie_name(cfg: Settings) -> str:

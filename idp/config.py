@@ -171,13 +171,20 @@ def _coerce(name: str, kind: type, raw: Any) -> Any:
     return str(raw)
 
 
-def _validate(values: dict[str, Any]) -> None:
+Values = dict[str, Any]
+_LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _check_tables(values: Values) -> None:
     for name, allowed in _ALLOWED.items():
         if values[name] not in allowed:
             raise ConfigError(f"{name}: must be one of {', '.join(allowed)}, got {values[name]!r}")
     for name, (low, high) in _RANGES.items():
         if not low <= values[name] <= high:
             raise ConfigError(f"{name}: must be between {low} and {high}, got {values[name]!r}")
+
+
+def _check_issuer(values: Values) -> None:
     issuer = values["issuer"]
     parts = urlsplit(issuer)
     if parts.scheme not in ("https", "http") or not parts.netloc:
@@ -186,7 +193,7 @@ def _validate(values: dict[str, Any]) -> None:
         # OpenID Connect Discovery §3: no query or fragment; we also refuse a trailing slash
         # so that issuer + "/.well-known/..." is unambiguous.
         raise ConfigError(f"issuer: no query, fragment or trailing slash allowed, got {issuer!r}")
-    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    local = parts.hostname in _LOCAL_HOSTS
     if parts.scheme == "http" and not local:
         raise ConfigError(f"issuer: http is allowed only for 127.0.0.1/localhost, got {issuer!r}")
     if not values["session_cookie_secure"] and not (parts.scheme == "http" and local):
@@ -194,13 +201,20 @@ def _validate(values: dict[str, Any]) -> None:
             "session_cookie_secure: may be false only for an http://127.0.0.1 or "
             "http://localhost issuer"
         )
-    if values["private_eid_issuer"]:
-        upstream = urlsplit(values["private_eid_issuer"])
-        upstream_local = upstream.hostname in ("127.0.0.1", "localhost", "::1")
-        if upstream.scheme != "https" and not (upstream.scheme == "http" and upstream_local):
-            raise ConfigError("private_eid_issuer: must be an https URL")
-        if not values["private_eid_client_id"]:
-            raise ConfigError("private_eid_client_id: required when private_eid_issuer is set")
+
+
+def _check_private_eid(values: Values) -> None:
+    if not values["private_eid_issuer"]:
+        return
+    upstream = urlsplit(values["private_eid_issuer"])
+    upstream_local = upstream.hostname in _LOCAL_HOSTS
+    if upstream.scheme != "https" and not (upstream.scheme == "http" and upstream_local):
+        raise ConfigError("private_eid_issuer: must be an https URL")
+    if not values["private_eid_client_id"]:
+        raise ConfigError("private_eid_client_id: required when private_eid_issuer is set")
+
+
+def _check_names_and_urls(values: Values) -> None:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", values["session_cookie_name"]):
         raise ConfigError("session_cookie_name: 1-64 letters, digits, '_' or '-'")
     if values["database_url"] and not values["database_url"].startswith(
@@ -212,31 +226,36 @@ def _validate(values: dict[str, Any]) -> None:
         )
     if not values["ratelimit_storage_url"].startswith(("memory://", "redis://", "rediss://")):
         raise ConfigError("ratelimit_storage_url: must be memory:// or a redis:// URL")
-    for name in ("login_rate_limit", "client_failure_rate_limit", "source_failure_rate_limit"):
-        _check_rate_limit(name, values[name])
-    _check_networks("trusted_proxies", values["trusted_proxies"])
 
 
-def _check_rate_limit(name: str, text: str) -> None:
+def _check_rate_limits_and_proxies(values: Values) -> None:
     from limits import parse_many
 
-    try:
-        parse_many(text)
-    except ValueError:
-        raise ConfigError(
-            f"{name}: expected a rate limit such as '20 per minute' or '5/second;100/hour', "
-            f"got {text!r}"
-        ) from None
-
-
-def _check_networks(name: str, text: str) -> None:
-    for item in text.replace(",", " ").split():
+    for name in ("login_rate_limit", "client_failure_rate_limit", "source_failure_rate_limit"):
+        try:
+            parse_many(values[name])
+        except ValueError:
+            raise ConfigError(
+                f"{name}: expected a rate limit such as '20 per minute' or '5/second;100/hour', "
+                f"got {values[name]!r}"
+            ) from None
+    for item in values["trusted_proxies"].replace(",", " ").split():
         try:
             ipaddress.ip_network(item, strict=False)
         except ValueError:
             raise ConfigError(
-                f"{name}: expected IP addresses or CIDR ranges, got {item!r}"
+                f"trusted_proxies: expected IP addresses or CIDR ranges, got {item!r}"
             ) from None
+
+
+# Run in this order: the first check that fails names its key in the ConfigError.
+_CHECKS = (
+    _check_tables,
+    _check_issuer,
+    _check_private_eid,
+    _check_names_and_urls,
+    _check_rate_limits_and_proxies,
+)
 
 
 def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
@@ -267,5 +286,6 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
             if name not in kinds:
                 raise ConfigError(f"{name}: unknown setting (from {origin})")
             values[name] = _coerce(name, types[str(kinds[name])], raw)
-    _validate(values)
+    for check in _CHECKS:
+        check(values)
     return Settings(**values)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from .config import Settings
 from .extensions import db
 from .models import Organisation, User
 from .services.clients import create_client, get_client
@@ -28,54 +30,81 @@ DEMO_REDIRECT_URIS = ["http://127.0.0.1:8000/callback", "http://localhost:8000/c
 DEMO_LOGOUT_URIS = ["http://127.0.0.1:8000/", "http://localhost:8000/"]
 
 
+ACTOR = "operator:demo"
+
+
 def load_demo() -> dict[str, Any]:
+    """Create what is missing of the demo organisation, client and user (each only once) and
+    return what a newcomer needs to try it, with a printable ``text``."""
     cfg = settings()
     path = cfg.instance_dir / "demo-credentials.json"
     saved: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
-    actor = "operator:demo"
+    org = _demo_organisation()
+    saved.update(_ensure_demo_client())
+    saved.update(_ensure_demo_user(org))
+    _grant_every_role(org)
+    if saved:
+        _save_credentials(path, saved)
+    return _demo_info(cfg, org, saved)
 
-    org = db.session.execute(
+
+def _demo_organisation() -> Organisation:
+    return db.session.execute(
         select(Organisation).where(Organisation.cvr == DEMO_CVR)
-    ).scalar_one_or_none() or create_organisation(DEMO_CVR, "Demo ApS", actor=actor)
+    ).scalar_one_or_none() or create_organisation(DEMO_CVR, "Demo ApS", actor=ACTOR)
 
-    if get_client(DEMO_CLIENT_ID) is None:
-        _, secret = create_client(
-            name="Demo relying party",
-            redirect_uris=DEMO_REDIRECT_URIS,
-            post_logout_redirect_uris=DEMO_LOGOUT_URIS,
-            client_id=DEMO_CLIENT_ID,
-            grant_types=["authorization_code", "refresh_token", "client_credentials"],
-            actor=actor,
-        )
-        saved["client_secret"] = secret
 
+def _ensure_demo_client() -> dict[str, Any]:
+    """The demo client's secret when this call creates the client, else nothing."""
+    if get_client(DEMO_CLIENT_ID) is not None:
+        return {}
+    _, secret = create_client(
+        name="Demo relying party",
+        redirect_uris=DEMO_REDIRECT_URIS,
+        post_logout_redirect_uris=DEMO_LOGOUT_URIS,
+        client_id=DEMO_CLIENT_ID,
+        grant_types=["authorization_code", "refresh_token", "client_credentials"],
+        actor=ACTOR,
+    )
+    return {"client_secret": secret}
+
+
+def _ensure_demo_user(org: Organisation) -> dict[str, Any]:
+    """The demo user's password and TOTP secret when this call creates the user, else
+    nothing."""
     user = db.session.execute(
         select(User).where(User.username == DEMO_USERNAME)
     ).scalar_one_or_none()
-    if user is None:
-        password = "-".join(secrets.token_hex(3) for _ in range(4))
-        _, totp = create_user(
-            org,
-            username=DEMO_USERNAME,
-            name="Demo Bruger",
-            email="demo@example.dk",
-            password=password,
-            with_totp=True,
-            ial="Substantial",
-            actor=actor,
-        )
-        saved.update({"password": password, "totp_secret": totp})
+    if user is not None:
+        return {}
+    password = "-".join(secrets.token_hex(3) for _ in range(4))
+    _, totp = create_user(
+        org,
+        username=DEMO_USERNAME,
+        name="Demo Bruger",
+        email="demo@example.dk",
+        password=password,
+        with_totp=True,
+        ial="Substantial",
+        actor=ACTOR,
+    )
+    return {"password": password, "totp_secret": totp}
 
+
+def _grant_every_role(org: Organisation) -> None:
     demo_user = db.session.execute(select(User).where(User.username == DEMO_USERNAME)).scalar_one()
     missing = [r for r in ROLES if r not in (demo_user.roles or [])]
     if missing:
-        set_roles(demo_user, org, add=missing, remove=[], actor=actor)
+        set_roles(demo_user, org, add=missing, remove=[], actor=ACTOR)
 
-    if saved:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(saved, fh, indent=2)
 
+def _save_credentials(path: Path, saved: dict[str, Any]) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(saved, fh, indent=2)
+
+
+def _demo_info(cfg: Settings, org: Organisation, saved: dict[str, Any]) -> dict[str, Any]:
     info: dict[str, Any] = {
         "issuer": cfg.issuer,
         "discovery": cfg.url("/.well-known/openid-configuration"),
@@ -87,8 +116,13 @@ def load_demo() -> dict[str, Any]:
         "password": saved.get("password"),
         "totp_secret": saved.get("totp_secret"),
     }
+    info["text"] = _demo_text(cfg, org, info)
+    return info
+
+
+def _demo_text(cfg: Settings, org: Organisation, info: dict[str, Any]) -> str:
     totp = info["totp_secret"]
-    info["text"] = "\n".join(
+    return "\n".join(
         [
             "Lokal IdP demo",
             f"  issuer:         {cfg.issuer}",
@@ -110,4 +144,3 @@ def load_demo() -> dict[str, Any]:
             "  (demo secrets are kept in instance/demo-credentials.json; demo only)",
         ]
     )
-    return info

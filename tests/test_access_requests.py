@@ -21,7 +21,7 @@ from sqlalchemy import select
 from idp.extensions import db
 from idp.models import AccessRequest, AuditEvent, FederatedIdentity, OutboxMail, User
 from idp.services import orgs
-from idp.services.proofing.records import configure_organisation
+from idp.services.proofing.settings import configure_organisation
 
 from .fake_op import FakeOP
 from .helpers import csrf_of, login, make_org, make_user, redirect_status

@@ -24,9 +24,10 @@ from aiosmtpd.smtp import AuthResult
 from sqlalchemy import func, select, update
 
 from idp.extensions import db
+from idp.mail_sender import start_background_sender
 from idp.models import OutboxMail
 from idp.models.types import utcnow
-from idp.services.mail.outbox import deliver_pending, queue_mail, start_background_sender
+from idp.services.mail.outbox import deliver_pending, queue_mail
 
 LINK = "http://127.0.0.1:5000/activate/tok3n-abc"
 CONTEXT = {

@@ -51,7 +51,7 @@ def orgs_configure(
     as_json: bool,
 ) -> None:
     from ..services.orgs import get_by_cvr
-    from ..services.proofing.records import configure_organisation
+    from ..services.proofing.settings import configure_organisation
 
     org = service_call(get_by_cvr, cvr)
     settings = service_call(

@@ -1,7 +1,10 @@
 """The authorization request, from validation to the response at the redirect URI.
 
 The web layer supplies who is logged in and renders pages; the decisions live here as small
-named steps, each raising an OAuth error that says where it goes.
+named steps run in order, as node oidc-provider composes its check_* steps: is a login needed,
+is the level enough, is consent needed, then respond. Each raises an OAuth error that says
+where it goes, or asks for a page (login, consent). Whether the request is well-formed at all
+is :mod:`.authorize_request`.
 """
 
 from __future__ import annotations
@@ -10,14 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from authlib.oauth2.rfc6749 import OAuth2Request
-from authlib.oauth2.rfc6749.errors import (
-    AccessDeniedError,
-    InvalidRequestError,
-    OAuth2Error,
-    UnsupportedResponseTypeError,
-)
-from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
+from authlib.oauth2.rfc6749.errors import AccessDeniedError, OAuth2Error
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 
 from .. import assurance
@@ -26,45 +22,22 @@ from ..services import clients as client_service
 from ..services.means.authenticators import best_aal
 from ..services.oauth import tokens as oauth_service
 from ..services.oauth.tokens import AuthContext
-from ..services.platform.bounded_json import MalformedJSON, loads_bounded
 from ..services.platform.runtime import settings
 from ..services.sessions import current_aal
+from .authorize_request import (
+    RESPONSE_MODES,
+    SINGLE_VALUED,  # noqa: F401 (the web layer reads it from here)
+    required_level,
+    validate,
+)
 from .id_token_hint import verify_id_token_hint
 from .server import get_server
-
-RESPONSE_MODES = ("query", "form_post")
-SINGLE_VALUED = (
-    "response_type",
-    "client_id",
-    "redirect_uri",
-    "scope",
-    "state",
-    "nonce",
-    "prompt",
-    "max_age",
-    "response_mode",
-    "code_challenge",
-    "code_challenge_method",
-    "login_hint",
-    "ui_locales",
-    "acr_values",
-    "claims",
-    "id_token_hint",
-)
 
 
 class UnmetAuthenticationRequirements(OAuth2Error):
     # OpenID Connect Core 1.0 errata / EAP ACR Values §3: the OP cannot authenticate the
     # person as the RP asked.
     error = "unmet_authentication_requirements"
-
-
-class RequestNotSupported(OAuth2Error):
-    error = "request_not_supported"  # OIDC Core §3.1.2.6
-
-
-class RequestUriNotSupported(OAuth2Error):
-    error = "request_uri_not_supported"
 
 
 @dataclass
@@ -102,105 +75,6 @@ def validate_end_session() -> tuple[Any, str | None]:
         return None, error.description or error.error
 
 
-def build_request(params: dict[str, str], method: str) -> OAuth2Request:
-    request = OAuth2Request(method, settings().url("/authorize"))
-    request.payload = BasicOAuth2Payload(params)
-    return request
-
-
-def validate(params: dict[str, str], method: str, user: User | None) -> Any:
-    """Validate an authorization request with Authlib's grant and our extra rules.
-
-    Returns the grant. Raises OAuth2Error; ``error.redirect_uri`` is set only once the
-    client and redirect URI are known to be good (RFC 6749 §4.1.2.1).
-    """
-    request = build_request(params, method)
-    try:
-        if params.get("response_type") != "code":
-            # Checked before Authlib, whose error would quote the value, and an
-            # error_description may hold only %x20-21 / %x23-5B / %x5D-7E (RFC 6749 §4.1.2.1).
-            raise UnsupportedResponseTypeError("Only response_type=code is supported")
-        grant = get_server().get_consent_grant(request=request, end_user=user)
-    except UnsupportedResponseTypeError as error:
-        # Authlib would redirect to the client's first registered URI when none was given;
-        # we redirect only to a redirect_uri that was given and is registered.
-        error.redirect_uri = _checked_redirect_uri(params)
-        raise
-    redirect_uri = grant.redirect_uri
-    try:
-        _check_extra_parameters(params)
-    except OAuth2Error as error:
-        error.redirect_uri = redirect_uri
-        raise
-    return grant
-
-
-def _checked_redirect_uri(params: dict[str, str]) -> str | None:
-    from .server import query_client
-
-    client = query_client(params.get("client_id", "")) if params.get("client_id") else None
-    uri = params.get("redirect_uri")
-    if client is not None and uri and client.check_redirect_uri(uri):
-        return uri
-    return None
-
-
-# The whole authorization request, in bytes. It waits in the browser's session cookie while
-# the person logs in, and a browser silently drops a cookie over 4 KB (RFC 6265 §6.1).
-MAX_REQUEST_BYTES = 2048
-
-
-def _check_extra_parameters(params: dict[str, str]) -> None:
-    if "request" in params:
-        raise RequestNotSupported("Request objects are not supported")
-    if "request_uri" in params:
-        raise RequestUriNotSupported("request_uri is not supported")
-    if params.get("response_mode", "query") not in RESPONSE_MODES:
-        raise InvalidRequestError("Unsupported 'response_mode'; use query or form_post")
-    if "max_age" in params:
-        value = params["max_age"]
-        if not value.isdigit():
-            raise InvalidRequestError("'max_age' must be a non-negative integer")
-    if "openid" not in params.get("scope", "").split():
-        raise InvalidRequestError("This is an OpenID provider: the 'openid' scope is required")
-    required_level(params)  # a malformed claims parameter is an invalid request
-    prompts = params.get("prompt", "").split()
-    if any(p not in ("none", "login", "consent", "select_account") for p in prompts):
-        raise InvalidRequestError("Unknown 'prompt' value")
-    if "none" in prompts and len(prompts) > 1:
-        raise InvalidRequestError("'prompt=none' cannot be combined with other values")
-    # Last, so that a parameter that is malformed as well as large is named in the error.
-    if sum(len(k.encode()) + len(v.encode()) for k, v in params.items()) > MAX_REQUEST_BYTES:
-        raise InvalidRequestError(f"The request is larger than {MAX_REQUEST_BYTES} bytes")
-
-
-def required_level(params: dict[str, str]) -> str | None:
-    """The least level the relying party accepts, from acr_values and the claims parameter.
-
-    Both are treated as requirements: a token is never issued below them (OIDC Core §5.5.1.1
-    for an essential acr; for acr_values we are stricter than the spec's voluntary claim).
-    """
-    wanted = params.get("acr_values", "").split()
-    if "claims" in params:
-        try:
-            # OIDC Core §5.5: "claims" is a JSON object; bounded in size and depth so that a
-            # deeply nested one is a malformed request, not a crash.
-            claims = loads_bounded(params["claims"])
-        except MalformedJSON as error:
-            raise InvalidRequestError(f"The 'claims' parameter is malformed ({error})") from None
-        if not isinstance(claims, dict):
-            raise InvalidRequestError("The 'claims' parameter must be a JSON object")
-        for member in ("id_token", "userinfo"):
-            section = claims.get(member) or {}
-            acr = section.get("acr") if isinstance(section, dict) else None
-            if isinstance(acr, dict):
-                if isinstance(acr.get("value"), str):
-                    wanted.append(acr["value"])
-                if isinstance(acr.get("values"), list):
-                    wanted.extend(v for v in acr["values"] if isinstance(v, str))
-    return assurance.requested_minimum(wanted)
-
-
 def needs_login(params: dict[str, str], session: BrowserSession | None, started: float) -> bool:
     """Whether the person must (re)authenticate for this request.
 
@@ -217,6 +91,42 @@ def needs_login(params: dict[str, str], session: BrowserSession | None, started:
     return "max_age" in params and time.time() - auth_time > int(params["max_age"])
 
 
+@dataclass
+class Pending:
+    """An authorization request under decision: the validated grant and who is logged in."""
+
+    params: dict[str, str]
+    grant: Any
+    user: User | None
+    session: BrowserSession | None
+    started: float  # when the request first arrived
+    redirect_uri: str  # the one validated with the client (RFC 6749 §3.1.2)
+
+    @property
+    def mode(self) -> str:
+        return self.params.get("response_mode", "query")
+
+    @property
+    def prompts(self) -> list[str]:
+        return self.params.get("prompt", "").split()
+
+    @property
+    def client(self) -> Client:
+        return self.grant.request.client.row
+
+    def person(self) -> tuple[User, BrowserSession]:
+        """Who is logged in; only after :func:`login_needed` said no."""
+        assert self.user is not None and self.session is not None
+        return self.user, self.session
+
+    def ask(self, kind: str, instead: type[OAuth2Error], grant: Any = None) -> Outcome:
+        """Show the person a page (login or consent); with prompt=none the RP wants no page,
+        so the request fails with ``instead`` (OIDC Core §3.1.2.6)."""
+        if "none" in self.prompts:
+            raise instead()
+        return Outcome(kind, self.redirect_uri, self.mode, grant=grant)
+
+
 def decide(
     params: dict[str, str],
     method: str,
@@ -230,52 +140,82 @@ def decide(
         grant = validate(params, method, user if session else None)
     except OAuth2Error as error:
         return _error_outcome(error, params)
-    redirect_uri = grant.redirect_uri
-    mode = params.get("response_mode", "query")
-    prompts = params.get("prompt", "").split()
-    client = grant.request.client.row
+    pending = Pending(params, grant, user, session, started, grant.redirect_uri)
     try:
-        hint = verified_hint(params, client_id=client.client_id)
-        if needs_login(params, session, started) or hint_names_another_person(
-            hint, user, session, client, started
-        ):
-            if "none" in prompts:
-                raise LoginRequiredError()
-            return Outcome("login", redirect_uri, mode)
-        assert user is not None and session is not None
-        check_organisation_admitted(client, user)
-        context = _context(user, session)
-        loa = assurance.level_of_assurance(context.ial, context.aal)
-        required = required_level(params)
-        if required is not None and not assurance.at_least(loa, required):
-            reachable = assurance.level_of_assurance(user.identity_level, best_aal(user))
-            if (
-                not assurance.at_least(reachable, required)
-                or session.auth_time.timestamp() > started
-            ):
-                raise UnmetAuthenticationRequirements(
-                    f"The person cannot be authenticated at {required}"
-                )
-            if "none" in prompts:
-                raise LoginRequiredError()
-            return Outcome("login", redirect_uri, mode)  # step-up with stronger means
-        if loa is None:
-            raise UnmetAuthenticationRequirements(
-                "The person's identity has not been proofed; no login can be issued"
-            )
-        scope = grant.request.scope
-        if consent_given:
-            oauth_service.grant_consent(user, client, scope)
-        elif "consent" in prompts or not oauth_service.has_consent(user, client, scope):
-            if "none" in prompts:
-                raise ConsentRequiredError()
-            return Outcome("consent", redirect_uri, mode, grant=grant)
-        grant.request.auth_context = context
-        params_out = grant.create_authorization_response(redirect_uri, user)
+        return _run_steps(pending, consent_given)
     except OAuth2Error as error:
-        error.redirect_uri = redirect_uri
+        error.redirect_uri = pending.redirect_uri
         return _error_outcome(error, params)
-    return Outcome("respond", redirect_uri, mode, params=_with_iss(params_out))
+
+
+def _run_steps(pending: Pending, consent_given: bool) -> Outcome:
+    if login_needed(pending):
+        return pending.ask("login", LoginRequiredError)
+    user, session = pending.person()
+    check_organisation_admitted(pending.client, user)
+    context = _context(user, session)
+    if step_up_needed(pending, context):
+        return pending.ask("login", LoginRequiredError)  # step-up with stronger means
+    if consent_needed(pending, consent_given):
+        return pending.ask("consent", ConsentRequiredError, grant=pending.grant)
+    return respond(pending, context)
+
+
+def login_needed(pending: Pending) -> bool:
+    """No one is logged in, the login is too old or prompt=login asks for a new one, or a
+    verified id_token_hint names someone else."""
+    hint = verified_hint(pending.params, client_id=pending.client.client_id)
+    return needs_login(pending.params, pending.session, pending.started) or (
+        hint_names_another_person(
+            hint, pending.user, pending.session, pending.client, pending.started
+        )
+    )
+
+
+def step_up_needed(pending: Pending, context: AuthContext) -> bool:
+    """Is the level enough? When the RP requires more than this login's level, a login with
+    stronger means is needed, unless the person cannot reach the level at all or has just
+    logged in for this request; then the requirements are unmet. A person whose identity is
+    not proofed has no level and gets no login."""
+    user, session = pending.person()
+    loa = assurance.level_of_assurance(context.ial, context.aal)
+    required = required_level(pending.params)
+    if required is not None and not assurance.at_least(loa, required):
+        reachable = assurance.level_of_assurance(user.identity_level, best_aal(user))
+        if (
+            not assurance.at_least(reachable, required)
+            or session.auth_time.timestamp() > pending.started
+        ):
+            raise UnmetAuthenticationRequirements(
+                f"The person cannot be authenticated at {required}"
+            )
+        return True
+    if loa is None:
+        raise UnmetAuthenticationRequirements(
+            "The person's identity has not been proofed; no login can be issued"
+        )
+    return False
+
+
+def consent_needed(pending: Pending, consent_given: bool) -> bool:
+    """Consent just given is recorded; otherwise the person is asked when prompt=consent
+    says so or they have not consented to this client and scope before."""
+    user, _ = pending.person()
+    scope = pending.grant.request.scope
+    if consent_given:
+        oauth_service.grant_consent(user, pending.client, scope)
+        return False
+    return "consent" in pending.prompts or not oauth_service.has_consent(
+        user, pending.client, scope
+    )
+
+
+def respond(pending: Pending, context: AuthContext) -> Outcome:
+    """Issue the authorization code at the redirect URI, with this login's context."""
+    user, _ = pending.person()
+    pending.grant.request.auth_context = context
+    params_out = pending.grant.create_authorization_response(pending.redirect_uri, user)
+    return Outcome("respond", pending.redirect_uri, pending.mode, params=_with_iss(params_out))
 
 
 def verified_hint(params: dict[str, str], client_id: str) -> dict[str, Any] | None:

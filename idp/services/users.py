@@ -19,6 +19,7 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def normalise_username(username: str) -> str:
+    """Usernames compare without surrounding spaces and case: stored trimmed, lower-case."""
     return username.strip().lower()
 
 
@@ -38,6 +39,22 @@ def create_user(
     ``ial`` records an operator-attested identity level, audited.
     """
     username = normalise_username(username)
+    _check_new_user(username, name, email, password, ial)
+    user = _new_user(org, username, name, email, password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.created", actor=actor, org_id=org.id, target=username)
+    if ial is not None:
+        _attest_identity_level(user, ial, actor)
+    secret = enrol_totp_app(user, activate=True, actor=actor) if with_totp else None
+    db.session.commit()
+    return user, secret
+
+
+def _check_new_user(
+    username: str, name: str, email: str, password: str | None, ial: str | None
+) -> None:
+    """A new user's username, name, e-mail, password and level are valid; the username free."""
     if not USERNAME_PATTERN.match(username):
         raise InvalidInput(
             N_(
@@ -57,8 +74,13 @@ def create_user(
         check_password_rules(password, username)
     if db.session.execute(select(User.id).where(User.username == username)).first():
         raise Conflict(N_("The username %(username)r is taken"), username=username)
+
+
+def _new_user(
+    org: Organisation, username: str, name: str, email: str, password: str | None
+) -> User:
     given, _, family = name.strip().rpartition(" ")
-    user = User(
+    return User(
         org_id=org.id,
         status="active",
         username=username,
@@ -70,23 +92,20 @@ def create_user(
         password_hash=hash_password(password) if password else None,
         identity_level=None,
     )
-    db.session.add(user)
-    db.session.flush()
-    audit.record("user.created", actor=actor, org_id=org.id, target=username)
-    if ial is not None:
-        from .proofing.records import record_operator
 
-        record_operator(user, ial, actor=actor)
-        audit.record(
-            "user.identity_level_attested",
-            actor=actor,
-            org_id=org.id,
-            target=username,
-            details={"level": ial, "route": "operator"},
-        )
-    secret = enrol_totp_app(user, activate=True, actor=actor) if with_totp else None
-    db.session.commit()
-    return user, secret
+
+def _attest_identity_level(user: User, ial: str, actor: str) -> None:
+    """An operator-attested identity level: a proofing record and an audit entry."""
+    from .proofing.records import record_operator
+
+    record_operator(user, ial, actor=actor)
+    audit.record(
+        "user.identity_level_attested",
+        actor=actor,
+        org_id=user.org_id,
+        target=user.username,
+        details={"level": ial, "route": "operator"},
+    )
 
 
 def find_user(ref: str, org: Organisation | None = None) -> User:
@@ -104,6 +123,7 @@ def find_user(ref: str, org: Organisation | None = None) -> User:
 
 
 def get_active_user(user_id: int) -> User | None:
+    """The user with this id, or None unless the account's status is active."""
     user = db.session.get(User, user_id)
     if user is None or user.status != "active":
         return None

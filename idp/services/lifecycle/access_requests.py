@@ -9,6 +9,9 @@ person and organisation.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -21,7 +24,8 @@ from ..errors import N_, Conflict, InvalidInput, NotFound
 from ..mail.outbox import queue_mail
 from ..orgs import notify_user_admins
 from ..platform.search import MAX_SEARCH
-from ..proofing.records import minimum_ial, record_private_eid, route_settings
+from ..proofing.records import record_private_eid
+from ..proofing.settings import minimum_ial, route_settings
 from ..users import EMAIL_PATTERN, USERNAME_PATTERN
 from .activation import activate_users, check_choices
 from .employee_file import username_base
@@ -69,22 +73,6 @@ def requestable(org_id: int) -> Organisation:
     return org
 
 
-def _check_level(org: Organisation, level: str) -> str:
-    capped = assurance.capped(level, route_settings(org, ROUTE)["cap"])
-    needed = minimum_ial(org)
-    if capped is None or assurance.rank(capped) < assurance.rank(needed):
-        raise InvalidInput(
-            N_(
-                "Your private eID login proves your identity at level %(level)s, but %(org)s "
-                "requires at least %(needed)s."
-            ),
-            level=capped or level,
-            org=org.name,
-            needed=needed,
-        )
-    return capped
-
-
 def _pending(org_id: int, issuer: str, subject: str) -> AccessRequest | None:
     return db.session.execute(
         select(AccessRequest).where(
@@ -101,16 +89,9 @@ def submit(
 ) -> AccessRequest:
     """Record a pending request and mail the organisation's user administrators."""
     org = requestable(org.id)
-    if not assurance.is_level(level):
-        raise InvalidInput(N_("Your private eID login did not give a known level."))
-    _check_level(org, level)
-    name, email = name.strip(), email.strip()
-    if not name:
-        raise InvalidInput(N_("Type your name."), field="name")
-    if len(email) > 254 or not EMAIL_PATTERN.match(email):
-        raise InvalidInput(N_("Type a valid work e-mail address."), field="email")
+    name, email = _checked_requester(org, level, name, email)
     if _pending(org.id, issuer, subject) is not None:
-        raise Conflict(N_("You already have a pending request to %(org)s."), org=org.name)
+        raise _already_pending(org)
     request = AccessRequest(
         org_id=org.id,
         status="pending",
@@ -121,11 +102,8 @@ def submit(
         email=email,
     )
     db.session.add(request)
-    try:
+    with _one_pending_request(org):
         db.session.flush()
-    except IntegrityError:  # a concurrent request from the same person
-        db.session.rollback()
-        raise Conflict(N_("You already have a pending request to %(org)s."), org=org.name) from None
     audit.record(
         "access_request.submitted",
         actor=f"{issuer}#{subject}"[:200],
@@ -136,15 +114,52 @@ def submit(
     notify_user_admins(
         org, "access_request_new", path="/admin/requests", name=request.name, email=request.email
     )
-    try:
+    with _one_pending_request(org):
         db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(N_("You already have a pending request to %(org)s."), org=org.name) from None
     return request
 
 
+def _checked_requester(org: Organisation, level: str, name: str, email: str) -> tuple[str, str]:
+    """The requester's private eID level, capped by the route, reaches the organisation's
+    minimum, and they gave a name and a valid work e-mail (both returned trimmed)."""
+    if not assurance.is_level(level):
+        raise InvalidInput(N_("Your private eID login did not give a known level."))
+    capped = assurance.capped(level, route_settings(org, ROUTE)["cap"])
+    needed = minimum_ial(org)
+    if capped is None or assurance.rank(capped) < assurance.rank(needed):
+        raise InvalidInput(
+            N_(
+                "Your private eID login proves your identity at level %(level)s, but %(org)s "
+                "requires at least %(needed)s."
+            ),
+            level=capped or level,
+            org=org.name,
+            needed=needed,
+        )
+    name, email = name.strip(), email.strip()
+    if not name:
+        raise InvalidInput(N_("Type your name."), field="name")
+    if len(email) > 254 or not EMAIL_PATTERN.match(email):
+        raise InvalidInput(N_("Type a valid work e-mail address."), field="email")
+    return name, email
+
+
+def _already_pending(org: Organisation) -> Conflict:
+    return Conflict(N_("You already have a pending request to %(org)s."), org=org.name)
+
+
+@contextmanager
+def _one_pending_request(org: Organisation) -> Iterator[None]:
+    """A concurrent request from the same person breaks the unique index: a Conflict."""
+    try:
+        yield
+    except IntegrityError:
+        db.session.rollback()
+        raise _already_pending(org) from None
+
+
 def list_requests(org: Organisation, status: str = "pending") -> list[AccessRequest]:
+    """The organisation's requests with this status, oldest first."""
     return list(
         db.session.execute(
             select(AccessRequest)
@@ -155,6 +170,7 @@ def list_requests(org: Organisation, status: str = "pending") -> list[AccessRequ
 
 
 def request_of_org(org: Organisation, request_id: int) -> AccessRequest:
+    """A request to this organisation; another organisation's request is not found."""
     request = db.session.get(AccessRequest, request_id)
     if request is None or request.org_id != org.id:
         raise NotFound(N_("No such access request."))
@@ -195,21 +211,7 @@ def approve(request: AccessRequest, *, login_means: str, privileges: list[str], 
     check_choices(login_means, privileges)
     org = request.organisation
     _decide(request, "approved", actor)
-    given, _, family = request.name.rpartition(" ")
-    person = User(
-        org_id=org.id,
-        organisation=org,
-        status="imported",
-        username=_free_username(request.email),
-        name=request.name,
-        given_name=given or None,
-        family_name=family or None,
-        email=request.email,
-        email_verified=False,
-        identity_level=None,
-        privileges=[],
-        roles=[],
-    )
+    person = _imported_person(request)
     db.session.add(person)
     db.session.flush()
     request.user_id = person.id
@@ -221,7 +223,39 @@ def approve(request: AccessRequest, *, login_means: str, privileges: list[str], 
         target=request.email,
         details={"request": request.id, "username": person.username},
     )
-    try:  # commits the person, the binding, the proofing and the decision together
+    _bind_upstream_identity(person, request, actor)
+    [result] = activate_users(
+        org, [person], login_means=login_means, privileges=privileges, actor=actor
+    )
+    if not result.ok:
+        if result.error is not None:
+            raise Conflict(result.error.message, **result.error.params)
+        raise Conflict(result.message)
+    return person
+
+
+def _imported_person(request: AccessRequest) -> User:
+    """The requester as an imported person of the organisation, with a free username."""
+    given, _, family = request.name.rpartition(" ")
+    return User(
+        org_id=request.organisation.id,
+        organisation=request.organisation,
+        status="imported",
+        username=_free_username(request.email),
+        name=request.name,
+        given_name=given or None,
+        family_name=family or None,
+        email=request.email,
+        email_verified=False,
+        identity_level=None,
+        privileges=[],
+        roles=[],
+    )
+
+
+def _bind_upstream_identity(person: User, request: AccessRequest, actor: str) -> None:
+    """Commits the person, the binding, the proofing and the decision together."""
+    try:
         record_private_eid(
             person,
             issuer=request.issuer,
@@ -232,14 +266,6 @@ def approve(request: AccessRequest, *, login_means: str, privileges: list[str], 
     except Exception:
         db.session.rollback()
         raise
-    [result] = activate_users(
-        org, [person], login_means=login_means, privileges=privileges, actor=actor
-    )
-    if not result.ok:
-        if result.error is not None:
-            raise Conflict(result.error.message, **result.error.params)
-        raise Conflict(result.message)
-    return person
 
 
 def reject(request: AccessRequest, *, reason: str, actor: str) -> None:

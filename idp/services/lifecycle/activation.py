@@ -25,7 +25,7 @@ from ..means.authenticators import active_authenticator
 from ..platform.runtime import settings
 from ..platform.secrets import digest
 from ..platform.single_use import consume_once
-from ..proofing.records import minimum_ial
+from ..proofing.settings import minimum_ial
 from ..users import check_privileges
 
 LOGIN_MEANS = ("app", "code_display")

@@ -77,38 +77,57 @@ def _match(
     rows: list[PersonRow], by_rid: dict[str, Person], by_email: dict[str, list[Person]]
 ) -> dict[int, Person]:
     """The existing person each row finds, by line; matching problems go into row errors."""
+    _flag_repeated_keys(rows)
+    targets: dict[int, Person] = {}
+    for row in rows:
+        if row.errors:
+            continue
+        target = _target_of(row, by_rid, by_email)
+        if target is not None and not row.errors:
+            targets[row.line] = target
+    _flag_shared_targets(rows, targets)
+    return targets
+
+
+def _flag_repeated_keys(rows: list[PersonRow]) -> None:
+    """A RID or an e-mail names one person: the file may not repeat it."""
     rids = Counter(r.rid for r in rows if r.rid)
     emails = Counter(r.email_key for r in rows if r.email)
-    targets: dict[int, Person] = {}
     for row in rows:
         if row.rid and rids[row.rid] > 1:
             row.errors.append(Message(N_("rid: appears more than once in the file")))
         if row.email and emails[row.email_key] > 1:
             row.errors.append(Message(N_("email: appears more than once in the file")))
-        if row.errors:
-            continue
-        owners = by_email.get(row.email_key, [])
-        target = by_rid.get(row.rid) if row.rid else None
-        if target is not None:
-            if any(p.id != target.id for p in owners):
-                row.errors.append(
-                    Message(N_("email: belongs to another person in the organisation"))
-                )
-        elif len(owners) > 1:
-            row.errors.append(Message(N_("email: more than one person in the organisation has it")))
-        elif owners and row.rid and owners[0].rid and owners[0].rid != row.rid:
-            row.errors.append(
-                Message(N_("rid: the person with this e-mail has RID %(rid)s"), rid=owners[0].rid)
-            )
-        elif owners:
-            target = owners[0]
-        if target is not None and not row.errors:
-            targets[row.line] = target
+
+
+def _target_of(
+    row: PersonRow, by_rid: dict[str, Person], by_email: dict[str, list[Person]]
+) -> Person | None:
+    """The person a row matches: by RID first, else by e-mail; an e-mail held by someone
+    else, by several people, or by a person with another RID is a row error."""
+    owners = by_email.get(row.email_key, [])
+    target = by_rid.get(row.rid) if row.rid else None
+    if target is not None:
+        if any(p.id != target.id for p in owners):
+            row.errors.append(Message(N_("email: belongs to another person in the organisation")))
+        return target
+    if len(owners) > 1:
+        row.errors.append(Message(N_("email: more than one person in the organisation has it")))
+    elif owners and row.rid and owners[0].rid and owners[0].rid != row.rid:
+        row.errors.append(
+            Message(N_("rid: the person with this e-mail has RID %(rid)s"), rid=owners[0].rid)
+        )
+    elif owners:
+        return owners[0]
+    return None
+
+
+def _flag_shared_targets(rows: list[PersonRow], targets: dict[int, Person]) -> None:
+    """Two rows may not match the same person."""
     found = Counter(t.id for t in targets.values())
     for row in rows:
         if row.line in targets and found[targets[row.line].id] > 1:
             row.errors.append(Message(N_("matches the same person as another row")))
-    return targets
 
 
 def _check_usernames(rows: list[PersonRow], targets: dict[int, Person]) -> None:

@@ -9,10 +9,8 @@ exponential backoff. An SMTP outage loses nothing: the mails wait in the table.
 
 from __future__ import annotations
 
-import atexit
 import logging
 import re
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -20,7 +18,7 @@ from email.utils import format_datetime, make_msgid
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, render_template
+from flask import current_app, render_template
 from jinja2 import TemplateNotFound
 from sqlalchemy import CursorResult, func, or_, select, update
 
@@ -59,6 +57,31 @@ def _template_path(locale: str, template: str, ext: str) -> str:
     return wanted
 
 
+def _plain_address(to: str) -> str:
+    """One plain e-mail address: no header injection, no list of recipients."""
+    address = to.strip()
+    if not address or "@" not in address or any(c in address for c in "\r\n,;<>"):
+        raise ValueError("a mail needs one plain e-mail address")
+    return address
+
+
+def _mail_locale(locale: str | None, cfg: Settings) -> str:
+    """The language part of ``locale`` (``da-DK`` -> ``da``), else the default locale."""
+    locale = (locale or cfg.default_locale).split("-")[0].lower()
+    return locale if _LOCALE.match(locale) else cfg.default_locale
+
+
+def _render(template: str, locale: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """Subject, text and HTML of a mail; the subject is the text's ``Subject: `` line."""
+    text = render_template(_template_path(locale, template, "txt"), **context)
+    html = render_template(_template_path(locale, template, "html"), **context)
+    subject = ""
+    first, _, rest = text.partition("\n")
+    if first.startswith("Subject: "):
+        subject, text = first.removeprefix("Subject: ").strip(), rest.lstrip("\n")
+    return subject, text, html
+
+
 def queue_mail(
     kind: str,
     *,
@@ -79,21 +102,9 @@ def queue_mail(
     """
     if not _TEMPLATE_NAME.match(template):
         raise ValueError(f"bad mail template name {template!r}")
-    address = to.strip()
-    if not address or "@" not in address or any(c in address for c in "\r\n,;<>"):
-        raise ValueError("a mail needs one plain e-mail address")
+    address = _plain_address(to)
     cfg = settings()
-    locale = (locale or cfg.default_locale).split("-")[0].lower()
-    if not _LOCALE.match(locale):
-        locale = cfg.default_locale
-
-    text = render_template(_template_path(locale, template, "txt"), **context)
-    html = render_template(_template_path(locale, template, "html"), **context)
-    subject = ""
-    first, _, rest = text.partition("\n")
-    if first.startswith("Subject: "):
-        subject, text = first.removeprefix("Subject: ").strip(), rest.lstrip("\n")
-
+    subject, text, html = _render(template, _mail_locale(locale, cfg), context)
     now = utcnow()
     mail = OutboxMail(
         message_id=make_msgid(domain=urlsplit(cfg.issuer).hostname or "localhost"),
@@ -243,71 +254,3 @@ def mail_status(mail: OutboxMail) -> str:
     if mail.sent_at is not None:
         return "sent"
     return "failed" if mail.attempts >= settings().mail_max_attempts else "pending"
-
-
-class BackgroundSender:
-    """A daemon thread that delivers pending mail every ``interval`` seconds."""
-
-    def __init__(self, app: Flask, interval: float = 5.0) -> None:
-        self.app = app
-        self.interval = interval
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="idp-mail-sender", daemon=True)
-
-    def start(self) -> None:
-        """Start the thread."""
-        self._thread.start()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Ask the thread to stop and wait until it has finished the mail in hand."""
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
-
-    def _run(self) -> None:
-        limit = 100
-        while not self._stopping.is_set():
-            busy = False
-            try:
-                with self.app.app_context():
-                    report = deliver_pending(limit)
-                busy = report.sent + report.failed >= limit
-            except Exception:
-                log.exception("background mail delivery failed")
-            if not busy:
-                self._stopping.wait(self.interval)
-
-
-def start_background_sender(app: Flask, *, interval: float = 5.0) -> BackgroundSender:
-    """Start delivering pending mail from a daemon thread of this process; call ``stop()``
-    on the result to end it."""
-    sender = BackgroundSender(app, interval)
-    sender.start()
-    return sender
-
-
-def install_background_sender(app: Flask) -> None:
-    """When ``mail_background`` is on (and not in tests), start the background sender with
-    the first request the process serves, so CLI commands and the gunicorn master, which
-    also build the app, never run one. It is stopped at exit."""
-    cfg: Settings = app.extensions["idp.settings"]
-    if not cfg.mail_background or cfg.testing:
-        return
-    lock = threading.Lock()
-    started: list[BackgroundSender] = []
-
-    def start_once() -> None:
-        if started:
-            return
-        with lock:
-            if not started:
-                sender = start_background_sender(app)
-                started.append(sender)
-                app.extensions["idp.mail_sender"] = sender
-                atexit.register(sender.stop, cfg.smtp_timeout_seconds + 5)
-
-    app.before_request(start_once)

@@ -22,6 +22,9 @@ STATUSES = ("in_stock", "assigned", "active", "revoked")
 
 @dataclass
 class ImportReport:
+    """Every row of an import with its errors, and how many code displays it imported or
+    replaced (none on a dry run or when any row is bad)."""
+
     rows: list[dict[str, Any]] = field(default_factory=list)
     imported: int = 0
     replaced: int = 0
@@ -56,48 +59,18 @@ def import_code_displays(
     bad row and why. An existing serial is refused unless the token is still in stock and
     ``replace`` is given.
     """
-    counts = Counter(r.serial for r in rows if r.serial)
-    existing = {
-        a.serial: a
-        for a in db.session.execute(
-            select(Authenticator).where(
-                Authenticator.org_id == org.id,
-                Authenticator.type == "code_display",
-                Authenticator.serial.in_([r.serial for r in rows if r.serial]),
-            )
-        ).scalars()
-    }
+    existing = _stored_displays(org, rows)
     report = ImportReport(dry_run=dry_run)
+    counts = Counter(r.serial for r in rows if r.serial)
     for row in rows:
-        errors = list(row.errors)
-        if row.serial and counts[row.serial] > 1:
-            errors.append(
-                Message(
-                    N_("serial %(serial)s appears more than once in the file"), serial=row.serial
-                )
-            )
-        found = existing.get(row.serial)
-        if found is not None and not (replace and found.status == "in_stock"):
-            if found.status == "in_stock":
-                template = N_("serial %(serial)s is already imported (%(status)s) (use --replace)")
-            else:
-                template = N_("serial %(serial)s is already imported (%(status)s)")
-            errors.append(Message(template, serial=row.serial, status=found.status))
+        errors = [*row.errors, *_serial_problems(row, counts, existing.get(row.serial), replace)]
         report.rows.append({"where": row.where, "serial": row.serial, "errors": errors})
     if not report.ok or dry_run:
         return report
     for row in rows:
         found = existing.get(row.serial)
-        target = found or Authenticator(org_id=org.id, type="code_display", serial=row.serial)
-        target.status = "in_stock"
-        target.user_id = None
-        target.secret_encrypted = seal(row.secret)
-        target.digits, target.period = row.digits, row.period
-        target.algorithm, target.t0 = row.algorithm, row.t0
-        target.last_time_step, target.drift_steps, target.failed_attempts = None, 0, 0
-        target.source = source[:200]
+        _stock(found, org, row, source)
         if found is None:
-            db.session.add(target)
             report.imported += 1
         else:
             report.replaced += 1
@@ -112,7 +85,54 @@ def import_code_displays(
     return report
 
 
+def _stored_displays(org: Organisation, rows: list[SeedRow]) -> dict[str | None, Authenticator]:
+    """The organisation's code displays with a serial of the file, by serial."""
+    return {
+        a.serial: a
+        for a in db.session.execute(
+            select(Authenticator).where(
+                Authenticator.org_id == org.id,
+                Authenticator.type == "code_display",
+                Authenticator.serial.in_([r.serial for r in rows if r.serial]),
+            )
+        ).scalars()
+    }
+
+
+def _serial_problems(
+    row: SeedRow, counts: Counter[str], found: Authenticator | None, replace: bool
+) -> list[Message]:
+    """A serial appears once in the file and is new, unless it is in stock and replaced."""
+    errors = []
+    if row.serial and counts[row.serial] > 1:
+        errors.append(
+            Message(N_("serial %(serial)s appears more than once in the file"), serial=row.serial)
+        )
+    if found is not None and not (replace and found.status == "in_stock"):
+        if found.status == "in_stock":
+            template = N_("serial %(serial)s is already imported (%(status)s) (use --replace)")
+        else:
+            template = N_("serial %(serial)s is already imported (%(status)s)")
+        errors.append(Message(template, serial=row.serial, status=found.status))
+    return errors
+
+
+def _stock(found: Authenticator | None, org: Organisation, row: SeedRow, source: str) -> None:
+    """Put the row's token in stock: a new code display, or the replaced one reset."""
+    target = found or Authenticator(org_id=org.id, type="code_display", serial=row.serial)
+    target.status = "in_stock"
+    target.user_id = None
+    target.secret_encrypted = seal(row.secret)
+    target.digits, target.period = row.digits, row.period
+    target.algorithm, target.t0 = row.algorithm, row.t0
+    target.last_time_step, target.drift_steps, target.failed_attempts = None, 0, 0
+    target.source = source[:200]
+    if found is None:
+        db.session.add(target)
+
+
 def list_code_displays(org: Organisation, status: str | None = None) -> list[Authenticator]:
+    """The organisation's code displays by serial, optionally only those with ``status``."""
     if status is not None and status not in STATUSES:
         raise InvalidInput(N_("status must be one of %(choices)s"), choices=", ".join(STATUSES))
     query = select(Authenticator).where(
@@ -135,6 +155,8 @@ def holders(org: Organisation, displays: list[Authenticator]) -> dict[int, str]:
 
 
 def revoke_code_display(org: Organisation, serial: str, *, actor: str) -> Authenticator:
+    """Mark a code display of the organisation revoked, audited; an unknown serial is
+    NotFound."""
     auth = find_code_display(org.id, serial)
     if auth is None:
         raise NotFound(

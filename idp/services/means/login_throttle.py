@@ -73,14 +73,29 @@ def refuses(user: User, source: str) -> bool:
 def record_failure(user: User, source: str) -> None:
     """Count a wrong password for ``user`` from ``source``: throttle the address, lock the
     account, and tell the administrators, as the settings say. Commits."""
-    cfg = settings()
     now = utcnow()
     key = username_key(user.username)
     # End the read transaction: the counting one starts with its first write (on SQLite a
     # read transaction cannot become a write one once another connection has written).
     db.session.commit()
-    # The account row first (an atomic increment that locks it): every change to the
-    # account's throttle rows holds this lock, so they need no locking of their own.
+    _count_account_failure(user)
+    row = _address_row(user, key, source, now)
+    _drop_stale_rows(user, source, now)
+    throttled = _count_address_failure(row, now)
+    locked = _lock_if_due(user, now)
+    failures, blocked_until = row.failures, row.blocked_until
+    cfg = settings()
+    attacked = throttled or locked or user.failed_logins >= cfg.password_source_max_failures
+    alert = attacked and _claim_alert(user, now)
+    db.session.commit()
+    if throttled or locked or alert:
+        # A second transaction: the audit chain's lock comes before any row lock elsewhere.
+        _report_attack(user, source, failures, blocked_until if throttled else None, locked, alert)
+
+
+def _count_account_failure(user: User) -> None:
+    """The account row first (an atomic increment that locks it): every change to the
+    account's throttle rows holds this lock, so they need no locking of their own."""
     db.session.execute(
         update(User)
         .where(User.id == user.id)
@@ -88,6 +103,10 @@ def record_failure(user: User, source: str) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(user)
+
+
+def _address_row(user: User, key: str, source: str, now: datetime) -> LoginThrottle:
+    """The counter of this account and address, new if it has none."""
     row = db.session.execute(
         select(LoginThrottle)
         .where(_row_filter(key, source))
@@ -98,7 +117,13 @@ def record_failure(user: User, source: str) -> None:
             username_hash=key, source=source, user_id=user.id, failures=0, window_started=now
         )
         db.session.add(row)
-    _drop_stale_rows(user, source, now)
+    return row
+
+
+def _count_address_failure(row: LoginThrottle, now: datetime) -> bool:
+    """Count the failure in the address's window (a new window once the old one or its block
+    is over); whether the address is throttled by this very failure."""
+    cfg = settings()
     row.failures += 1
     window_over = row.window_started <= now - timedelta(seconds=cfg.password_source_window_seconds)
     block_over = row.blocked_until is not None and row.blocked_until <= now
@@ -107,20 +132,20 @@ def record_failure(user: User, source: str) -> None:
     throttled = row.failures >= cfg.password_source_max_failures and row.blocked_until is None
     if throttled:
         row.blocked_until = now + timedelta(seconds=cfg.password_source_block_seconds)
-    # NIST SP 800-63B §5.2.2: at most password_max_failures (<= 100) consecutive failures.
+    return throttled
+
+
+def _lock_if_due(user: User, now: datetime) -> bool:
+    """NIST SP 800-63B §5.2.2: at most password_max_failures (<= 100) consecutive failures;
+    each further lock lasts twice as long. Whether this failure locked the account."""
+    cfg = settings()
     locked = user.failed_logins % cfg.password_max_failures == 0
     if locked:
         user.locked_until = now + timedelta(
             seconds=cfg.password_lock_seconds * (2 ** min(user.lock_count, 10))
         )
         user.lock_count += 1
-    failures, blocked_until = row.failures, row.blocked_until
-    attacked = throttled or locked or user.failed_logins >= cfg.password_source_max_failures
-    alert = attacked and _claim_alert(user, now)
-    db.session.commit()
-    if throttled or locked or alert:
-        # A second transaction: the audit chain's lock comes before any row lock elsewhere.
-        _report_attack(user, source, failures, blocked_until if throttled else None, locked, alert)
+    return locked
 
 
 def _claim_alert(user: User, now: datetime) -> bool:
@@ -150,40 +175,38 @@ def _report_attack(
     """Audit what happened and, when this failure claimed the alert, mail the
     organisation's user administrators (through the outbox, in the same transaction)."""
     if throttled_until is not None:
-        audit.record(
+        _audit(
             "user.address_throttled",
-            actor="system",
-            org_id=user.org_id,
-            target=user.username,
-            details={"source": source, "failures": failures, "until": throttled_until.isoformat()},
+            user,
+            {"source": source, "failures": failures, "until": throttled_until.isoformat()},
         )
     if locked:
         assert user.locked_until is not None
-        audit.record(
+        _audit(
             "user.locked",
-            actor="system",
-            org_id=user.org_id,
-            target=user.username,
-            details={"reason": "password failures", "until": user.locked_until.isoformat()},
+            user,
+            {"reason": "password failures", "until": user.locked_until.isoformat()},
         )
     if alert:
-        audit.record(
-            "user.under_attack",
-            actor="system",
-            org_id=user.org_id,
-            target=user.username,
-            details={"failed_logins": user.failed_logins, "source": source},
-        )
-        org = db.session.get(Organisation, user.org_id)
-        assert org is not None
-        notify_user_admins(
-            org,
-            "account_under_attack",
-            path="/admin/",
-            username=user.username,
-            failures=user.failed_logins,
-        )
+        _audit("user.under_attack", user, {"failed_logins": user.failed_logins, "source": source})
+        _alert_user_admins(user)
     db.session.commit()
+
+
+def _audit(event: str, user: User, details: dict[str, object]) -> None:
+    audit.record(event, actor="system", org_id=user.org_id, target=user.username, details=details)
+
+
+def _alert_user_admins(user: User) -> None:
+    org = db.session.get(Organisation, user.org_id)
+    assert org is not None
+    notify_user_admins(
+        org,
+        "account_under_attack",
+        path="/admin/",
+        username=user.username,
+        failures=user.failed_logins,
+    )
 
 
 def _drop_stale_rows(user: User, source: str, now: datetime) -> None:

@@ -20,87 +20,10 @@ from .. import audit
 from ..errors import N_, Conflict, InvalidInput
 from . import ROUTES
 from .in_person import DocumentCheck, EvidenceError
-
-DEFAULT_MINIMUM_IAL = "Substantial"
-
-
-# -- organisation settings -------------------------------------------------------------------
-def route_settings(org: Organisation, route: str) -> dict[str, Any]:
-    """The organisation's settings for one route, with the route's defaults filled in."""
-    spec = ROUTES[route]
-    stored = (org.settings or {}).get("routes", {}).get(route, {})
-    return {
-        "enabled": stored.get("enabled", spec.enabled_by_default),
-        "cap": stored.get("cap", spec.default_cap),
-    }
+from .settings import minimum_ial, route_settings
 
 
-def minimum_ial(org: Organisation) -> str:
-    return str((org.settings or {}).get("minimum_ial", DEFAULT_MINIMUM_IAL))
-
-
-def configure_organisation(
-    org: Organisation,
-    *,
-    enable: list[str] | None = None,
-    disable: list[str] | None = None,
-    caps: dict[str, str] | None = None,
-    minimum: str | None = None,
-    allow_access_requests: bool | None = None,
-    actor: str,
-) -> dict[str, Any]:
-    """Change an organisation's proofing settings, validated; returns the new settings."""
-    for route in [*(enable or []), *(disable or []), *(caps or {})]:
-        if route not in ROUTES:
-            raise InvalidInput(
-                N_("Unknown proofing route %(route)r; routes: %(routes)s"),
-                route=route,
-                routes=", ".join(ROUTES),
-                field=f"route_{route}",
-            )
-    for route, cap in (caps or {}).items():
-        if not assurance.is_level(cap):
-            raise InvalidInput(
-                N_("Cap for %(route)s must be one of %(levels)s"),
-                route=route,
-                levels=", ".join(assurance.LEVELS),
-                field=f"cap_{route}",
-            )
-        if assurance.rank(cap) > assurance.rank(ROUTES[route].max_level):
-            raise InvalidInput(
-                N_("%(route)s can establish at most %(level)s"),
-                route=route,
-                level=ROUTES[route].max_level,
-                field=f"cap_{route}",
-            )
-    if minimum is not None and not assurance.is_level(minimum):
-        raise InvalidInput(
-            N_("Minimum IAL must be one of %(levels)s"),
-            levels=", ".join(assurance.LEVELS),
-            field="minimum_ial",
-        )
-    routes: dict[str, dict[str, Any]] = {r: route_settings(org, r) for r in ROUTES}
-    settings: dict[str, Any] = {"routes": routes, "minimum_ial": minimum or minimum_ial(org)}
-    for route in enable or []:
-        routes[route]["enabled"] = True
-    for route in disable or []:
-        routes[route]["enabled"] = False
-    for route, cap in (caps or {}).items():
-        routes[route]["cap"] = cap
-    org.settings = settings
-    if allow_access_requests is not None:
-        org.allow_access_requests = allow_access_requests
-    audit.record(
-        "org.configured",
-        actor=actor,
-        org_id=org.id,
-        target=org.cvr,
-        details={**settings, "allow_access_requests": org.allow_access_requests},
-    )
-    db.session.commit()
-    return settings
-
-
+# -- waiting for a proofing ------------------------------------------------------------------
 def awaiting_identity_check(org: Organisation) -> list[User]:
     """People waiting for activation whose identity level is below the organisation minimum
     (a registrar can raise it with an in-person check)."""

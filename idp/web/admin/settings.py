@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from ... import assurance
 from ...services.errors import InvalidInput
 from ...services.proofing import ROUTES
-from ...services.proofing import records as proofing
+from ...services.proofing import settings as proofing
 from ..pages import page, redirect_to
 from . import bp
 from .auth import admin_required

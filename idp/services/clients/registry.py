@@ -1,4 +1,4 @@
-"""Relying parties (OAuth clients)."""
+"""Relying parties (OAuth clients): register, change, list and remove them."""
 
 from __future__ import annotations
 
@@ -7,68 +7,22 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 
-from ..extensions import db
-from ..models import Client, Organisation, Token, User
-from ..models.types import utcnow
-from . import audit
-from .errors import N_, InvalidInput, NotFound
-from .platform.secrets import digest
+from ...extensions import db
+from ...models import Client, Organisation, Token
+from ...models.types import utcnow
+from .. import audit
+from ..errors import N_, InvalidInput, NotFound
+from ..platform.secrets import digest
+from .checks import (
+    check_subject_and_alg,
+    checked_auth_method,
+    checked_grants,
+    checked_org_cvrs,
+    checked_uris,
+)
 
-GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 SCOPES = ("openid", "profile", "email", "organization", "privileges", "offline_access")
 DEFAULT_SCOPE = " ".join(SCOPES)
-
-
-def _check_uri(uri: str, what: str, field: str) -> str:
-    parts = urlsplit(uri)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise InvalidInput(
-            N_("%(what)s must be an absolute http(s) URI: %(uri)r"), what=what, uri=uri, field=field
-        )
-    if parts.fragment:
-        # RFC 6749 §3.1.2: the redirection endpoint URI MUST NOT include a fragment.
-        raise InvalidInput(
-            N_("%(what)s must not have a fragment: %(uri)r"), what=what, uri=uri, field=field
-        )
-    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise InvalidInput(
-            N_("%(what)s must use https (http only for loopback): %(uri)r"),
-            what=what,
-            uri=uri,
-            field=field,
-        )
-    return uri
-
-
-def _checked_grants(grant_types: list[str] | None, *, public: bool) -> list[str]:
-    grants = list(grant_types or ["authorization_code", "refresh_token"])
-    unknown = [g for g in grants if g not in GRANT_TYPES]
-    if unknown:
-        raise InvalidInput(
-            N_("Unknown grant type(s) %(unknown)s; allowed: %(allowed)s"),
-            unknown=unknown,
-            allowed=", ".join(GRANT_TYPES),
-            field="grant_types",
-        )
-    if public and "client_credentials" in grants:
-        raise InvalidInput(N_("A public client cannot use client_credentials"), field="grant_types")
-    return grants
-
-
-def _checked_uris(
-    grants: list[str], redirect_uris: list[str], post_logout_redirect_uris: list[str] | None
-) -> tuple[list[str], list[str]]:
-    if "authorization_code" in grants and not redirect_uris:
-        raise InvalidInput(
-            N_("The authorization_code grant needs at least one redirect URI"),
-            field="redirect_uris",
-        )
-    uris = [_check_uri(u, "redirect URI", "redirect_uris") for u in redirect_uris]
-    logout_uris = [
-        _check_uri(u, "post-logout redirect URI", "post_logout_redirect_uris")
-        for u in post_logout_redirect_uris or []
-    ]
-    return uris, logout_uris
 
 
 def create_client(
@@ -90,23 +44,10 @@ def create_client(
     """Register a relying party; returns the client and its secret (shown once, stored hashed).
 
     ``org_id`` makes it a service of that organisation (its administrators manage it)."""
-    grants = _checked_grants(grant_types, public=public)
-    uris, logout_uris = _checked_uris(grants, redirect_uris, post_logout_redirect_uris)
-    if subject_type not in ("public", "pairwise"):
-        raise InvalidInput(N_("subject type must be public or pairwise"))
-    if id_token_alg not in (None, "RS256", "ES256"):
-        raise InvalidInput(N_("id_token_signed_response_alg must be RS256 or ES256"))
-    if subject_type == "pairwise" and len({urlsplit(u).hostname for u in uris}) > 1:
-        raise InvalidInput(
-            N_("A pairwise client's redirect URIs must share one host"), field="redirect_uris"
-        )
-    method = "none" if public else (auth_method or "client_secret_basic")
-    if public and auth_method not in (None, "none"):
-        raise InvalidInput(N_("A public client authenticates with 'none'"))
-    if method not in ("client_secret_basic", "client_secret_post", "none"):
-        raise InvalidInput(
-            N_("auth method must be client_secret_basic, client_secret_post or none")
-        )
+    grants = checked_grants(grant_types, public=public)
+    uris, logout_uris = checked_uris(grants, redirect_uris, post_logout_redirect_uris)
+    check_subject_and_alg(subject_type, id_token_alg, uris)
+    method = checked_auth_method(auth_method, public=public)
     secret = None if public else secrets.token_urlsafe(32)
     client = Client(
         # Hex: a URL-safe id could start with "-" and be read as an option by command lines.
@@ -129,15 +70,19 @@ def create_client(
     )
     db.session.add(client)
     db.session.flush()
+    _record_created(client, actor, public=public, grants=grants)
+    db.session.commit()
+    return client, secret
+
+
+def _record_created(client: Client, actor: str, *, public: bool, grants: list[str]) -> None:
     audit.record(
         "client.created",
         actor=actor,
-        org_id=org_id,
+        org_id=client.org_id,
         target=client.client_id,
         details={"name": client.name, "public": public, "grants": grants},
     )
-    db.session.commit()
-    return client, secret
 
 
 def update_client(
@@ -159,8 +104,8 @@ def update_client(
     public = client.token_endpoint_auth_method == "none"
     if not grant_types:
         raise InvalidInput(N_("Choose at least one grant type"), field="grant_types")
-    grants = _checked_grants(grant_types, public=public)
-    uris, logout_uris = _checked_uris(grants, redirect_uris, post_logout_redirect_uris)
+    grants = checked_grants(grant_types, public=public)
+    uris, logout_uris = checked_uris(grants, redirect_uris, post_logout_redirect_uris)
     hosts = {urlsplit(u).hostname for u in uris}
     if client.subject_type == "pairwise" and hosts - {client.sector_identifier}:
         raise InvalidInput(
@@ -168,7 +113,7 @@ def update_client(
             sector=client.sector_identifier,
             field="redirect_uris",
         )
-    cvrs = None if allowed_org_cvrs is None else _checked_org_cvrs(client, allowed_org_cvrs)
+    cvrs = None if allowed_org_cvrs is None else checked_org_cvrs(client, allowed_org_cvrs)
     if client.subject_type != "pairwise" and uris:
         client.sector_identifier = urlsplit(uris[0]).hostname
     before = _settings(client)
@@ -201,48 +146,6 @@ def _settings(client: Client) -> dict[str, object]:
     }
 
 
-def _checked_org_cvrs(client: Client, cvrs: list[str]) -> list[str]:
-    """Known organisations' CVRs, each once; the client's own organisation needs no entry."""
-    wanted = list(dict.fromkeys(c.strip() for c in cvrs if c.strip()))
-    bad = [c for c in wanted if not (len(c) == 8 and c.isascii() and c.isdigit())]
-    if bad:
-        raise InvalidInput(
-            N_("Not a CVR number (8 digits): %(cvrs)s"), cvrs=", ".join(bad), field="allowed_orgs"
-        )
-    known = set(
-        db.session.execute(select(Organisation.cvr).where(Organisation.cvr.in_(wanted))).scalars()
-    )
-    unknown = [c for c in wanted if c not in known]
-    if unknown:
-        raise InvalidInput(
-            N_("No organisation with CVR %(cvrs)s"), cvrs=", ".join(unknown), field="allowed_orgs"
-        )
-    owner = db.session.get(Organisation, client.org_id) if client.org_id is not None else None
-    own = owner.cvr if owner is not None else None
-    return [c for c in wanted if c != own]
-
-
-# -- who may log in, and who skips consent --------------------------------------------------
-def is_own_person(client: Client, user: User) -> bool:
-    """Whether the person belongs to the client's organisation (an operator client, with no
-    organisation, counts everyone as its own)."""
-    return client.org_id is None or client.org_id == user.org_id
-
-
-def may_log_in(client: Client, user: User) -> bool:
-    """Whether the person's organisation is admitted to the client: its own organisation, any
-    organisation when the client allows it, or one of the listed CVRs."""
-    if is_own_person(client, user) or client.allow_any_org:
-        return True
-    return user.organisation.cvr in (client.allowed_org_cvrs or [])
-
-
-def skips_consent(client: Client, user: User) -> bool:
-    """A first-party client skips the consent page only for its own organisation's people:
-    another organisation's person always decides for themselves what is released."""
-    return client.first_party and is_own_person(client, user)
-
-
 def set_first_party(client: Client, first_party: bool, *, actor: str) -> Client:
     """The operator's switch (CLI only): a first-party client skips the consent page for its
     own organisation's people (for an operator client, everyone's)."""
@@ -273,6 +176,7 @@ def rotate_secret(client: Client, *, actor: str) -> str:
 
 
 def get_client(client_id: str) -> Client | None:
+    """The client with this client_id, or None."""
     return db.session.execute(
         select(Client).where(Client.client_id == client_id)
     ).scalar_one_or_none()

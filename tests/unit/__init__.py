@@ -1,0 +1,1 @@
+"""Unit tests: pure functions and source checks, no app and no database."""
