@@ -50,15 +50,9 @@ def keys_list(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def keys_rotate(alg: str, as_json: bool) -> None:
-    from ..extensions import db
-    from ..services import audit
-    from ..services.platform.runtime import keystore
+    from ..services.platform.keys import ALGORITHMS, rotate_keys
 
-    algs = ["RS256", "ES256"] if alg == "all" else [alg]
-    new = [keystore().rotate(a) for a in algs]
-    for entry in new:
-        audit.record("keys.rotated", actor=OPERATOR, target=entry.kid, details={"alg": entry.alg})
-    db.session.commit()
+    new = rotate_keys(list(ALGORITHMS) if alg == "all" else [alg], actor=OPERATOR)
     out(
         as_json,
         [e.__dict__ for e in new],
