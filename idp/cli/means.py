@@ -4,15 +4,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 from flask.cli import with_appcontext
 
-from .util import OPERATOR, out, service_call
-
-if TYPE_CHECKING:
-    from ..models import User
+from .util import OPERATOR, find_person, out, service_call
 
 
 @click.group("tokens", help="Code displays (hardware TOTP tokens) in stock.")
@@ -121,12 +117,6 @@ def means_group() -> None:
     pass
 
 
-def _user(ref: str) -> User:
-    from ..services.users import find_user
-
-    return service_call(find_user, ref)
-
-
 @means_group.command("list")
 @click.argument("user")
 @click.option("--json", "as_json", is_flag=True)
@@ -134,7 +124,7 @@ def _user(ref: str) -> User:
 def means_list(user: str, as_json: bool) -> None:
     from ..services.means.authenticators import authenticators_of, is_locked
 
-    person = _user(user)
+    person = find_person(user)
     data = [
         {
             "id": a.id,
@@ -165,7 +155,7 @@ def means_list(user: str, as_json: bool) -> None:
 def means_assign(user: str, serial: str, as_json: bool) -> None:
     from ..services.means.authenticators import assign_code_display
 
-    auth = service_call(assign_code_display, _user(user), serial, actor=OPERATOR)
+    auth = service_call(assign_code_display, find_person(user), serial, actor=OPERATOR)
     out(
         as_json,
         {"serial": auth.serial, "status": auth.status},
@@ -182,7 +172,7 @@ def means_assign(user: str, serial: str, as_json: bool) -> None:
 def means_bind(user: str, serial: str, code: str, as_json: bool) -> None:
     from ..services.means.authenticators import bind_code_display
 
-    auth = service_call(bind_code_display, _user(user), serial, code, actor=OPERATOR)
+    auth = service_call(bind_code_display, find_person(user), serial, code, actor=OPERATOR)
     out(
         as_json,
         {"serial": auth.serial, "status": auth.status, "drift": auth.drift_steps},
@@ -197,7 +187,7 @@ def means_bind(user: str, serial: str, code: str, as_json: bool) -> None:
 def means_unlock(user: str, as_json: bool) -> None:
     from ..services.means.authenticators import unlock
 
-    auth = service_call(unlock, _user(user), actor=OPERATOR)
+    auth = service_call(unlock, find_person(user), actor=OPERATOR)
     out(as_json, {"id": auth.id, "unlocked": True}, "unlocked")
 
 
@@ -208,7 +198,7 @@ def means_unlock(user: str, as_json: bool) -> None:
 def means_revoke(user: str, as_json: bool) -> None:
     from ..services.means.authenticators import revoke_all
 
-    count = service_call(revoke_all, _user(user), actor=OPERATOR)
+    count = service_call(revoke_all, find_person(user), actor=OPERATOR)
     out(as_json, {"revoked": count}, f"revoked {count} login means")
 
 
@@ -220,7 +210,7 @@ def means_revoke(user: str, as_json: bool) -> None:
 def means_replace(user: str, serial: str, as_json: bool) -> None:
     from ..services.means.authenticators import replace_with_code_display
 
-    auth = service_call(replace_with_code_display, _user(user), serial, actor=OPERATOR)
+    auth = service_call(replace_with_code_display, find_person(user), serial, actor=OPERATOR)
     out(
         as_json,
         {"serial": auth.serial, "status": auth.status},

@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 import click
 from flask.cli import with_appcontext
 
-from .util import OPERATOR, out, service_call
-
-if TYPE_CHECKING:
-    from ..models import User
+from .util import OPERATOR, find_person, out, service_call
 
 ROLES = ("user_admin", "registrar", "org_admin")
-
-
-def _user(ref: str) -> User:
-    from ..services.users import find_user
-
-    return service_call(find_user, ref)
 
 
 def _route_cap(values: tuple[str, ...]) -> dict[str, str]:
@@ -88,7 +78,7 @@ def proofing_group() -> None:
 def proofing_list(user: str, as_json: bool) -> None:
     from ..services.proofing.records import records_of
 
-    person = _user(user)
+    person = find_person(user)
     data = [
         {
             "route": r.route,
@@ -129,7 +119,10 @@ def proofing_in_person(
 
     expiry = expires.date() if hasattr(expires, "date") else date.fromisoformat(str(expires))
     record = service_call(
-        record_in_person, _user(user), _user(registrar), DocumentCheck(document, last4, expiry)
+        record_in_person,
+        find_person(user),
+        find_person(registrar),
+        DocumentCheck(document, last4, expiry),
     )
     out(
         as_json,
@@ -146,7 +139,7 @@ def proofing_in_person(
 def proofing_attest(user: str, manager: str, as_json: bool) -> None:
     from ..services.proofing.records import record_attestation
 
-    record = service_call(record_attestation, _user(user), _user(manager))
+    record = service_call(record_attestation, find_person(user), find_person(manager))
     out(
         as_json,
         {"route": record.route, "level": record.level},
@@ -163,7 +156,7 @@ def proofing_attest(user: str, manager: str, as_json: bool) -> None:
 def proofing_adjust(user: str, level: str, reason: str, as_json: bool) -> None:
     from ..services.proofing.records import adjust
 
-    person = _user(user)
+    person = find_person(user)
     service_call(adjust, person, None if level == "none" else level, reason=reason, actor=OPERATOR)
     out(
         as_json,
@@ -188,7 +181,7 @@ def admins_grant(user: str, role: str, cvr: str, as_json: bool) -> None:
     from ..services.users import set_roles
 
     org = service_call(get_by_cvr, cvr)
-    person = _user(user)
+    person = find_person(user)
     roles = service_call(set_roles, person, org, add=[role], remove=[], actor=OPERATOR)
     out(as_json, {"username": person.username, "roles": roles}, f"roles: {', '.join(roles)}")
 
@@ -204,7 +197,7 @@ def admins_revoke(user: str, role: str, cvr: str, as_json: bool) -> None:
     from ..services.users import set_roles
 
     org = service_call(get_by_cvr, cvr)
-    person = _user(user)
+    person = find_person(user)
     roles = service_call(set_roles, person, org, add=[], remove=[role], actor=OPERATOR)
     out(
         as_json,
@@ -224,7 +217,7 @@ def users_privileges(
 ) -> None:
     from ..services.users import set_privileges
 
-    person = _user(user)
+    person = find_person(user)
     rights = service_call(
         set_privileges, person, add=list(add), remove=list(remove), actor=OPERATOR
     )
