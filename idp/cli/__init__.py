@@ -11,37 +11,6 @@ from flask.cli import FlaskGroup, with_appcontext
 from .util import OPERATOR, out, service_call
 
 
-@click.group("orgs", help="Organisations.")
-def orgs_group() -> None:
-    pass
-
-
-@orgs_group.command("create")
-@click.option("--cvr", required=True, help="8-digit CVR number")
-@click.option("--name", required=True)
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def orgs_create(cvr: str, name: str, as_json: bool) -> None:
-    from ..services.orgs import create_organisation
-
-    org = service_call(create_organisation, cvr, name, actor=OPERATOR)
-    out(as_json, {"cvr": org.cvr, "name": org.name}, f"created organisation {org.cvr} {org.name}")
-
-
-@orgs_group.command("list")
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def orgs_list(as_json: bool) -> None:
-    from ..services.orgs import list_organisations
-
-    orgs = list_organisations()
-    out(
-        as_json,
-        [{"cvr": o.cvr, "name": o.name} for o in orgs],
-        "\n".join(f"{o.cvr}  {o.name}" for o in orgs),
-    )
-
-
 @click.group("users", help="Business identities.")
 def users_group() -> None:
     pass
@@ -264,12 +233,12 @@ def register_commands(app: Flask) -> None:
     from .keys import keys_group
     from .mail import mail_group
     from .means import means_group, tokens_group
-    from .proofing import admins_group, orgs_configure, proofing_group, users_privileges
+    from .orgs import orgs_group
+    from .proofing import admins_group, proofing_group, users_privileges
     from .users import users_import, users_list
 
     users_group.add_command(users_activate)
     users_group.add_command(users_resend)
-    orgs_group.add_command(orgs_configure)
     users_group.add_command(users_privileges)
     users_group.add_command(users_import)
     users_group.add_command(users_list)
