@@ -230,11 +230,12 @@ def serve() -> None:
 
 def register_commands(app: Flask) -> None:
     from .activation import users_activate, users_resend
+    from .admins import admins_group
     from .keys import keys_group
     from .mail import mail_group
     from .means import means_group, tokens_group
     from .orgs import orgs_group
-    from .proofing import admins_group, proofing_group, users_privileges
+    from .proofing import proofing_group, users_privileges
     from .users import users_import, users_list
 
     users_group.add_command(users_activate)
