@@ -2,71 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from .util import OPERATOR, out, service_call
-
-
-@click.group("users", help="Business identities.")
-def users_group() -> None:
-    pass
-
-
-@users_group.command("create")
-@click.option("--org", "cvr", required=True, help="CVR of the organisation")
-@click.option("--username", required=True)
-@click.option("--name", required=True)
-@click.option("--email", required=True)
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input")
-@click.option("--totp", is_flag=True, help="Enrol an authenticator app; prints the secret once")
-@click.option(
-    "--ial",
-    type=click.Choice(["Low", "Substantial", "High"]),
-    help="Operator-attested identity level (audited)",
-)
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def users_create(
-    cvr: str,
-    username: str,
-    name: str,
-    email: str,
-    password_stdin: bool,
-    totp: bool,
-    ial: str | None,
-    as_json: bool,
-) -> None:
-    from ..services.orgs import get_by_cvr
-    from ..services.users import create_user
-
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    org = service_call(get_by_cvr, cvr)
-    user, secret = service_call(
-        create_user,
-        org,
-        username=username,
-        name=name,
-        email=email,
-        password=password,
-        with_totp=totp,
-        ial=ial,
-        actor=OPERATOR,
-    )
-    data = {
-        "username": user.username,
-        "uuid": user.uuid,
-        "org": org.cvr,
-        "identity_level": user.identity_level,
-    }
-    text = f"created user {user.username} ({user.uuid})"
-    if secret:
-        data["totp_secret"] = secret
-        text += f"\nTOTP secret (shown once): {secret}"
-    out(as_json, data, text)
 
 
 @click.group("clients", help="Relying parties (OAuth clients).")
@@ -229,20 +169,14 @@ def serve() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from .activation import users_activate, users_resend
     from .admins import admins_group
     from .keys import keys_group
     from .mail import mail_group
     from .means import means_group, tokens_group
     from .orgs import orgs_group
-    from .proofing import proofing_group, users_privileges
-    from .users import users_import, users_list
+    from .proofing import proofing_group
+    from .users import users_group
 
-    users_group.add_command(users_activate)
-    users_group.add_command(users_resend)
-    users_group.add_command(users_privileges)
-    users_group.add_command(users_import)
-    users_group.add_command(users_list)
     for command in (
         proofing_group,
         admins_group,

@@ -107,21 +107,3 @@ def proofing_adjust(user: str, level: str, reason: str, as_json: bool) -> None:
         {"identity_level": person.identity_level},
         f"identity level is now {person.identity_level or 'none'}",
     )
-
-
-@click.command("privileges", help="Add or remove a person's rights (privilege URNs).")
-@click.argument("user")
-@click.option("--add", "add", multiple=True)
-@click.option("--remove", "remove", multiple=True)
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def users_privileges(
-    user: str, add: tuple[str, ...], remove: tuple[str, ...], as_json: bool
-) -> None:
-    from ..services.users import set_privileges
-
-    person = find_person(user)
-    rights = service_call(
-        set_privileges, person, add=list(add), remove=list(remove), actor=OPERATOR
-    )
-    out(as_json, {"username": person.username, "privileges": rights}, "\n".join(rights))
