@@ -4,37 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
-
-from .util import out
-
-
-@click.command("demo", help="Load the demo organisation, client and user (idempotent).")
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def demo(as_json: bool) -> None:
-    from ..demo import load_demo
-
-    info = load_demo()
-    out(as_json, info, info["text"])
-
-
-@click.command("purge-expired", help="Delete codes and tokens that expired over a day ago.")
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def purge_expired(as_json: bool) -> None:
-    from ..services.oauth.tokens import purge_expired as purge
-
-    count = purge()
-    out(as_json, {"deleted": count}, f"deleted {count} expired codes and tokens")
-
-
-@click.command("serve", help="Serve the IdP with gunicorn on the configured host and port.")
-@with_appcontext
-def serve() -> None:
-    from ..serve import run_gunicorn
-
-    run_gunicorn()
+from flask.cli import FlaskGroup
 
 
 def register_commands(app: Flask) -> None:
@@ -42,6 +12,7 @@ def register_commands(app: Flask) -> None:
     from .clients import clients_group
     from .keys import keys_group
     from .mail import mail_group
+    from .maintenance import demo, purge_expired, serve
     from .means import means_group, tokens_group
     from .orgs import orgs_group
     from .proofing import proofing_group
