@@ -10,10 +10,11 @@ from flask.cli import FlaskGroup
 def register_commands(app: Flask) -> None:
     from .admins import admins_group
     from .clients import clients_group
+    from .code_displays import tokens_group
     from .keys import keys_group
     from .mail import mail_group
     from .maintenance import demo, purge_expired, serve
-    from .means import means_group, tokens_group
+    from .means import means_group
     from .orgs import orgs_group
     from .proofing import proofing_group
     from .users import users_group
