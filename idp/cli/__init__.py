@@ -8,6 +8,7 @@ from flask.cli import FlaskGroup
 
 
 def register_commands(app: Flask) -> None:
+    """Add every ``idp`` command group, one module each, to ``app.cli`` (wiring only)."""
     from .admins import admins_group
     from .clients import clients_group
     from .code_displays import tokens_group
@@ -20,15 +21,15 @@ def register_commands(app: Flask) -> None:
     from .users import users_group
 
     for command in (
-        proofing_group,
+        users_group,
+        orgs_group,
         admins_group,
+        clients_group,
         tokens_group,
         means_group,
-        mail_group,
+        proofing_group,
         keys_group,
-        orgs_group,
-        users_group,
-        clients_group,
+        mail_group,
         demo,
         purge_expired,
         serve,
@@ -51,7 +52,3 @@ def _create_app() -> Flask:
 )
 def main() -> None:
     """Lokal IdP operator commands."""
-
-
-if __name__ == "__main__":
-    main()
