@@ -47,3 +47,25 @@ def test_only_the_oidc_package_imports_authlib_oauth2_and_oidc():
             continue
         for name in _imports(path):
             assert not name.startswith(("authlib.oauth2", "authlib.oidc")), f"{path}: {name}"
+
+
+def _session_writes(path: Path) -> list[str]:
+    """``db.session.commit(...)``/``db.session.add(...)`` style calls in one module."""
+    calls = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("commit", "add", "add_all", "flush")
+            and isinstance(node.func.value, ast.Attribute)
+            and node.func.value.attr == "session"
+        ):
+            calls.append(f"{path}:{node.lineno} session.{node.func.attr}")
+    return calls
+
+
+def test_cli_calls_services_only():
+    for path in _modules("cli"):
+        for name in _imports(path):
+            assert "extensions" not in name.split("."), f"{path} imports {name}"
+        assert not _session_writes(path), _session_writes(path)

@@ -2,341 +2,34 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
-
-from .util import OPERATOR, out, service_call
-
-
-@click.group("keys", help="Signing keys.")
-def keys_group() -> None:
-    pass
-
-
-@keys_group.command("init", help="Create missing signing keys (one RS256, one ES256).")
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def keys_init(as_json: bool) -> None:
-    from ..services.platform.runtime import keystore
-
-    created = keystore().ensure_keys()
-    out(as_json, [e.__dict__ for e in created], f"{len(created)} key(s) created")
-
-
-@keys_group.command("list", help="List keys with their state.")
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def keys_list(as_json: bool) -> None:
-    from ..services.platform.runtime import keystore
-
-    entries = keystore().entries()
-    lines = [
-        f"{e.kid}  {e.alg}  {e.status}  created {e.created_at}"
-        + (f"  published until {e.retire_at}" if e.retire_at else "")
-        for e in entries
-    ]
-    out(as_json, [e.__dict__ for e in entries], "\n".join(lines))
-
-
-@keys_group.command(
-    "rotate", help="New active key; the old one stays published until its tokens have expired."
-)
-@click.option(
-    "--alg", type=click.Choice(["RS256", "ES256", "all"]), default="all", show_default=True
-)
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def keys_rotate(alg: str, as_json: bool) -> None:
-    from ..extensions import db
-    from ..services import audit
-    from ..services.platform.runtime import keystore
-
-    algs = ["RS256", "ES256"] if alg == "all" else [alg]
-    new = [keystore().rotate(a) for a in algs]
-    for entry in new:
-        audit.record("keys.rotated", actor=OPERATOR, target=entry.kid, details={"alg": entry.alg})
-    db.session.commit()
-    out(
-        as_json,
-        [e.__dict__ for e in new],
-        "\n".join(f"new active {e.alg} key {e.kid}" for e in new),
-    )
-
-
-@click.group("orgs", help="Organisations.")
-def orgs_group() -> None:
-    pass
-
-
-@orgs_group.command("create")
-@click.option("--cvr", required=True, help="8-digit CVR number")
-@click.option("--name", required=True)
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def orgs_create(cvr: str, name: str, as_json: bool) -> None:
-    from ..services.orgs import create_organisation
-
-    org = service_call(create_organisation, cvr, name, actor=OPERATOR)
-    out(as_json, {"cvr": org.cvr, "name": org.name}, f"created organisation {org.cvr} {org.name}")
-
-
-@orgs_group.command("list")
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def orgs_list(as_json: bool) -> None:
-    from ..services.orgs import list_organisations
-
-    orgs = list_organisations()
-    out(
-        as_json,
-        [{"cvr": o.cvr, "name": o.name} for o in orgs],
-        "\n".join(f"{o.cvr}  {o.name}" for o in orgs),
-    )
-
-
-@click.group("users", help="Business identities.")
-def users_group() -> None:
-    pass
-
-
-@users_group.command("create")
-@click.option("--org", "cvr", required=True, help="CVR of the organisation")
-@click.option("--username", required=True)
-@click.option("--name", required=True)
-@click.option("--email", required=True)
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input")
-@click.option("--totp", is_flag=True, help="Enrol an authenticator app; prints the secret once")
-@click.option(
-    "--ial",
-    type=click.Choice(["Low", "Substantial", "High"]),
-    help="Operator-attested identity level (audited)",
-)
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def users_create(
-    cvr: str,
-    username: str,
-    name: str,
-    email: str,
-    password_stdin: bool,
-    totp: bool,
-    ial: str | None,
-    as_json: bool,
-) -> None:
-    from ..services.orgs import get_by_cvr
-    from ..services.users import create_user
-
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    org = service_call(get_by_cvr, cvr)
-    user, secret = service_call(
-        create_user,
-        org,
-        username=username,
-        name=name,
-        email=email,
-        password=password,
-        with_totp=totp,
-        ial=ial,
-        actor=OPERATOR,
-    )
-    data = {
-        "username": user.username,
-        "uuid": user.uuid,
-        "org": org.cvr,
-        "identity_level": user.identity_level,
-    }
-    text = f"created user {user.username} ({user.uuid})"
-    if secret:
-        data["totp_secret"] = secret
-        text += f"\nTOTP secret (shown once): {secret}"
-    out(as_json, data, text)
-
-
-@click.group("clients", help="Relying parties (OAuth clients).")
-def clients_group() -> None:
-    pass
-
-
-@clients_group.command("add")
-@click.option("--name", required=True)
-@click.option("--redirect-uri", "redirect_uris", multiple=True)
-@click.option("--post-logout-redirect-uri", "logout_uris", multiple=True)
-@click.option("--public", is_flag=True, help="Public client (no secret, PKCE)")
-@click.option(
-    "--first-party",
-    is_flag=True,
-    help="Skip the consent page (for the client organisation's own people; operator only)",
-)
-@click.option("--org", "cvr", help="CVR of the organisation whose service this is")
-@click.option(
-    "--grant",
-    "grants",
-    multiple=True,
-    type=click.Choice(["authorization_code", "refresh_token", "client_credentials"]),
-)
-@click.option("--auth-method", type=click.Choice(["client_secret_basic", "client_secret_post"]))
-@click.option("--pairwise", is_flag=True, help="Pairwise subject identifiers")
-@click.option("--id-token-alg", type=click.Choice(["RS256", "ES256"]))
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def clients_add(
-    name: str,
-    redirect_uris: tuple[str, ...],
-    logout_uris: tuple[str, ...],
-    public: bool,
-    first_party: bool,
-    cvr: str | None,
-    grants: tuple[str, ...],
-    auth_method: str | None,
-    pairwise: bool,
-    id_token_alg: str | None,
-    as_json: bool,
-) -> None:
-    from ..services.clients import create_client
-    from ..services.orgs import get_by_cvr
-
-    # Without --org the client is the operator's own: everyone may log in to it.
-    org_id = service_call(get_by_cvr, cvr).id if cvr else None
-    client, secret = service_call(
-        create_client,
-        org_id=org_id,
-        name=name,
-        redirect_uris=list(redirect_uris),
-        public=public,
-        first_party=first_party,
-        grant_types=list(grants) or None,
-        post_logout_redirect_uris=list(logout_uris),
-        auth_method=auth_method,
-        subject_type="pairwise" if pairwise else "public",
-        id_token_alg=id_token_alg,
-        actor=OPERATOR,
-    )
-    data = {
-        "client_id": client.client_id,
-        "client_secret": secret,
-        "token_endpoint_auth_method": client.token_endpoint_auth_method,
-    }
-    text = f"client_id: {client.client_id}"
-    if secret:
-        text += f"\nclient_secret (shown once): {secret}"
-    out(as_json, data, text)
-
-
-@clients_group.command("update", help="Change the operator-only settings of a client.")
-@click.argument("client_id")
-@click.option(
-    "--first-party/--no-first-party",
-    default=None,
-    help="Skip the consent page for the client organisation's own people",
-)
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def clients_update(client_id: str, first_party: bool | None, as_json: bool) -> None:
-    from ..services.clients import get_client, set_first_party
-
-    client = get_client(client_id)
-    if client is None:
-        raise click.ClickException(f"no client {client_id!r}")
-    if first_party is not None:
-        service_call(set_first_party, client, first_party, actor=OPERATOR)
-    out(
-        as_json,
-        {"client_id": client.client_id, "first_party": client.first_party},
-        f"{client.client_id}  first party: {'yes' if client.first_party else 'no'}",
-    )
-
-
-@clients_group.command("list")
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def clients_list(as_json: bool) -> None:
-    from ..services.clients import list_clients
-
-    rows = list_clients()
-    data = [
-        {
-            "client_id": c.client_id,
-            "name": c.name,
-            "redirect_uris": c.redirect_uris,
-            "grant_types": c.grant_types,
-            "auth_method": c.token_endpoint_auth_method,
-            "first_party": c.first_party,
-            "org_id": c.org_id,
-        }
-        for c in rows
-    ]
-    out(
-        as_json,
-        data,
-        "\n".join(f"{c.client_id}  {c.name}  {' '.join(c.redirect_uris)}" for c in rows),
-    )
-
-
-@clients_group.command("remove")
-@click.argument("client_id")
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def clients_remove(client_id: str, as_json: bool) -> None:
-    from ..services.clients import remove_client
-
-    service_call(remove_client, client_id, actor=OPERATOR)
-    out(as_json, {"removed": client_id}, f"removed client {client_id} and revoked its tokens")
-
-
-@click.command("demo", help="Load the demo organisation, client and user (idempotent).")
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def demo(as_json: bool) -> None:
-    from ..demo import load_demo
-
-    info = load_demo()
-    out(as_json, info, info["text"])
-
-
-@click.command("purge-expired", help="Delete codes and tokens that expired over a day ago.")
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def purge_expired(as_json: bool) -> None:
-    from ..services.oauth.tokens import purge_expired as purge
-
-    count = purge()
-    out(as_json, {"deleted": count}, f"deleted {count} expired codes and tokens")
-
-
-@click.command("serve", help="Serve the IdP with gunicorn on the configured host and port.")
-@with_appcontext
-def serve() -> None:
-    from ..serve import run_gunicorn
-
-    run_gunicorn()
+from flask.cli import FlaskGroup
 
 
 def register_commands(app: Flask) -> None:
-    from .activation import users_activate, users_resend
+    """Add every ``idp`` command group, one module each, to ``app.cli`` (wiring only)."""
+    from .admins import admins_group
+    from .clients import clients_group
+    from .code_displays import tokens_group
+    from .keys import keys_group
     from .mail import mail_group
-    from .means import means_group, tokens_group
-    from .proofing import admins_group, orgs_configure, proofing_group, users_privileges
-    from .users import users_import, users_list
+    from .maintenance import demo, purge_expired, serve
+    from .means import means_group
+    from .orgs import orgs_group
+    from .proofing import proofing_group
+    from .users import users_group
 
-    users_group.add_command(users_activate)
-    users_group.add_command(users_resend)
-    orgs_group.add_command(orgs_configure)
-    users_group.add_command(users_privileges)
-    users_group.add_command(users_import)
-    users_group.add_command(users_list)
     for command in (
-        proofing_group,
+        users_group,
+        orgs_group,
         admins_group,
+        clients_group,
         tokens_group,
         means_group,
-        mail_group,
+        proofing_group,
         keys_group,
-        orgs_group,
-        users_group,
-        clients_group,
+        mail_group,
         demo,
         purge_expired,
         serve,
@@ -359,7 +52,3 @@ def _create_app() -> Flask:
 )
 def main() -> None:
     """Lokal IdP operator commands."""
-
-
-if __name__ == "__main__":
-    main()

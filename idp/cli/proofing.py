@@ -1,79 +1,13 @@
-"""CLI for identity proofing: organisation settings, proofing records, roles and rights."""
+"""CLI for identity proofing: proofing records, roles and rights."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 import click
 from flask.cli import with_appcontext
 
-from .util import OPERATOR, out, service_call
-
-if TYPE_CHECKING:
-    from ..models import User
-
-ROLES = ("user_admin", "registrar", "org_admin")
-
-
-def _user(ref: str) -> User:
-    from ..services.users import find_user
-
-    return service_call(find_user, ref)
-
-
-def _route_cap(values: tuple[str, ...]) -> dict[str, str]:
-    caps = {}
-    for value in values:
-        route, sep, level = value.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{value!r}: use ROUTE=LEVEL, e.g. in_person=Substantial")
-        caps[route.strip()] = level.strip()
-    return caps
-
-
-@click.command("configure", help="Proofing routes, caps, minimum IAL and access requests.")
-@click.argument("cvr")
-@click.option("--enable-route", "enable", multiple=True)
-@click.option("--disable-route", "disable", multiple=True)
-@click.option("--route-cap", "caps", multiple=True, help="ROUTE=LEVEL")
-@click.option("--minimum-ial", type=click.Choice(["Low", "Substantial", "High"]))
-@click.option("--allow-access-requests/--no-access-requests", default=None)
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def orgs_configure(
-    cvr: str,
-    enable: tuple[str, ...],
-    disable: tuple[str, ...],
-    caps: tuple[str, ...],
-    minimum_ial: str | None,
-    allow_access_requests: bool | None,
-    as_json: bool,
-) -> None:
-    from ..services.orgs import get_by_cvr
-    from ..services.proofing.settings import configure_organisation
-
-    org = service_call(get_by_cvr, cvr)
-    settings = service_call(
-        configure_organisation,
-        org,
-        enable=list(enable),
-        disable=list(disable),
-        caps=_route_cap(caps),
-        minimum=minimum_ial,
-        allow_access_requests=allow_access_requests,
-        actor=OPERATOR,
-    )
-    data = {**settings, "allow_access_requests": org.allow_access_requests}
-    lines = [
-        f"minimum IAL: {settings['minimum_ial']}",
-        f"access requests: {'allowed' if org.allow_access_requests else 'not allowed'}",
-    ]
-    lines += [
-        f"{route}: {'on' if s['enabled'] else 'off'}, cap {s['cap']}"
-        for route, s in settings["routes"].items()
-    ]
-    out(as_json, data, "\n".join(lines))
+from .util import OPERATOR, find_person, out, service_call
 
 
 @click.group("proofing", help="Identity proofing records.")
@@ -88,7 +22,7 @@ def proofing_group() -> None:
 def proofing_list(user: str, as_json: bool) -> None:
     from ..services.proofing.records import records_of
 
-    person = _user(user)
+    person = find_person(user)
     data = [
         {
             "route": r.route,
@@ -129,7 +63,10 @@ def proofing_in_person(
 
     expiry = expires.date() if hasattr(expires, "date") else date.fromisoformat(str(expires))
     record = service_call(
-        record_in_person, _user(user), _user(registrar), DocumentCheck(document, last4, expiry)
+        record_in_person,
+        find_person(user),
+        find_person(registrar),
+        DocumentCheck(document, last4, expiry),
     )
     out(
         as_json,
@@ -146,7 +83,7 @@ def proofing_in_person(
 def proofing_attest(user: str, manager: str, as_json: bool) -> None:
     from ..services.proofing.records import record_attestation
 
-    record = service_call(record_attestation, _user(user), _user(manager))
+    record = service_call(record_attestation, find_person(user), find_person(manager))
     out(
         as_json,
         {"route": record.route, "level": record.level},
@@ -163,69 +100,10 @@ def proofing_attest(user: str, manager: str, as_json: bool) -> None:
 def proofing_adjust(user: str, level: str, reason: str, as_json: bool) -> None:
     from ..services.proofing.records import adjust
 
-    person = _user(user)
+    person = find_person(user)
     service_call(adjust, person, None if level == "none" else level, reason=reason, actor=OPERATOR)
     out(
         as_json,
         {"identity_level": person.identity_level},
         f"identity level is now {person.identity_level or 'none'}",
     )
-
-
-@click.group("admins", help="Administrative roles.")
-def admins_group() -> None:
-    pass
-
-
-@admins_group.command("grant")
-@click.argument("user")
-@click.argument("role", type=click.Choice(ROLES))
-@click.option("--org", "cvr", required=True)
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def admins_grant(user: str, role: str, cvr: str, as_json: bool) -> None:
-    from ..services.orgs import get_by_cvr
-    from ..services.users import set_roles
-
-    org = service_call(get_by_cvr, cvr)
-    person = _user(user)
-    roles = service_call(set_roles, person, org, add=[role], remove=[], actor=OPERATOR)
-    out(as_json, {"username": person.username, "roles": roles}, f"roles: {', '.join(roles)}")
-
-
-@admins_group.command("revoke")
-@click.argument("user")
-@click.argument("role", type=click.Choice(ROLES))
-@click.option("--org", "cvr", required=True)
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def admins_revoke(user: str, role: str, cvr: str, as_json: bool) -> None:
-    from ..services.orgs import get_by_cvr
-    from ..services.users import set_roles
-
-    org = service_call(get_by_cvr, cvr)
-    person = _user(user)
-    roles = service_call(set_roles, person, org, add=[], remove=[role], actor=OPERATOR)
-    out(
-        as_json,
-        {"username": person.username, "roles": roles},
-        f"roles: {', '.join(roles) or 'none'}",
-    )
-
-
-@click.command("privileges", help="Add or remove a person's rights (privilege URNs).")
-@click.argument("user")
-@click.option("--add", "add", multiple=True)
-@click.option("--remove", "remove", multiple=True)
-@click.option("--json", "as_json", is_flag=True)
-@with_appcontext
-def users_privileges(
-    user: str, add: tuple[str, ...], remove: tuple[str, ...], as_json: bool
-) -> None:
-    from ..services.users import set_privileges
-
-    person = _user(user)
-    rights = service_call(
-        set_privileges, person, add=list(add), remove=list(remove), actor=OPERATOR
-    )
-    out(as_json, {"username": person.username, "privileges": rights}, "\n".join(rights))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..services.errors import ServiceError
+
+if TYPE_CHECKING:
+    from ..models import User
 
 OPERATOR = "operator:cli"
 
@@ -24,3 +27,10 @@ def service_call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return fn(*args, **kwargs)
     except ServiceError as error:
         raise click.ClickException(str(error)) from None
+
+
+def find_person(ref: str) -> User:
+    """The one person ``ref`` names (username, e-mail or UUID), or a CLI error (exit 1)."""
+    from ..services.users import find_user
+
+    return service_call(find_user, ref)

@@ -270,3 +270,12 @@ def complete(activation: Activation, person: User) -> None:
         details={"login_means": person.login_means},
     )
     db.session.commit()
+
+
+def imported_people(org: Organisation) -> list[User]:
+    """Every person of ``org`` who is imported and not yet activated, in import order."""
+    return list(
+        db.session.execute(
+            select(User).where(User.org_id == org.id, User.status == "imported").order_by(User.id)
+        ).scalars()
+    )

@@ -12,6 +12,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,10 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from joserfc.jwk import ECKey, KeySet, RSAKey
+
+from ...extensions import db
+from .. import audit
+from .runtime import keystore
 
 ALGORITHMS = ("RS256", "ES256")
 MANIFEST = "keys.json"
@@ -223,3 +228,13 @@ class KeyStore:
             self._jwks_etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
             self._jwks_built_for = stamp
         return self._jwks_bytes, self._jwks_etag
+
+
+def rotate_keys(algs: Sequence[str], *, actor: str) -> list[KeyEntry]:
+    """Give each algorithm in ``algs`` a new active signing key, audit every rotation and
+    commit. The keys they replace stay published until the tokens they signed have expired."""
+    new = [keystore().rotate(alg) for alg in algs]
+    for entry in new:
+        audit.record("keys.rotated", actor=actor, target=entry.kid, details={"alg": entry.alg})
+    db.session.commit()
+    return new

@@ -1,0 +1,139 @@
+"""CLI for relying parties (`idp clients`): add, update, list and remove OAuth clients."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from .util import OPERATOR, out, service_call
+
+
+@click.group("clients", help="Relying parties (OAuth clients).")
+def clients_group() -> None:
+    pass
+
+
+@clients_group.command("add")
+@click.option("--name", required=True)
+@click.option("--redirect-uri", "redirect_uris", multiple=True)
+@click.option("--post-logout-redirect-uri", "logout_uris", multiple=True)
+@click.option("--public", is_flag=True, help="Public client (no secret, PKCE)")
+@click.option(
+    "--first-party",
+    is_flag=True,
+    help="Skip the consent page (for the client organisation's own people; operator only)",
+)
+@click.option("--org", "cvr", help="CVR of the organisation whose service this is")
+@click.option(
+    "--grant",
+    "grants",
+    multiple=True,
+    type=click.Choice(["authorization_code", "refresh_token", "client_credentials"]),
+)
+@click.option("--auth-method", type=click.Choice(["client_secret_basic", "client_secret_post"]))
+@click.option("--pairwise", is_flag=True, help="Pairwise subject identifiers")
+@click.option("--id-token-alg", type=click.Choice(["RS256", "ES256"]))
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def clients_add(
+    name: str,
+    redirect_uris: tuple[str, ...],
+    logout_uris: tuple[str, ...],
+    public: bool,
+    first_party: bool,
+    cvr: str | None,
+    grants: tuple[str, ...],
+    auth_method: str | None,
+    pairwise: bool,
+    id_token_alg: str | None,
+    as_json: bool,
+) -> None:
+    from ..services.clients import create_client
+    from ..services.orgs import get_by_cvr
+
+    # Without --org the client is the operator's own: everyone may log in to it.
+    org_id = service_call(get_by_cvr, cvr).id if cvr else None
+    client, secret = service_call(
+        create_client,
+        org_id=org_id,
+        name=name,
+        redirect_uris=list(redirect_uris),
+        public=public,
+        first_party=first_party,
+        grant_types=list(grants) or None,
+        post_logout_redirect_uris=list(logout_uris),
+        auth_method=auth_method,
+        subject_type="pairwise" if pairwise else "public",
+        id_token_alg=id_token_alg,
+        actor=OPERATOR,
+    )
+    data = {
+        "client_id": client.client_id,
+        "client_secret": secret,
+        "token_endpoint_auth_method": client.token_endpoint_auth_method,
+    }
+    text = f"client_id: {client.client_id}"
+    if secret:
+        text += f"\nclient_secret (shown once): {secret}"
+    out(as_json, data, text)
+
+
+@clients_group.command("update", help="Change the operator-only settings of a client.")
+@click.argument("client_id")
+@click.option(
+    "--first-party/--no-first-party",
+    default=None,
+    help="Skip the consent page for the client organisation's own people",
+)
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def clients_update(client_id: str, first_party: bool | None, as_json: bool) -> None:
+    from ..services.clients import get_client, set_first_party
+
+    client = get_client(client_id)
+    if client is None:
+        raise click.ClickException(f"no client {client_id!r}")
+    if first_party is not None:
+        service_call(set_first_party, client, first_party, actor=OPERATOR)
+    out(
+        as_json,
+        {"client_id": client.client_id, "first_party": client.first_party},
+        f"{client.client_id}  first party: {'yes' if client.first_party else 'no'}",
+    )
+
+
+@clients_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def clients_list(as_json: bool) -> None:
+    from ..services.clients import list_clients
+
+    rows = list_clients()
+    data = [
+        {
+            "client_id": c.client_id,
+            "name": c.name,
+            "redirect_uris": c.redirect_uris,
+            "grant_types": c.grant_types,
+            "auth_method": c.token_endpoint_auth_method,
+            "first_party": c.first_party,
+            "org_id": c.org_id,
+        }
+        for c in rows
+    ]
+    out(
+        as_json,
+        data,
+        "\n".join(f"{c.client_id}  {c.name}  {' '.join(c.redirect_uris)}" for c in rows),
+    )
+
+
+@clients_group.command("remove")
+@click.argument("client_id")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def clients_remove(client_id: str, as_json: bool) -> None:
+    from ..services.clients import remove_client
+
+    service_call(remove_client, client_id, actor=OPERATOR)
+    out(as_json, {"removed": client_id}, f"removed client {client_id} and revoked its tokens")
