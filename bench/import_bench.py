@@ -56,12 +56,12 @@ def _timed(label: str, rows: int, run: Callable[[], Any]) -> tuple[str, float, A
 
 def bench_store(database_url: str, store: str, rows: int, tmp: Path) -> list[tuple[str, float]]:
     from flask_migrate import upgrade
-    from idp.services.proofing.records import configure_organisation
 
     from idp import create_app
     from idp.extensions import db
     from idp.services.lifecycle.imports import import_users
     from idp.services.orgs import create_organisation
+    from idp.services.proofing.records import configure_organisation
 
     app = create_app(
         {

@@ -110,10 +110,9 @@ class OursSetup:
             db.session.remove()
 
     def _context(self) -> Any:
-        from idp.services.oauth.tokens import AuthContext
-
         from idp.assurance import ACR_PREFIX
         from idp.models.types import utcnow
+        from idp.services.oauth.tokens import AuthContext
 
         return AuthContext(
             auth_time=utcnow(),
@@ -124,9 +123,8 @@ class OursSetup:
         )
 
     def seed_codes(self, n: int) -> Path:
-        from idp.services.oauth.tokens import save_authorization_code
-
         from idp.extensions import db
+        from idp.services.oauth.tokens import save_authorization_code
 
         self.code_files += 1
         path = self.tmp / f"ours-codes-{self.code_files}.txt"
@@ -164,9 +162,8 @@ class OursSetup:
         return path
 
     def access_token(self) -> str:
-        from idp.services.oauth.tokens import store_token
-
         from idp.extensions import db
+        from idp.services.oauth.tokens import store_token
 
         raw = secrets.token_urlsafe(32)
         with self.app.app_context():

@@ -16,12 +16,12 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from flask import Flask
-from idp.services.proofing.records import configure_organisation
 from sqlalchemy import select
 
 from idp.extensions import db
 from idp.models import AccessRequest, AuditEvent, FederatedIdentity, OutboxMail, User
 from idp.services import orgs
+from idp.services.proofing.records import configure_organisation
 
 from .fake_op import FakeOP
 from .helpers import csrf_of, login, make_org, make_user, redirect_status
