@@ -20,7 +20,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from ..services.errors import N_, localize
+from ..services.errors import N_, ServiceError
 from ..services.platform.bounded_json import loads_bounded
 
 CLOCK_SKEW = 60
@@ -29,19 +29,13 @@ UPSTREAM_JSON_DEPTH = 16
 UPSTREAM_JSON_BYTES = 512 * 1024
 
 
-class UpstreamError(Exception):
+class UpstreamError(ServiceError):
     """The upstream login did not give a usable answer; the message is for the person.
 
-    Like a ``ServiceError``: ``str(error)`` is English, ``error.localized()`` is for the page.
+    502 Bad Gateway (RFC 9110 §15.6.3): the fault is the upstream provider's, not the request's.
     """
 
-    def __init__(self, message: str, **params: Any) -> None:
-        self.message = message
-        self.params = params
-        super().__init__(message % params if params else message)
-
-    def localized(self) -> str:
-        return localize(self.message, self.params)
+    status = 502
 
 
 @dataclass(frozen=True)

@@ -65,9 +65,12 @@ def _message(template: str, params: dict[str, Any]) -> Message:
 
 class ServiceError(Exception):
     """A rule refused the request. ``str(error)`` is the English message, ``localized()`` the
-    message for the page; ``status`` the HTTP status a page shows it with."""
+    message for the page; ``status`` the HTTP status a page or JSON answer shows it with, and
+    ``field`` the form input at fault, when there is one (idp/web/errors.py renders all three).
+    """
 
     status = 400
+    field: str | None = None
 
     def __init__(self, message: str, **params: Any) -> None:
         self.message = message
@@ -79,15 +82,21 @@ class ServiceError(Exception):
 
 
 class NotFound(ServiceError):
+    """What the request names does not exist (or is not the asker's to see)."""
+
     status = 404
 
 
 class Conflict(ServiceError):
+    """The request clashes with the current state: already done, taken, or changed meanwhile."""
+
     status = 409
 
 
 class InvalidInput(ServiceError):
     """``field`` names the input at fault, when there is one (a form ties the message to it)."""
+
+    status = 400
 
     def __init__(self, message: str, *, field: str | None = None, **params: Any) -> None:
         super().__init__(message, **params)
@@ -95,11 +104,19 @@ class InvalidInput(ServiceError):
 
 
 class LoginFailed(ServiceError):
-    """Deliberately vague: never says whether the username, password or code was wrong."""
+    """Deliberately vague: never says whether the username, password or code was wrong.
+
+    The login pages catch it to start again from the username (idp/web/login.py)."""
+
+    status = 400
 
     def __init__(self) -> None:
         super().__init__(N_("The username, password or code is not right. Try again."))
 
 
 class AccountLocked(ServiceError):
-    pass
+    """Too many wrong codes: the login means is locked until an administrator unlocks it.
+
+    400 as the login-means pages show it today (not 423: no page answers that)."""
+
+    status = 400

@@ -11,9 +11,10 @@ from flask import Blueprint, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from ..oidc import federation
-from ..services.errors import InvalidInput, NotFound, ServiceError
+from ..services.errors import InvalidInput, ServiceError
 from ..services.lifecycle import access_requests
+from . import private_eid
+from .errors import ErrorPage, shown_on
 from .pages import page, redirect_to
 from .sealing import seal, unseal
 
@@ -21,6 +22,7 @@ bp = Blueprint("access", __name__, url_prefix="/request-access")
 STATE_KEY = "access"
 STATE_PURPOSE = "access-request"
 STATE_TTL = 24 * 3600  # the status page stays reachable for a day in this browser
+JOURNEY = "access_request"
 
 Page = Response
 
@@ -29,23 +31,21 @@ def state() -> dict[str, Any] | None:
     return unseal(STATE_PURPOSE, session.get(STATE_KEY), STATE_TTL)
 
 
-def store_proven(org_id: int, *, issuer: str, subject: str, level: str, name: str) -> None:
-    """Called by the private eID callback with the validated upstream claims."""
-    session[STATE_KEY] = seal(
-        STATE_PURPOSE,
-        {
-            "o": org_id,
-            "iss": issuer,
-            "sub": subject,
-            "lvl": level,
-            "name": name,
-            "t": int(time.time()),
-        },
-    )
+def _message(status: int, /, *, error: str) -> Response:
+    return page("access/message.html", status, message=error)
 
 
-def _message(message: str, status: int) -> Response:
-    return page("access/message.html", status, message=message)
+def _refused(current: dict[str, Any]) -> ErrorPage:
+    """How a refused submission is shown: at its input on the form, else on a page of its own
+    (a refused level 403, as tests/test_access_requests.py pins it)."""
+
+    def render(error: ServiceError) -> Response:
+        if error.field:
+            return _details_page(current, error.status, errors={error.field: error.localized()})
+        status = 403 if isinstance(error, InvalidInput) else error.status
+        return _message(status, error=error.localized())
+
+    return render
 
 
 @bp.get("")
@@ -62,34 +62,28 @@ def search() -> Page:
 
 @bp.post("/<int:org_id>/prove")
 def prove(org_id: int) -> Page:
-    from .proofing import PENDING_KEY, upstream
-
-    try:
+    with shown_on(_message):
         org = access_requests.requestable(org_id)
-    except NotFound as error:
-        return _message(error.localized(), 404)
-    except ServiceError as error:
-        return _message(error.localized(), 400)
-    target = upstream()
-    if target is None:
-        return _message(_("The private eID route is not available."), 400)
-    try:
-        url, pending = federation.start(target)
-    except federation.UpstreamError as error:
-        return _message(error.localized(), 502)
-    session[PENDING_KEY] = seal(
-        "private-eid",
+        return private_eid.start(JOURNEY, url_for("access.details"), org_id=org.id)
+
+
+@private_eid.journey(JOURNEY)
+def _proven(trip: private_eid.RoundTrip) -> Response:
+    """A requester who is not a user yet: keep the proven upstream identity in their sealed
+    session state; the access request pages take it from there."""
+    proven = private_eid.verify(trip, dict(request.args))
+    session[STATE_KEY] = seal(
+        STATE_PURPOSE,
         {
-            "s": pending.state,
-            "n": pending.nonce,
-            "v": pending.code_verifier,
-            "p": "access_request",
-            "o": org.id,
-            "r": url_for("access.details"),
+            "o": trip.org_id,
+            "iss": proven.issuer,
+            "sub": proven.subject,
+            "lvl": proven.level,
+            "name": proven.name,
             "t": int(time.time()),
         },
     )
-    return redirect_to(url)
+    return redirect_to(trip.return_to)
 
 
 def _details_page(current: dict[str, Any], status: int = 200, **extra: Any) -> Response:
@@ -112,10 +106,8 @@ def details() -> Page:
         return redirect_to(url_for("access.search"))
     if current.get("req"):
         return redirect_to(url_for("access.status"))
-    try:
+    with shown_on(_message):
         return _details_page(current)
-    except ServiceError as error:
-        return _message(error.localized(), 400)
 
 
 @bp.post("/details")
@@ -125,7 +117,7 @@ def submit() -> Page:
         return redirect_to(url_for("access.search"))
     if current.get("req"):
         return redirect_to(url_for("access.status"))
-    try:
+    with shown_on(render=_refused(current)):
         org = access_requests.requestable(int(current["o"]))
         made = access_requests.submit(
             org,
@@ -135,14 +127,6 @@ def submit() -> Page:
             name=current.get("name") or request.form.get("name", ""),
             email=request.form.get("email", ""),
         )
-    except InvalidInput as error:
-        if error.field:
-            return _details_page(current, 400, errors={error.field: error.localized()})
-        return _message(error.localized(), 403)
-    except NotFound as error:
-        return _message(error.localized(), 404)
-    except ServiceError as error:
-        return _message(error.localized(), 409)
     session[STATE_KEY] = seal(STATE_PURPOSE, {**current, "req": made.id, "t": int(time.time())})
     return redirect_to(url_for("access.status"))
 
@@ -156,5 +140,5 @@ def status() -> Page:
             int(current["req"]), issuer=current["iss"], subject=current["sub"]
         )
     if found is None:
-        return _message(_("There is no access request in this browser. Start again."), 404)
+        return _message(404, error=_("There is no access request in this browser. Start again."))
     return page("access/status.html", access=found)

@@ -8,6 +8,8 @@ step cannot be reached by calling its URL.
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -19,20 +21,24 @@ from ..services.lifecycle import activation as activation_service
 from ..services.means import app_enrolment as app_service
 from ..services.means import code_display as code_display_service
 from ..services.proofing import records as proofing_service
+from . import private_eid as round_trip
+from .errors import shown_on
 from .login import _login_limit
 from .pages import page, redirect_to
-from .proofing import start_private_eid, upstream
 
 bp = Blueprint("activation", __name__, url_prefix="/activate")
 SESSION_KEY = "activation"
+JOURNEY = "activation"
 
 
-def _load(token: str) -> tuple[Activation, User] | Response:
-    try:
+def _link_problem(problem: ServiceError) -> Response:
+    kind = problem.kind if isinstance(problem, activation_service.LinkProblem) else "unknown"
+    return page("activation/link_problem.html", problem.status, kind=kind)
+
+
+def _load(token: str) -> tuple[Activation, User]:
+    with shown_on(render=_link_problem, only=activation_service.LinkProblem):
         return activation_service.check_link(token)
-    except activation_service.LinkProblem as problem:
-        status = 410 if problem.kind != "unknown" else 404
-        return page("activation/link_problem.html", status, kind=problem.kind)
 
 
 def _page(token: str, person: User, status: int = 200, **extra: object) -> Response:
@@ -44,8 +50,7 @@ def _page(token: str, person: User, status: int = 200, **extra: object) -> Respo
         "org": org,
         "step": step,
         "minimum": proofing_service.minimum_ial(org),
-        "private_eid": upstream() is not None
-        and proofing_service.route_settings(org, "private_eid")["enabled"],
+        "private_eid": round_trip.offered_to(person),
         "in_person": proofing_service.route_settings(org, "in_person")["enabled"],
         **extra,
     }
@@ -54,18 +59,13 @@ def _page(token: str, person: User, status: int = 200, **extra: object) -> Respo
 
 @bp.route("/<token>", methods=["GET", "HEAD"])
 def show(token: str) -> Response:
-    loaded = _load(token)
-    if isinstance(loaded, Response):
-        return loaded
-    _activation, person = loaded
+    _activation, person = _load(token)
     return _page(token, person)
 
 
 def _at_step(token: str, step: str) -> tuple[Activation, User] | Response:
     """The link's person, if they are at ``step``; else back to the journey page."""
     loaded = _load(token)
-    if isinstance(loaded, Response):
-        return loaded
     if activation_service.journey_step(loaded[1]) != step:
         return redirect_to(url_for("activation.show", token=token))
     return loaded
@@ -77,7 +77,16 @@ def private_eid(token: str) -> Response:
     if isinstance(loaded, Response):
         return loaded
     session[SESSION_KEY] = token  # lets the callback act for this person
-    return start_private_eid(loaded[1], url_for("activation.show", token=token))
+    return round_trip.start_proving(loaded[1], JOURNEY, url_for("activation.show", token=token))
+
+
+@round_trip.journey(JOURNEY)
+def _proven(trip: round_trip.RoundTrip) -> Response:
+    """The person whose activation link is followed in this browser proves their identity."""
+    person = _person_of_link(trip.user_id)
+    if person is None:
+        raise round_trip.not_this_session()
+    return round_trip.prove(person, trip, dict(request.args))
 
 
 @bp.post("/<token>/password")
@@ -90,10 +99,8 @@ def password(token: str) -> Response:
     first, second = request.form.get("password", ""), request.form.get("password2", "")
     if first != second:
         return _page(token, person, 400, error=_("The two passwords are not the same."))
-    try:
+    with shown_on(partial(_page, token, person)):
         activation_service.set_password(person, first)
-    except ServiceError as error:
-        return _page(token, person, 400, error=error.localized())
     return redirect_to(url_for("activation.show", token=token))
 
 
@@ -116,10 +123,8 @@ def app_confirm(token: str) -> Response:
     if isinstance(loaded, Response):
         return loaded
     _activation, person = loaded
-    try:
+    with shown_on(partial(_page, token, person)):
         app_service.confirm_app(person, request.form.get("code", ""), actor=person.username)
-    except ServiceError as error:
-        return _page(token, person, 400, error=error.localized())
     return _finish(token)
 
 
@@ -131,12 +136,10 @@ def code_display(token: str) -> Response:
         return loaded
     _activation, person = loaded
     serial = request.form.get("serial", "")
-    try:
+    with shown_on(partial(_page, token, person), serial=serial):
         code_display_service.bind_code_display(
             person, serial, request.form.get("code", ""), actor=person.username
         )
-    except ServiceError as error:
-        return _page(token, person, 400, error=error.localized(), serial=serial)
     return _finish(token)
 
 
@@ -145,19 +148,20 @@ def _finish(token: str) -> Response:
     if isinstance(loaded, Response):
         return loaded
     activation, person = loaded
-    activation_service.complete(activation, person)
+    with shown_on(render=_link_problem, only=activation_service.LinkProblem):
+        activation_service.complete(activation, person)
     session.pop(SESSION_KEY, None)
     return page("activation/done.html", person=person)
 
 
-def person_for_activation(user_id: int) -> User | None:
+def _person_of_link(user_id: int | None) -> User | None:
     """For the private eID callback: the person of the activation link in this browser."""
     token = session.get(SESSION_KEY)
     if not token:
         return None
     try:
         _activation, person = activation_service.check_link(token)
-    except activation_service.LinkProblem:
+    except activation_service.LinkProblem:  # fall through: the round trip is not this link's
         return None
     return person if person.id == user_id else None
 

@@ -1,8 +1,19 @@
-"""Plain error pages, never a stack trace."""
+"""Plain error pages, never a stack trace; and the one answer to a service's refusal.
+
+A ``ServiceError`` carries its HTTP status and a translatable message. A view does not catch
+it: it wraps the service call in :func:`shown_on` naming the page it would show the refusal
+on (the form again, with the message and, where the form has one, at the input at fault), and
+the handler below renders that page with the error's status. Without such a page the refusal
+is a plain error page, or OAuth-style JSON at the protocol endpoints.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from flask import Flask, g, request
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -12,7 +23,74 @@ from werkzeug.wrappers import Response
 
 from ..extensions import db
 from ..services.errors import ServiceError
-from .pages import page, plain_text
+from .pages import oauth_error, page, plain_text
+
+# The endpoints a program calls (RFC 6749 §5.2, RFC 6750 §3.1, RFC 7009, RFC 7662): JSON.
+JSON_ENDPOINTS = frozenset({"oidc.token", "oidc.userinfo", "oidc.revoke", "oidc.introspect"})
+ErrorPage = Callable[[ServiceError], Response]
+
+
+# A view's page: ``show(status, error=...)`` or ``show(status, errors=...)``, with its context.
+FormPage = Callable[..., Response]
+
+
+class shown_on:  # used as a statement, ``with shown_on(...)``: named like one
+    """Within this block a ``ServiceError`` is answered with a page of the view's own.
+
+    ``shown_on(show, **context)`` renders ``show(error.status, error=<message>, **context)``;
+    with ``field=`` the form shows errors at their inputs, so the message goes to
+    ``errors={error.field or field: <message>}`` instead. ``status=`` keeps a page's older
+    status where a test pins it (a question for the maintainers, not a rule: the error's own
+    status is the rule). ``render=`` gives a page made from the error itself; ``only=`` narrows
+    the errors meant and ``but=`` leaves some to the plain error page. The innermost block wins.
+    """
+
+    def __init__(
+        self,
+        show: FormPage | None = None,
+        /,
+        *,
+        field: str | None = None,
+        render: ErrorPage | None = None,
+        only: type[ServiceError] = ServiceError,
+        but: tuple[type[ServiceError], ...] = (),
+        status: int | None = None,
+        **context: Any,
+    ) -> None:
+        if render is None:
+            if show is None:
+                raise TypeError("shown_on needs a page: show or render")
+            render = _form_renderer(show, field, status, context)
+        self.render = render
+        self.only = only
+        self.but = but
+
+    def __enter__(self) -> shown_on:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if isinstance(error, self.only) and not isinstance(error, self.but):
+            # Keyed by the error itself: one a view caught and dealt with leaves no page behind.
+            pages: dict[int, ErrorPage] = g.setdefault("error_pages", {})
+            pages.setdefault(id(error), self.render)
+        # None: the error goes on to the handler.
+
+
+def _form_renderer(
+    show: FormPage, field: str | None, status: int | None, context: dict[str, Any]
+) -> ErrorPage:
+    def render(error: ServiceError) -> Response:
+        code = status or error.status
+        if field is None:
+            return show(code, error=error.localized(), **context)
+        return show(code, errors={error.field or field: error.localized()}, **context)
+
+    return render
 
 
 def register(app: Flask) -> None:
@@ -22,9 +100,14 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError) -> Response:
-        # A rule's refusal that no view turned into a page of its own: its message, in the
-        # person's language, with the status the error carries; never a 500.
+        # A rule's refusal: nothing of the refused change stays, and the person sees its
+        # message in their language with the status the error carries; never a 500.
         db.session.rollback()
+        render: ErrorPage | None = g.get("error_pages", {}).pop(id(error), None)
+        if render is not None:
+            return render(error)
+        if request.endpoint in JSON_ENDPOINTS:
+            return oauth_error("invalid_request", str(error), error.status)
         return _error_page(error.status, error.localized())
 
     @app.errorhandler(RateLimitExceeded)

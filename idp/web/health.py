@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from ..extensions import db
-from ..services.platform.keys import KeyError_
+from ..services.platform.keys import KeyStoreError
 from ..services.platform.runtime import keystore
 
 bp = Blueprint("health", __name__)
@@ -36,7 +36,7 @@ def healthz() -> tuple[Response, int]:
         checks["database"] = "unavailable"
     try:
         keystore().signing_key("RS256")
-    except (KeyError_, OSError):
+    except (KeyStoreError, OSError):
         checks["keys"] = "unavailable"
     checks["templates"] = "ok" if _templates_found() else "missing"
     checks["static"] = "ok" if _static_found() else "missing"

@@ -106,18 +106,11 @@ def code() -> Response:
 def _finish(pending: PendingLogin, code: str | None, key: str | None) -> Response:
     try:
         user, amr = session_service.complete_login(pending, code, source=source_key())
-    except AccountLocked as error:
+    except (AccountLocked, LoginFailed) as error:
+        # Start again from the username (not the page posted); a LoginFailed never says
+        # which part was wrong.
         clear_login()
         return page("login/username.html", key=key, username="", error=error.localized())
-    except LoginFailed:
-        # Start again from the username: the message never says which part was wrong.
-        clear_login()
-        return page(
-            "login/username.html",
-            key=key,
-            username="",
-            error=_("The username, password or code is not right. Try again."),
-        )
     clear_login()
     sid = session_service.start_session(user, amr)
     begin_browser_session(sid)

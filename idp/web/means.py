@@ -7,13 +7,15 @@ password step.
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, request, url_for
 from werkzeug.wrappers import Response
 
 from ..extensions import limiter
 from ..models import User
-from ..services.errors import ServiceError
 from ..services.means import app_enrolment, authenticators, code_display
+from .errors import shown_on
 from .login import _login_limit
 from .pages import page, redirect_to
 from .state import current_session
@@ -67,10 +69,8 @@ def confirm_app() -> Response:
     user = _person()
     if isinstance(user, Response):
         return user
-    try:
+    with shown_on(partial(_home, user)):
         app_enrolment.confirm_app(user, request.form.get("code", ""), actor=user.username)
-    except ServiceError as error:
-        return _home(user, 400, error=error.localized())
     return redirect_to(url_for("means.home", done="app"))
 
 
@@ -81,10 +81,8 @@ def bind_code_display() -> Response:
     if isinstance(user, Response):
         return user
     serial = request.form.get("serial", "")
-    try:
+    with shown_on(partial(_home, user), serial=serial):
         code_display.bind_code_display(
             user, serial, request.form.get("code", ""), actor=user.username
         )
-    except ServiceError as error:
-        return _home(user, 400, error=error.localized(), serial=serial)
     return redirect_to(url_for("means.home", done="code_display"))

@@ -46,11 +46,18 @@ class PersonResult:
 
 
 class LinkProblem(ServiceError):
-    """An activation link that cannot be used; ``kind`` says why."""
+    """An activation link that cannot be used; ``kind`` says why (the page explains each kind).
+
+    404 for a link that never existed, 410 Gone for one used, superseded or expired.
+    """
+
+    status = 410
 
     def __init__(self, kind: str) -> None:
         self.kind = kind  # unknown | used | superseded | expired
         super().__init__(kind)
+        if kind == "unknown":
+            self.status = 404
 
 
 # -- activation by an administrator ----------------------------------------------------------

@@ -30,8 +30,10 @@ ALGORITHMS = ("RS256", "ES256")
 MANIFEST = "keys.json"
 
 
-class KeyError_(Exception):
-    """A key operation could not be done."""
+class KeyStoreError(Exception):
+    """The signing-key store cannot do what was asked (no keys, no active key, an unknown
+    algorithm). An operator's fault, told to the operator: not a ``ServiceError``, so it never
+    becomes a page naming the key folder; a request that meets it is a plain 500."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ def _generate_private_pem(alg: str) -> bytes:
     elif alg == "ES256":
         private = ec.generate_private_key(ec.SECP256R1())
     else:
-        raise KeyError_(f"unsupported algorithm {alg!r}; allowed: {', '.join(ALGORITHMS)}")
+        raise KeyStoreError(f"unsupported algorithm {alg!r}; allowed: {', '.join(ALGORITHMS)}")
     return private.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -149,7 +151,7 @@ class KeyStore:
         """Make a new active key for ``alg``; the previous one keeps being published until
         every token it signed has expired."""
         if alg not in ALGORITHMS:
-            raise KeyError_(f"unsupported algorithm {alg!r}; allowed: {', '.join(ALGORITHMS)}")
+            raise KeyStoreError(f"unsupported algorithm {alg!r}; allowed: {', '.join(ALGORITHMS)}")
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         entries = self._read_manifest()
         retire_at = (datetime.now(UTC) + timedelta(seconds=self.retire_margin_seconds)).isoformat(
@@ -182,7 +184,7 @@ class KeyStore:
             try:
                 mtime = self.manifest_path.stat().st_mtime
             except FileNotFoundError:
-                raise KeyError_(
+                raise KeyStoreError(
                     f"no signing keys in {self.folder}; run `idp keys init` or start the app"
                 ) from None
             if mtime != self._mtime:
@@ -203,7 +205,7 @@ class KeyStore:
         for entry in reversed(self._entries):
             if entry.alg == alg and entry.status == "active":
                 return self._private[entry.kid]
-        raise KeyError_(f"no active {alg} key; run `idp keys rotate --alg {alg}`")
+        raise KeyStoreError(f"no active {alg} key; run `idp keys rotate --alg {alg}`")
 
     def public_key_set(self) -> KeySet:
         self._maybe_reload()

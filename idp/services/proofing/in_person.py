@@ -5,16 +5,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
+
+from ..errors import N_, InvalidInput
 
 DOCUMENT_TYPES = ("passport", "driving_licence", "residence_card", "other")
 
 
-class EvidenceError(ValueError):
+class EvidenceError(InvalidInput):
     """The document cannot be accepted; the message says why and ``field`` what is at fault."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+    def __init__(self, message: str, field: str, **params: Any) -> None:
+        super().__init__(message, field=field, **params)
 
 
 @dataclass(frozen=True)
@@ -27,14 +29,18 @@ class DocumentCheck:
         """Validate and return the evidence to record (never the full document number)."""
         if self.document_type not in DOCUMENT_TYPES:
             raise EvidenceError(
-                f"document type must be one of {', '.join(DOCUMENT_TYPES)}", "document_type"
+                N_("document type must be one of %(choices)s"),
+                "document_type",
+                choices=", ".join(DOCUMENT_TYPES),
             )
         if not re.fullmatch(r"[A-Za-z0-9]{4}", self.last4):
             raise EvidenceError(
-                "give exactly the last 4 letters or digits of the document number", "last4"
+                N_("give exactly the last 4 letters or digits of the document number"), "last4"
             )
         if self.expires < today:
-            raise EvidenceError(f"the document expired on {self.expires.isoformat()}", "expires")
+            raise EvidenceError(
+                N_("the document expired on %(date)s"), "expires", date=self.expires.isoformat()
+            )
         return {
             "document_type": self.document_type,
             "last4": self.last4.upper(),

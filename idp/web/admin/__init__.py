@@ -15,6 +15,7 @@ from . import (  # noqa: E402,F401
     home,
     inventory,
     people,
+    person,
     registrar,
     requests,
     services,

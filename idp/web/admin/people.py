@@ -1,30 +1,27 @@
 """The user administrator's pages: imported people and their (bulk) activation, the other
-people, a person's page (rights, login means, resend of the activation mail) and the CSV
-import. Every view is scoped to the administrator's organisation; the rules are in services.
+people, and the CSV import (a person's page is in person.py). Every view is scoped to the
+administrator's organisation; the rules are in services.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from functools import partial
 from typing import Any
 
-from flask import abort, g, request, url_for
+from flask import abort, g, request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from ...models import User
 from ...services import people
-from ...services import users as user_service
-from ...services.errors import InvalidInput, NotFound, ServiceError
-from ...services.lifecycle import activation, four_eyes
+from ...services.lifecycle import activation
 from ...services.lifecycle.imports import ImportReport, import_users
-from ...services.means import authenticators, code_display, verification
-from ...services.proofing import records as proofing
-from ..pages import page, redirect_to
+from ..errors import shown_on
+from ..pages import page
 from ..sealing import seal, unseal
 from . import bp
-from .auth import admin_required, person_of_org
+from .auth import admin_required
 
 PER_PAGE = 25
 # The statuses the "Users" tab filters on; imported people have a tab of their own.
@@ -40,7 +37,7 @@ def _actor() -> str:
     return str(g.admin.username)
 
 
-def _lines(text: str | None) -> list[str]:
+def privilege_lines(text: str | None) -> list[str]:
     """Privilege URNs typed one per line (blank lines ignored, duplicates dropped)."""
     seen: dict[str, None] = {}
     for line in (text or "").splitlines():
@@ -71,18 +68,16 @@ def _links(endpoint: str, **args: Any) -> dict[str, Any]:
 
 
 def _listing(*, status: str | None, exclude_status: str | None, search: str) -> people.PeoplePage:
-    try:
-        return people.search_people(
-            g.org,
-            status=status,
-            search=search or None,
-            sort=_sort(),
-            page=request.args.get("page", 1, type=int) or 1,
-            per_page=request.args.get("per_page", PER_PAGE, type=int) or PER_PAGE,
-            exclude_status=exclude_status,
-        )
-    except InvalidInput as error:
-        abort(400, error.localized())
+    # A refused sort or page is the plain error page (400, its message).
+    return people.search_people(
+        g.org,
+        status=status,
+        search=search or None,
+        sort=_sort(),
+        page=request.args.get("page", 1, type=int) or 1,
+        per_page=request.args.get("per_page", PER_PAGE, type=int) or PER_PAGE,
+        exclude_status=exclude_status,
+    )
 
 
 # -- imported people and their activation ----------------------------------------------------
@@ -119,16 +114,14 @@ def activate_imported() -> Page:
     if not chosen:
         error = _("Choose at least one person to activate.")
         return _imported_page(search, 400, error=error, choices=choices)
-    try:
+    with shown_on(partial(_imported_page, search), choices=choices):
         results = activation.activate_users(
             g.org,
             chosen,
             login_means=form.get("login_means", ""),
-            privileges=_lines(form.get("privileges")),
+            privileges=privilege_lines(form.get("privileges")),
             actor=_actor(),
         )
-    except InvalidInput as error:
-        return _imported_page(search, 400, error=error.localized(), choices=choices)
     return page("admin/activation_result.html", results=results)
 
 
@@ -150,144 +143,6 @@ def users() -> Page:
         listing=_links("admin.users", q=search, status=wanted, sort=_sort()),
         page_numbers=page_numbers(result.page, result.pages),
     )
-
-
-# -- a person's page -------------------------------------------------------------------------
-def _person_page(person: User, status: int = 200, **extra: Any) -> Response:
-    means = authenticators.authenticators_of(person)
-    return page(
-        "admin/person.html",
-        status,
-        person=person,
-        means=means,
-        locked={m.id for m in means if verification.is_locked(m)},
-        records=proofing.records_of(person),
-        events=people.audit_of(g.org, person.username),
-        last_sent=activation.last_sent(person),
-        can_manage="user_admin" in (g.admin.roles or []),
-        pending=four_eyes.pending_changes(g.org, person),
-        current_admin_id=g.admin.id,
-        done=request.args.get("done"),
-        **extra,
-    )
-
-
-def _done(person: User, what: str) -> Response:
-    return redirect_to(url_for("admin.person", user_id=person.id, done=what))
-
-
-@bp.get("/people/<int:user_id>")
-@admin_required("user_admin", "registrar")
-def person(user_id: int) -> Page:
-    return _person_page(person_of_org(user_id))
-
-
-@bp.post("/people/<int:user_id>/activate")
-@admin_required("user_admin")
-def activate_person(user_id: int) -> Page:
-    someone = person_of_org(user_id)
-    try:
-        [result] = activation.activate_users(
-            g.org,
-            [someone],
-            login_means=request.form.get("login_means", ""),
-            privileges=_lines(request.form.get("privileges")),
-            actor=_actor(),
-        )
-    except InvalidInput as error:
-        return _person_page(someone, 400, error=error.localized())
-    if not result.ok:
-        return _person_page(someone, 409, error=result.localized_message())
-    return _done(someone, "activated")
-
-
-@bp.post("/people/<int:user_id>/resend")
-@admin_required("user_admin")
-def resend_activation(user_id: int) -> Page:
-    someone = person_of_org(user_id)
-    try:
-        activation.resend(someone, actor=_actor())
-    except ServiceError as error:  # not pending, or throttled
-        return _person_page(someone, 409, error=error.localized())
-    return _done(someone, "resent")
-
-
-@bp.post("/people/<int:user_id>/privileges")
-@admin_required("user_admin")
-def person_privileges(user_id: int) -> Page:
-    someone = person_of_org(user_id)
-    add = _lines(request.form.get("add"))
-    remove = request.form.getlist("remove")
-    if not add and not remove:
-        return _person_page(someone, 400, error=_("Add or remove at least one right."))
-    if four_eyes.is_own_change(g.admin, someone):
-        # Four eyes: your own rights change only when a second administrator approves.
-        try:
-            four_eyes.propose_privileges(g.admin, add=add, remove=remove)
-        except ServiceError as error:  # the page again, with the status the error carries
-            return _person_page(someone, error.status, error=error.localized())
-        return _done(someone, "proposed")
-    try:
-        user_service.set_privileges(someone, add=add, remove=remove, actor=_actor())
-    except InvalidInput as error:
-        return _person_page(someone, 400, error=error.localized())
-    return _done(someone, "privileges")
-
-
-@bp.post("/people/<int:user_id>/changes/<int:change_id>/approve")
-@admin_required("user_admin")
-def approve_change(user_id: int, change_id: int) -> Page:
-    return _decide_change(user_id, change_id, four_eyes.approve, "approved")
-
-
-@bp.post("/people/<int:user_id>/changes/<int:change_id>/reject")
-@admin_required("user_admin")
-def reject_change(user_id: int, change_id: int) -> Page:
-    return _decide_change(user_id, change_id, four_eyes.reject, "rejected")
-
-
-def _decide_change(user_id: int, change_id: int, decide: Any, done: str) -> Page:
-    someone = person_of_org(user_id)
-    try:
-        decide(g.org, someone, change_id, g.admin)
-    except NotFound:
-        abort(404)
-    except ServiceError as error:
-        return _person_page(someone, error.status, error=error.localized())
-    return _done(someone, done)
-
-
-@bp.post("/people/<int:user_id>/means/unlock")
-@admin_required("user_admin")
-def unlock_means(user_id: int) -> Page:
-    someone = person_of_org(user_id)
-    try:
-        verification.unlock(someone, actor=_actor())
-    except ServiceError as error:
-        return _person_page(someone, 409, error=error.localized())
-    return _done(someone, "unlocked")
-
-
-@bp.post("/people/<int:user_id>/means/revoke")
-@admin_required("user_admin")
-def revoke_means(user_id: int) -> Page:
-    someone = person_of_org(user_id)
-    authenticators.revoke_all(someone, actor=_actor())
-    return _done(someone, "revoked")
-
-
-@bp.post("/people/<int:user_id>/means/replace")
-@admin_required("user_admin")
-def replace_means(user_id: int) -> Page:
-    someone = person_of_org(user_id)
-    serial = request.form.get("serial", "").strip()
-    if not serial:
-        return _person_page(someone, 400, error=_("Enter the code display's serial number."))
-    try:
-        code_display.replace_with_code_display(someone, serial, actor=_actor())
-    except ServiceError as error:
-        return _person_page(someone, 409, error=error.localized(), serial=serial)
-    return _done(someone, "replaced")
 
 
 # -- CSV import ------------------------------------------------------------------------------
@@ -332,7 +187,7 @@ def import_file() -> Page:
     data, filename = got
     confirm = request.form.get("confirm") == "1"
     skip_invalid = request.form.get("skip_invalid") == "1"
-    try:
+    with shown_on(_import_page):
         report: ImportReport = import_users(
             g.org,
             data,
@@ -340,10 +195,6 @@ def import_file() -> Page:
             dry_run=not confirm,
             skip_invalid=skip_invalid,
             actor=_actor(),
-        )
-    except ServiceError as error:
-        return _import_page(
-            400 if isinstance(error, InvalidInput) else 409, error=error.localized()
         )
     encoded = seal(
         "people-upload",

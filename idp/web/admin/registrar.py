@@ -4,15 +4,16 @@ organisation minimum, and the record of a face-to-face ID document check for one
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from flask import g, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ...models import User
-from ...services.errors import InvalidInput, ServiceError
 from ...services.proofing import records as proofing
 from ...services.proofing.in_person import DOCUMENT_TYPES, DocumentCheck
+from ..errors import shown_on
 from ..pages import page, redirect_to
 from . import bp
 from .auth import admin_required, person_of_org
@@ -67,10 +68,6 @@ def record_check(user_id: int) -> Page | Response:
         errors["expires"] = _("Type the expiry date as YYYY-MM-DD.")
     if errors:
         return _person_page(person, 400, errors=errors)
-    try:
+    with shown_on(partial(_person_page, person), field="check"):
         proofing.record_in_person(person, g.admin, DocumentCheck(document_type, last4, expires))
-    except InvalidInput as error:
-        return _person_page(person, 400, errors={error.field or "check": error.localized()})
-    except ServiceError as error:
-        return _person_page(person, 400, errors={"check": error.localized()})
     return redirect_to(url_for("admin.registrar", done=person.username))

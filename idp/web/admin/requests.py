@@ -3,25 +3,17 @@ continues as in an activation) or rejects (with an optional reason) people who a
 
 from __future__ import annotations
 
-from flask import abort, g, request, url_for
+from flask import g, request, url_for
 from werkzeug.wrappers import Response
 
-from ...models import AccessRequest
-from ...services.errors import InvalidInput, NotFound, ServiceError
 from ...services.lifecycle import access_requests
+from ..errors import shown_on
 from ..pages import page, redirect_to
 from . import bp
 from .auth import admin_required
-from .people import _lines
+from .people import privilege_lines
 
 Page = Response
-
-
-def _request_of_org(request_id: int) -> AccessRequest:
-    try:
-        return access_requests.request_of_org(g.org, request_id)
-    except NotFound:
-        abort(404)
 
 
 def _page(status: int = 200, **extra: object) -> Response:
@@ -43,33 +35,27 @@ def requests() -> Page:
 @bp.post("/requests/<int:request_id>/approve")
 @admin_required("user_admin")
 def approve_request(request_id: int) -> Page:
-    found = _request_of_org(request_id)
+    found = access_requests.request_of_org(g.org, request_id)
     choices = {
         "login_means": request.form.get("login_means", ""),
         "privileges": request.form.get("privileges", ""),
     }
-    try:
+    with shown_on(_page, failed=request_id, choices=choices):
         access_requests.approve(
             found,
             login_means=choices["login_means"],
-            privileges=_lines(choices["privileges"]),
+            privileges=privilege_lines(choices["privileges"]),
             actor=str(g.admin.username),
         )
-    except InvalidInput as error:
-        return _page(400, error=error.localized(), failed=request_id, choices=choices)
-    except ServiceError as error:
-        return _page(409, error=error.localized(), failed=request_id, choices=choices)
     return redirect_to(url_for("admin.requests", done="approved"))
 
 
 @bp.post("/requests/<int:request_id>/reject")
 @admin_required("user_admin")
 def reject_request(request_id: int) -> Page:
-    found = _request_of_org(request_id)
-    try:
+    found = access_requests.request_of_org(g.org, request_id)
+    with shown_on(_page, failed=request_id):
         access_requests.reject(
             found, reason=request.form.get("reason", ""), actor=str(g.admin.username)
         )
-    except ServiceError as error:
-        return _page(409, error=error.localized(), failed=request_id)
     return redirect_to(url_for("admin.requests", done="rejected"))

@@ -6,14 +6,15 @@ first-party flag (no consent page) is the operator's alone (`idp clients add/upd
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from flask import abort, g, request, url_for
+from flask import g, request, url_for
 from werkzeug.wrappers import Response
 
 from ...models import Client
 from ...services import clients
-from ...services.errors import InvalidInput, NotFound, ServiceError
+from ..errors import shown_on
 from ..pages import page, redirect_to
 from . import bp
 from .auth import admin_required
@@ -30,18 +31,6 @@ def _login_orgs() -> tuple[bool, list[str]]:
     choice = request.form.get("login_orgs", "own")
     cvrs = [c for c in request.form.get("allowed_orgs", "").replace(",", " ").split() if c]
     return choice == "any", cvrs if choice == "listed" else []
-
-
-def _client(client_id: str) -> Client:
-    try:
-        return clients.client_of(g.org, client_id)
-    except NotFound:
-        abort(404)
-
-
-def _error(error: ServiceError) -> dict[str, str]:
-    field = error.field if isinstance(error, InvalidInput) else None
-    return {field or "service": error.localized()}
 
 
 def _list_page(status: int = 200, **extra: Any) -> Page:
@@ -67,7 +56,7 @@ def services() -> Page:
 @admin_required("org_admin")
 def register_service() -> Page:
     form = request.form
-    try:
+    with shown_on(_list_page, field="service", form=form):
         client, secret = clients.create_client(
             name=form.get("name", ""),
             redirect_uris=_lines("redirect_uris"),
@@ -77,8 +66,6 @@ def register_service() -> Page:
             org_id=g.org.id,
             actor=g.admin.username,
         )
-    except ServiceError as error:
-        return _list_page(400, form=form, errors=_error(error))
     return page("admin/service_secret.html", 201, service=client, secret=secret, new=True)
 
 
@@ -98,16 +85,16 @@ def _edit_page(client: Client, status: int = 200, **extra: Any) -> Page:
 @bp.get("/services/<client_id>")
 @admin_required("org_admin")
 def service(client_id: str) -> Page:
-    return _edit_page(_client(client_id))
+    return _edit_page(clients.client_of(g.org, client_id))
 
 
 @bp.post("/services/<client_id>")
 @admin_required("org_admin")
 def update_service(client_id: str) -> Page | Response:
-    client = _client(client_id)
+    client = clients.client_of(g.org, client_id)
     form = request.form
     allow_any_org, allowed_org_cvrs = _login_orgs()
-    try:
+    with shown_on(partial(_edit_page, client), field="service", form=form):
         clients.update_client(
             client,
             redirect_uris=_lines("redirect_uris"),
@@ -117,17 +104,13 @@ def update_service(client_id: str) -> Page | Response:
             allowed_org_cvrs=allowed_org_cvrs,
             actor=g.admin.username,
         )
-    except ServiceError as error:
-        return _edit_page(client, 400, form=form, errors=_error(error))
     return redirect_to(url_for("admin.service", client_id=client.client_id, done="saved"))
 
 
 @bp.post("/services/<client_id>/rotate")
 @admin_required("org_admin")
 def rotate_service_secret(client_id: str) -> Page:
-    client = _client(client_id)
-    try:
+    client = clients.client_of(g.org, client_id)
+    with shown_on(partial(_edit_page, client), field="service"):
         secret = clients.rotate_secret(client, actor=g.admin.username)
-    except ServiceError as error:
-        return _edit_page(client, 400, errors=_error(error))
     return page("admin/service_secret.html", service=client, secret=secret, new=False)

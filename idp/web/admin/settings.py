@@ -3,15 +3,16 @@ their caps, and the minimum identity level."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import g, request, url_for
 from werkzeug.wrappers import Response
 
 from ... import assurance
-from ...services.errors import InvalidInput
 from ...services.proofing import ROUTES
 from ...services.proofing import settings as proofing
+from ..errors import shown_on
 from ..pages import page, redirect_to
 from . import bp
 from .auth import admin_required
@@ -66,7 +67,7 @@ def save_settings() -> Page | Response:
             for route in ROUTES
         },
     }
-    try:
+    with shown_on(partial(_page, values), field="settings"):
         proofing.configure_organisation(
             g.org,
             enable=enabled,
@@ -76,6 +77,4 @@ def save_settings() -> Page | Response:
             allow_access_requests=allow,
             actor=g.admin.username,
         )
-    except InvalidInput as error:
-        return _page(values, 400, errors={error.field or "settings": error.localized()})
     return redirect_to(url_for("admin.settings", done="saved"))
