@@ -22,8 +22,7 @@ from werkzeug.serving import make_server
 from idp import create_app
 from idp.extensions import db
 from idp.services.platform.secret_box import SecretBox
-
-from .helpers import LiveServer
+from tests.support.helpers import LiveServer
 
 TEST_DATABASE_URL = os.environ.get("IDP_TEST_DATABASE_URL", "")
 ENCRYPTION_KEYS = SecretBox.new_setting()

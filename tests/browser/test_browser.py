@@ -28,8 +28,7 @@ from sqlalchemy import select, update
 from idp.extensions import db
 from idp.models import AccessRequest, Activation, User
 from idp.models.types import utcnow
-
-from .chromium import (  # skips this module where Chromium or Playwright is missing
+from tests.support.chromium import (  # skips this module where Chromium or Playwright is missing
     SCREENSHOTS,
     Documents,
     Page,
@@ -38,7 +37,8 @@ from .chromium import (  # skips this module where Chromium or Playwright is mis
     new_page,
     screenshot_taker,
 )
-from .fake_op import FakeOP
+from tests.support.fake_op import FakeOP
+
 from .test_e2e_activation import (
     Server,
     Smtp,

@@ -30,7 +30,7 @@ import requests
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from .chromium import (  # skips this module where Chromium or Playwright is missing
+from tests.support.chromium import (  # skips this module where Chromium or Playwright is missing
     SCREENSHOTS,
     Documents,
     Page,
@@ -39,7 +39,14 @@ from .chromium import (  # skips this module where Chromium or Playwright is mis
     new_page,
     screenshot_taker,
 )
-from .helpers import LiveServer, TestClient, TestUser, make_client, make_user, pkce_pair
+from tests.support.helpers import (
+    LiveServer,
+    TestClient,
+    TestUser,
+    make_client,
+    make_user,
+    pkce_pair,
+)
 
 __all__ = ["chromium", "new_page"]  # fixtures, imported for use here
 

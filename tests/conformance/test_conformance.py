@@ -40,9 +40,8 @@ from oic.utils.settings import OicClientSettings
 
 from idp.demo import load_demo
 from idp.extensions import db
-
-from .browser import Browser, location, only_form, path_of, query_of
-from .helpers import LiveServer, make_client, make_user
+from tests.support.browser import Browser, location, only_form, path_of, query_of
+from tests.support.helpers import LiveServer, make_client, make_user
 
 DEMO_REDIRECT_URI = "http://127.0.0.1:8000/callback"
 DEMO_LOGOUT_URI = "http://127.0.0.1:8000/"

@@ -16,15 +16,14 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from flask import Flask
-from idp.services.proofing.records import configure_organisation
 from sqlalchemy import select
 
 from idp.extensions import db
 from idp.models import AccessRequest, AuditEvent, FederatedIdentity, OutboxMail, User
 from idp.services import orgs
-
-from .fake_op import FakeOP
-from .helpers import csrf_of, login, make_org, make_user, redirect_status
+from idp.services.proofing.records import configure_organisation
+from tests.support.fake_op import FakeOP
+from tests.support.helpers import csrf_of, login, make_org, make_user, redirect_status
 
 CALLBACK = "http://127.0.0.1:5000/proofing/private-eid/callback"
 CVR = "12345678"

@@ -54,8 +54,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from idp.extensions import db
 from idp.models import OutboxMail
 from idp.models.types import utcnow
-
-from .browser import Browser
+from tests.support.browser import Browser
 
 SUBSTANTIAL = "https://data.gov.dk/concept/core/nsis/loa/Substantial"
 CLAIM_UUID = "https://data.gov.dk/model/core/eid/professional/uuid/persistent"

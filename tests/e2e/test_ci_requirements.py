@@ -7,13 +7,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from . import helpers
+from tests.support import helpers
+from tests.support.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+OTP_CONCURRENCY = "tests/integration/means/test_otp_concurrency.py"  # a PostgreSQL-only test
 UNREACHABLE_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:1/test"
 
 
@@ -46,29 +46,27 @@ def test_require_skips_locally_and_fails_under_ci(monkeypatch):
 
 def test_browser_tests_without_chromium_skip_locally_and_fail_under_ci():
     missing = "/nonexistent/chromium"
-    local = run_pytest("tests/test_browser_login.py", CI=None, IDP_TEST_CHROMIUM=missing)
+    local = run_pytest("tests/browser/test_browser_login.py", CI=None, IDP_TEST_CHROMIUM=missing)
     # 5: pytest collected nothing to run (the module skipped), which is not a failure.
     assert local.returncode in (0, 5), local.stdout + local.stderr
     assert f"browser tests need Chromium at {missing}" in local.stdout
     assert "skipped" in local.stdout and "passed" not in local.stdout
 
-    in_ci = run_pytest("tests/test_browser_login.py", CI="true", IDP_TEST_CHROMIUM=missing)
+    in_ci = run_pytest("tests/browser/test_browser_login.py", CI="true", IDP_TEST_CHROMIUM=missing)
     assert in_ci.returncode != 0, in_ci.stdout
     assert f"browser tests need Chromium at {missing}" in in_ci.stdout
     assert "CI=true: this is a failure here, not a skip" in in_ci.stdout
 
 
 def test_postgresql_only_tests_say_where_they_run():
-    local = run_pytest("tests/test_otp_concurrency.py", CI=None, IDP_TEST_DATABASE_URL=None)
+    local = run_pytest(OTP_CONCURRENCY, CI=None, IDP_TEST_DATABASE_URL=None)
     assert local.returncode == 0 and "needs PostgreSQL: set IDP_TEST_DATABASE_URL" in local.stdout
-    in_ci = run_pytest("tests/test_otp_concurrency.py", CI="true", IDP_TEST_DATABASE_URL=None)
+    in_ci = run_pytest(OTP_CONCURRENCY, CI="true", IDP_TEST_DATABASE_URL=None)
     assert in_ci.returncode == 0 and "runs in the PostgreSQL pass of .ci/run" in in_ci.stdout
 
 
 def test_an_unreachable_postgresql_fails_the_postgresql_pass():
-    result = run_pytest(
-        "tests/test_otp_concurrency.py", CI="true", IDP_TEST_DATABASE_URL=UNREACHABLE_POSTGRES
-    )
+    result = run_pytest(OTP_CONCURRENCY, CI="true", IDP_TEST_DATABASE_URL=UNREACHABLE_POSTGRES)
     assert result.returncode != 0, result.stdout
     assert "IDP_TEST_DATABASE_URL is set, but that database cannot be reached" in result.stdout
     assert "skipped" not in result.stdout

@@ -28,10 +28,9 @@ from sqlalchemy import select
 
 from idp.extensions import db
 from idp.models import AuditEvent, FederatedIdentity, ProofingRecord, User
-
-from .browser import Browser, location
-from .fake_op import FakeOP
-from .helpers import (
+from tests.support.browser import Browser, location
+from tests.support.fake_op import FakeOP
+from tests.support.helpers import (
     LiveServer,
     TestClient,
     TestUser,

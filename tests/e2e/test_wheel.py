@@ -23,7 +23,9 @@ from typing import Any
 
 import requests
 
-SOURCE_TREE = Path(__file__).resolve().parent.parent
+from tests.support.helpers import ROOT
+
+SOURCE_TREE = ROOT
 # What a build may read: the tracked sources, not what a developer's tree has made (the
 # compiled catalogues above all: the build must compile its own).
 NOT_SOURCES = shutil.ignore_patterns(

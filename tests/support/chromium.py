@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from .helpers import require
+from .helpers import ROOT, require
 
 # Debian's Chromium; IDP_TEST_CHROMIUM names another binary (tests/test_ci_requirements.py
 # names a missing one to see the rule below at work).
@@ -39,7 +39,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 TIMEOUT_MS = 10_000
 HTML = "text/html; charset=utf-8"
 __all__ = ["Documents", "Page", "chromium", "expect", "new_page", "screenshot_taker"]

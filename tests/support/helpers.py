@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,6 +21,9 @@ from idp.services import clients as client_service
 from idp.services import orgs as org_service
 from idp.services import users as user_service
 
+# The source tree, and the test data files (PSKC seed files ...) under tests/data/.
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
 PASSWORD = "correct horse battery staple"
 REDIRECT_URI = "https://rp.example.dk/callback"
 # CI (.ci/run, and most CI services) sets CI=true: there a missing part fails the run.

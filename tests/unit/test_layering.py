@@ -5,7 +5,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "idp"
+from tests.support.helpers import ROOT
+
+PACKAGE = ROOT / "idp"
 
 
 def _imports(path: Path) -> set[str]:

@@ -49,8 +49,7 @@ def test_vectors_through_import_and_binding(app, frozen_clock, mode):
     from idp.extensions import db
     from idp.services import orgs, users
     from idp.services.means import authenticators, inventory, seed_files
-
-    from .helpers import make_user
+    from tests.support.helpers import make_user
 
     person = make_user(app, totp=False)
     csv = (

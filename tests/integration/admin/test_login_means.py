@@ -9,7 +9,6 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,10 +18,9 @@ from idp.extensions import db
 from idp.models import Authenticator, Client, Organisation, User
 from idp.services import audit
 from idp.services import clients as client_service
+from tests.support.helpers import DATA, TestUser, csrf_of, login, make_user, redirect_status
 
-from .helpers import TestUser, csrf_of, login, make_user, redirect_status
-
-PSKC = Path(__file__).parent / "data" / "pskc" / "rfc6030-figure3-totp.pskcxml"
+PSKC = DATA / "pskc" / "rfc6030-figure3-totp.pskcxml"
 ORG = "12345678"
 OTHER = "87654321"
 

@@ -8,7 +8,6 @@ import io
 import re
 import shlex
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +18,8 @@ from idp.models import Activation, AuditEvent, Authenticator, User
 from idp.models.types import utcnow
 from idp.services import orgs, people
 from idp.services.lifecycle.imports import import_users
-
-from .helpers import (
+from tests.support.helpers import (
+    DATA,
     TestUser,
     csrf_of,
     login,
@@ -32,7 +31,7 @@ from .helpers import (
 
 CVR = "12345678"
 OTHER_CVR = "87654321"
-PSKC = Path(__file__).parent / "data" / "pskc" / "rfc6030-figure3-totp.pskcxml"
+PSKC = DATA / "pskc" / "rfc6030-figure3-totp.pskcxml"
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -108,8 +108,7 @@ def test_purge_expired_deletes_only_long_expired_codes_and_tokens(app, client):
 
     from idp.models import AuthorizationCode, Token
     from idp.models.types import utcnow
-
-    from .helpers import authorize_code, make_client, make_user, redeem
+    from tests.support.helpers import authorize_code, make_client, make_user, redeem
 
     rp = make_client(app)
     user = make_user(app)

@@ -6,7 +6,7 @@ import json
 
 import pyotp
 
-from .helpers import TestUser, login
+from tests.support.helpers import TestUser, login
 
 
 def test_demo_is_idempotent_and_its_user_reaches_the_admin(app):

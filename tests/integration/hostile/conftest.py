@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ..helpers import csrf_of, login, make_user
+from tests.support.helpers import csrf_of, login, make_user
 
 CVR = "12345678"
 ROLES = ("user_admin", "registrar", "org_admin")

@@ -16,8 +16,7 @@ from idp.models import Activation, AuditEvent, Organisation, OutboxMail, User
 from idp.models.types import utcnow
 from idp.services.errors import ServiceError
 from idp.services.lifecycle import activation
-
-from ..helpers import make_user
+from tests.support.helpers import make_user
 
 RACERS = 10
 

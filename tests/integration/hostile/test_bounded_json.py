@@ -13,8 +13,7 @@ from idp.services.platform.bounded_json import (
     loads_bounded,
     nesting_depth,
 )
-
-from ..helpers import auth_params, make_client, pkce_pair, query_of
+from tests.support.helpers import auth_params, make_client, pkce_pair, query_of
 
 
 def _nested_objects(levels: int) -> str:

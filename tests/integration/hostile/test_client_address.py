@@ -7,8 +7,8 @@ import pytest
 
 from idp.config import ConfigError, load_settings
 from idp.web.client_address import forwarded_client, proxy_networks
+from tests.support.helpers import csrf_of, make_user
 
-from ..helpers import csrf_of, make_user
 from .test_login_throttle import GENERIC, cheap_password_hashes  # noqa: F401 (fixture)
 
 PROXY = "10.0.0.5"

@@ -11,8 +11,8 @@ import pytest
 from idp.extensions import db
 from idp.models import Authenticator
 from idp.services.means import otp
+from tests.support.helpers import csrf_of, login, make_user
 
-from ..helpers import csrf_of, login, make_user
 from ..test_activation import _link, _path, _post, _proof_in_person, _run, make_imported
 from ..test_code_display_binding import SECRET, SERIAL, _import
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..helpers import csrf_of, make_client
+from tests.support.helpers import csrf_of, make_client
 
 REFUSED = "The request contains characters that are not allowed."
 

@@ -11,8 +11,16 @@ from flask import Flask
 
 from idp.extensions import db
 from idp.models import Client, Organisation
+from tests.support.helpers import (
+    TestClient,
+    TestUser,
+    auth_params,
+    login,
+    make_user,
+    pkce_pair,
+    query_of,
+)
 
-from ..helpers import TestClient, TestUser, auth_params, login, make_user, pkce_pair, query_of
 from ..test_admin_pages import admin, browser, text, token
 
 ORG_A = "11111111"

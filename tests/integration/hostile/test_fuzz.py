@@ -17,7 +17,6 @@ import importlib
 import inspect
 import io
 import re
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -32,10 +31,9 @@ from idp.models import OutboxMail, User
 from idp.services import clients as client_service
 from idp.services import orgs
 from idp.services.lifecycle import activation
+from tests.support.helpers import ROOT, csrf_of, login, make_user
 
-from ..helpers import csrf_of, login, make_user
-
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES = ROOT / "templates"
 CVR = "12345678"
 SKIPPED = {"static"}  # files from disk, no input beyond the path
 # Parameters Authlib reads for the protocol endpoints (RFC 6749, 7009, 7662, 7636, OIDC).

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from ..helpers import auth_params, csrf_of, make_client, pkce_pair, query_of
+from tests.support.helpers import auth_params, csrf_of, make_client, pkce_pair, query_of
 
 
 def test_an_unknown_response_type_is_not_quoted_into_the_error(app, client):

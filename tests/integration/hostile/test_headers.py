@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..helpers import login, make_user
+from tests.support.helpers import login, make_user
 
 
 def test_secure_session_cookie_has_the_host_prefix(make_app):

@@ -16,8 +16,7 @@ from flask import Flask
 from joserfc import jwt
 
 from idp.services.platform.runtime import keystore, settings
-
-from ..helpers import (
+from tests.support.helpers import (
     auth_params,
     authorize_code,
     make_client,

@@ -15,8 +15,8 @@ from idp.models import AuditEvent, Authenticator, LoginThrottle, OutboxMail, Use
 from idp.models.types import utcnow
 from idp.services import sessions
 from idp.services.platform import passwords
+from tests.support.helpers import csrf_of, login, make_user
 
-from ..helpers import csrf_of, login, make_user
 from ..test_access_requests import make_admin
 
 GENERIC = "The username, password or code is not right"

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from idp.extensions import db
 from idp.models import AuditEvent, OutboxMail, User
+from tests.support.helpers import make_user, postgresql_only
 
-from ..helpers import make_user, postgresql_only
 from ..test_access_requests import make_admin
 from .test_login_throttle import cheap_password_hashes  # noqa: F401 (fixture)
 
@@ -36,7 +36,7 @@ def _guess(config: dict[str, Any], username: str, source: str, barrier: Any, res
 
 
 def test_racing_processes_count_throttle_and_mail_once(app, database_url, keys_dir, tmp_path):
-    from ..conftest import base_config
+    from tests.conftest import base_config
 
     config = base_config(
         database_url, keys_dir, tmp_path / "instance", password_source_max_failures=3

@@ -7,8 +7,8 @@ from __future__ import annotations
 from idp.extensions import db
 from idp.services import users
 from idp.services.means import authenticators, otp
+from tests.support.helpers import make_user
 
-from ..helpers import make_user
 from ..test_code_display_binding import _bind, _code, _import, _verify
 
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from idp.config import ConfigError, load_settings
-
-from ..helpers import make_client
+from tests.support.helpers import make_client
 
 SOURCE = "192.0.2.10"
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from ..helpers import TestClient, authorize_code, make_client, make_user, redeem
+from tests.support.helpers import TestClient, authorize_code, make_client, make_user, redeem
 
 Form = list[tuple[str, str]]
 

@@ -6,14 +6,13 @@ import json
 import re
 import shlex
 from datetime import date, timedelta
-from pathlib import Path
 
 from idp.extensions import db
 from idp.models import Activation, AuditEvent, OutboxMail, User
 from idp.models.types import utcnow
 from idp.services.means import otp
-
-from .helpers import (
+from tests.support.helpers import (
+    DATA,
     TestUser,
     auth_params,
     csrf_of,
@@ -26,7 +25,7 @@ from .helpers import (
     redeem,
 )
 
-DATA = Path(__file__).parent / "data" / "pskc"
+DATA = DATA / "pskc"
 ISSUER = "http://127.0.0.1:5000"
 
 

@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 from idp.extensions import db
 from idp.models import AuditEvent, ProofingRecord, User
 from idp.services.platform.runtime import secretbox
-
-from .helpers import make_org, make_user
+from tests.support.helpers import make_org, make_user
 
 CVR = "12345678"
 HEADER = "rid,name,email,cpr,username,privileges,login_means\n"

@@ -21,12 +21,12 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from idp.services.mail.outbox import deliver_pending, queue_mail, start_background_sender
 from sqlalchemy import func, select, update
 
 from idp.extensions import db
 from idp.models import OutboxMail
 from idp.models.types import utcnow
+from idp.services.mail.outbox import deliver_pending, queue_mail, start_background_sender
 
 LINK = "http://127.0.0.1:5000/activate/tok3n-abc"
 CONTEXT = {

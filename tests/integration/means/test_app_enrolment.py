@@ -18,8 +18,7 @@ from idp.models.types import utcnow
 from idp.services import users
 from idp.services.errors import NotFound
 from idp.services.means import authenticators
-
-from .helpers import (
+from tests.support.helpers import (
     TestUser,
     auth_params,
     csrf_of,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
@@ -12,10 +10,18 @@ from idp.extensions import db
 from idp.services import orgs, users
 from idp.services.errors import InvalidInput
 from idp.services.means import authenticators, inventory, otp, seed_files
+from tests.support.helpers import (
+    DATA,
+    auth_params,
+    login,
+    make_client,
+    make_user,
+    pkce_pair,
+    query_of,
+    redeem,
+)
 
-from .helpers import auth_params, login, make_client, make_user, pkce_pair, query_of, redeem
-
-DATA = Path(__file__).parent / "data" / "pskc"
+DATA = DATA / "pskc"
 SECRET = b"12345678901234567890"  # in rfc6030-figure3-totp.pskcxml, 8 digits, 30 s
 SERIAL = "987654321"
 

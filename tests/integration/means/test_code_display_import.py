@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import shlex
-from pathlib import Path
 
 import pytest
 
 from idp.extensions import db
 from idp.models import Authenticator
+from tests.support.helpers import DATA, make_org
 
-from .helpers import make_org
-
-DATA = Path(__file__).parent / "data" / "pskc"
+DATA = DATA / "pskc"
 PSK = "12345678901234567890123456789012"
 
 

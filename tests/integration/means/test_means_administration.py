@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shlex
-from pathlib import Path
 
 from idp.extensions import db
 from idp.models import AuditEvent
@@ -12,10 +11,9 @@ from idp.services import users
 from idp.services.errors import InvalidInput
 from idp.services.means import authenticators, otp
 from idp.services.platform.secret_box import SecretBox
+from tests.support.helpers import DATA, make_user
 
-from .helpers import make_user
-
-DATA = Path(__file__).parent / "data" / "pskc"
+DATA = DATA / "pskc"
 
 
 def _run(app, command):

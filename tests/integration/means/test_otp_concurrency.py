@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 from typing import Any
 
-from .helpers import make_user, postgresql_only
+from tests.support.helpers import make_user, postgresql_only
 
 pytestmark = postgresql_only("SQLite serialises writers, so it cannot show two app nodes racing")
 
@@ -31,7 +31,7 @@ def _present_code(
 
 
 def test_same_code_is_accepted_by_only_one_process(app, database_url, keys_dir, tmp_path):
-    from .conftest import base_config
+    from tests.conftest import base_config
 
     config = base_config(database_url, keys_dir, tmp_path / "instance")
     ctx = multiprocessing.get_context("spawn")

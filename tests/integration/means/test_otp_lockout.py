@@ -11,8 +11,7 @@ from idp.models import AuditEvent
 from idp.services import users
 from idp.services.errors import AccountLocked, InvalidInput
 from idp.services.means import authenticators
-
-from .helpers import make_user
+from tests.support.helpers import make_user
 
 
 def _try(app, username, code):
@@ -79,7 +78,7 @@ def test_administrator_unlocks(locked_app):
 
 
 def test_locked_person_sees_a_plain_message_at_login(locked_app):
-    from .helpers import login
+    from tests.support.helpers import login
 
     client = locked_app.test_client()
     person = make_user(locked_app)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import re
 
-from .helpers import auth_params, csrf_of, login, make_client, make_user, pkce_pair, query_of
+from tests.support.helpers import (
+    auth_params,
+    csrf_of,
+    login,
+    make_client,
+    make_user,
+    pkce_pair,
+    query_of,
+)
 
 
 def _start(client, rp, user, **extra):

@@ -10,8 +10,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from idp.privileges import BPP_NAMESPACE
-
-from .helpers import authorize_code, make_client, make_user, redeem
+from tests.support.helpers import authorize_code, make_client, make_user, redeem
 
 CLAIM = "https://data.gov.dk/model/core/eid/privilegesIntermediate"
 RIGHTS = ["urn:dk:some_domain:myPrivilege1A", "urn:dk:gov:saml:privilege:sickness"]

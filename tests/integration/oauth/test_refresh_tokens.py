@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .helpers import authorize_code, make_client, make_user, redeem
+from tests.support.helpers import authorize_code, make_client, make_user, redeem
 
 
 def _refresh(client, rp, token):
@@ -70,6 +70,6 @@ def test_refresh_token_dies_with_the_login_session(app, client):
 
 
 def _csrf(client):
-    from .helpers import csrf_of
+    from tests.support.helpers import csrf_of
 
     return csrf_of(client.get("/account/").get_data(as_text=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .helpers import (
+from tests.support.helpers import (
     REDIRECT_URI,
     auth_params,
     authorize_code,

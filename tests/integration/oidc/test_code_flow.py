@@ -5,7 +5,7 @@ from __future__ import annotations
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from .helpers import authorize_code, make_client, make_user, query_of, redeem
+from tests.support.helpers import authorize_code, make_client, make_user, query_of, redeem
 
 
 def test_code_flow_issues_signed_id_token_with_nsis_claims(app, client):

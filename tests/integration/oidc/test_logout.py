@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from idp.services import clients as client_service
-
-from .helpers import auth_params, authorize_code, pkce_pair, query_of, redeem
+from tests.support.helpers import auth_params, authorize_code, pkce_pair, query_of, redeem
 
 LOGOUT_URI = "https://rp.example.dk/logged-out"
 
 
 def _logged_in(app, client):
-    from .helpers import make_user
+    from tests.support.helpers import make_user
 
     with app.app_context():
         rp_row, secret = client_service.create_client(
@@ -20,7 +19,7 @@ def _logged_in(app, client):
             post_logout_redirect_uris=[LOGOUT_URI],
             actor="test",
         )
-        from .helpers import TestClient
+        from tests.support.helpers import TestClient
 
         rp = TestClient(rp_row.client_id, secret, "https://rp.example.dk/callback")
     user = make_user(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .helpers import (
+from tests.support.helpers import (
     auth_params,
     authorize_code,
     make_client,
@@ -71,7 +71,7 @@ def test_verifier_without_challenge_is_refused_as_downgrade(make_app):
     user = make_user(app)
     params = auth_params(rp, None)
     start = client.get("/authorize", query_string=params)
-    from .helpers import login
+    from tests.support.helpers import login
 
     done = login(client, user, start=start.location)
     code = query_of(client.get(done.location).location)["code"]

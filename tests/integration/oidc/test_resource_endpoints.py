@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .helpers import authorize_code, make_client, make_user, redeem
+from tests.support.helpers import authorize_code, make_client, make_user, redeem
 
 
 def _tokens(app, client, **client_kwargs):

@@ -11,8 +11,7 @@ from joserfc.jwk import KeySet
 
 from idp.extensions import db
 from idp.models import BrowserSession
-
-from .helpers import (
+from tests.support.helpers import (
     auth_params,
     authorize_code,
     login,

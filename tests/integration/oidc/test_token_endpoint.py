@@ -9,8 +9,7 @@ from sqlalchemy import update
 from idp.extensions import db
 from idp.models import AuthorizationCode
 from idp.models.types import utcnow
-
-from .helpers import authorize_code, make_client, make_user, redeem
+from tests.support.helpers import authorize_code, make_client, make_user, redeem
 
 
 def _bearer(token: str) -> dict[str, str]:

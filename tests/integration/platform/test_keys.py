@@ -10,8 +10,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from idp.services.platform.keys import KeyStore
-
-from .helpers import authorize_code, make_client, make_user, redeem
+from tests.support.helpers import authorize_code, make_client, make_user, redeem
 
 
 def test_first_start_generates_rs256_and_es256_keys_with_private_files_0600(tmp_path):

@@ -9,8 +9,7 @@ from datetime import date, timedelta
 
 from idp.extensions import db
 from idp.models import AuditEvent, ProofingRecord, User
-
-from .helpers import make_user
+from tests.support.helpers import make_user
 
 
 def _run(app, command):

@@ -13,9 +13,17 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 from flask import Flask
 
-from .helpers import auth_params, csrf_of, login, make_client, make_org, make_user, pkce_pair
+from tests.support.helpers import (
+    ROOT,
+    auth_params,
+    csrf_of,
+    login,
+    make_client,
+    make_org,
+    make_user,
+    pkce_pair,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 PLACEHOLDER = re.compile(r"%\(\w+\)[a-z]")
 

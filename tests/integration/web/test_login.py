@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .helpers import csrf_of, login, make_user
+from tests.support.helpers import csrf_of, login, make_user
 
 GENERIC = "The username, password or code is not right"
 

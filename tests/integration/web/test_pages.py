@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from .browser import Browser, location, only_form, path_of
-from .helpers import (
+from tests.support.browser import Browser, location, only_form, path_of
+from tests.support.helpers import (
+    ROOT,
     LiveServer,
     TestClient,
     TestUser,
@@ -23,7 +23,7 @@ from .helpers import (
     query_of,
 )
 
-WEB = Path(__file__).resolve().parent.parent / "idp" / "web"
+WEB = ROOT / "idp" / "web"
 HELPER = WEB / "pages.py"
 # Callables that make an answer by hand; under idp/web only pages.py may call them.
 BY_HAND = {"render_template", "render_template_string", "make_response", "redirect", "Response"}

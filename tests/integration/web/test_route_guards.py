@@ -9,7 +9,7 @@ import shlex
 
 from flask import Flask
 
-from .helpers import login, make_user, redirect_status
+from tests.support.helpers import login, make_user, redirect_status
 
 # Protocol endpoints are called by relying parties, not forms; the specs forbid CSRF tokens
 # there (OAuth 2.0 client authentication and bearer tokens protect them instead).
