@@ -9,7 +9,7 @@ administrator's approval, the mailed activation link and the audit log.
 A screenshot of each main page is kept under test-artifacts/screenshots/.
 
 Skipped as a whole where Chromium or Playwright is missing, and failed under CI=true
-(tests/chromium.py).
+(tests/support/chromium.py).
 """
 
 from __future__ import annotations
@@ -32,25 +32,18 @@ from tests.support.chromium import (  # skips this module where Chromium or Play
     SCREENSHOTS,
     Documents,
     Page,
-    chromium,
     expect,
-    new_page,
     screenshot_taker,
 )
-from tests.support.fake_op import FakeOP
-
-from .test_e2e_activation import (
+from tests.support.e2e import (
     Server,
     Smtp,
     activation_link,
     cli,
     downstream_app,
-    servers,
-    smtp,
     write_csv,
 )
-
-__all__ = ["chromium", "new_page", "servers", "smtp"]  # fixtures, imported for use here
+from tests.support.fake_op import FakeOP
 
 CVR = "12345678"
 ORG_NAME = "Eksempel Kommune"

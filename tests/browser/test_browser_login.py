@@ -11,7 +11,8 @@ confirmation and the logged-out page are walked too. Every document the IdP serv
 browser is recorded and must be ``text/html``. Screenshots go to
 test-artifacts/screenshots/login/.
 
-Skipped where Chromium or Playwright is missing, and failed under CI=true (tests/chromium.py).
+Skipped where Chromium or Playwright is missing, and failed under CI=true
+(tests/support/chromium.py).
 """
 
 from __future__ import annotations
@@ -34,9 +35,7 @@ from tests.support.chromium import (  # skips this module where Chromium or Play
     SCREENSHOTS,
     Documents,
     Page,
-    chromium,
     expect,
-    new_page,
     screenshot_taker,
 )
 from tests.support.helpers import (
@@ -47,8 +46,6 @@ from tests.support.helpers import (
     make_user,
     pkce_pair,
 )
-
-__all__ = ["chromium", "new_page"]  # fixtures, imported for use here
 
 SERVICE = "Test RP"  # the name tests/helpers.make_client registers
 TIMEOUT = 10

@@ -23,7 +23,7 @@ from idp.models import AccessRequest, AuditEvent, FederatedIdentity, OutboxMail,
 from idp.services import orgs
 from idp.services.proofing.records import configure_organisation
 from tests.support.fake_op import FakeOP
-from tests.support.helpers import csrf_of, login, make_org, make_user, redirect_status
+from tests.support.helpers import csrf_of, login, make_admin, make_org, make_user, redirect_status
 
 CALLBACK = "http://127.0.0.1:5000/proofing/private-eid/callback"
 CVR = "12345678"
@@ -60,15 +60,6 @@ def world(make_app: Any) -> Iterator[World]:
         allow(app, OTHER_CVR, "Andet Firma A/S")
         make_org(app, CLOSED_CVR, "Testfirma Lukket ApS")  # does not take requests
         yield World(op, app)
-
-
-def make_admin(app: Flask, username: str = "boss", cvr: str = CVR, role: str = "user_admin"):
-    person = make_user(app, username, cvr=cvr)
-    result = app.test_cli_runner().invoke(
-        args=shlex.split(f"admins grant {username} {role} --org {cvr}")
-    )
-    assert result.exit_code == 0, result.output
-    return person
 
 
 def org_id(app: Flask, cvr: str) -> int:

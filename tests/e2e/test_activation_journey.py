@@ -16,27 +16,18 @@ differ.
 
 from __future__ import annotations
 
-import email
-import json
 import re
 import secrets
-import shlex
-import socket
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from email.message import EmailMessage
-from email.policy import default as default_policy
 from html import unescape
 from pathlib import Path
 from typing import Any
 
 import pyotp
-import pytest
 import requests
-from aiosmtpd.controller import Controller
 from flask import Flask
 from oic.oic import Client as OidcClient
 from oic.oic.message import (
@@ -49,12 +40,12 @@ from oic.oic.message import (
 from oic.utils.authn.client import CLIENT_AUTHN_METHOD
 from oic.utils.settings import OicClientSettings
 from sqlalchemy import update
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from idp.extensions import db
 from idp.models import OutboxMail
 from idp.models.types import utcnow
 from tests.support.browser import Browser
+from tests.support.e2e import Server, Smtp, activation_link, cli, downstream_app, write_csv
 
 SUBSTANTIAL = "https://data.gov.dk/concept/core/nsis/loa/Substantial"
 CLAIM_UUID = "https://data.gov.dk/model/core/eid/professional/uuid/persistent"
@@ -68,157 +59,7 @@ RP_REDIRECT_URI = "http://127.0.0.1:9/callback"  # never served: the browser sto
 TIMEOUT = 10
 
 
-# --- servers ---------------------------------------------------------------------------------
-
-
-class Server:
-    """A real threaded WSGI server on 127.0.0.1 (random port); its URL is known before the
-    app is built, so that the app's issuer can be that URL."""
-
-    def __init__(self, host: str) -> None:
-        self._server: BaseWSGIServer = make_server("127.0.0.1", 0, app=None, threaded=True)  # type: ignore[arg-type]
-        self.url = f"http://{host}:{self._server.server_port}"
-        self._thread: threading.Thread | None = None
-
-    def serve(self, app: Flask) -> None:
-        self._server.app = app
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(timeout=10)
-        self._server.server_close()
-
-
-@pytest.fixture
-def servers(make_app: Any) -> Iterator[Callable[[str], Server]]:
-    """Reserve servers; all are stopped before ``make_app`` empties the tables."""
-    started: list[Server] = []
-
-    def reserve(host: str = "127.0.0.1") -> Server:
-        server = Server(host)
-        started.append(server)
-        return server
-
-    yield reserve
-    for server in started:
-        server.stop()
-
-
-class Collector:
-    """aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.recipients: list[str] = []  # RCPT TO of every message
-        self._changed = threading.Condition()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=default_policy)
-        with self._changed:
-            self.messages.append(message)
-            self.recipients += envelope.rcpt_tos
-            self._changed.notify_all()
-        return "250 Message accepted for delivery"
-
-    def wait_for(self, count: int, timeout: float = TIMEOUT) -> list[EmailMessage]:
-        with self._changed:
-            arrived = self._changed.wait_for(lambda: len(self.messages) >= count, timeout)
-            assert arrived, f"{len(self.messages)} of {count} messages arrived"
-            return list(self.messages)
-
-
-class Smtp:
-    """A real SMTP server on 127.0.0.1, on a port chosen now and started (maybe) later."""
-
-    def __init__(self) -> None:
-        with socket.socket() as probe:  # a port on which nothing listens once closed
-            probe.bind(("127.0.0.1", 0))
-            self.port = int(probe.getsockname()[1])
-        self.handler = Collector()
-        self._controller: Controller | None = None
-
-    def start(self) -> None:
-        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-
-@pytest.fixture
-def smtp() -> Iterator[Smtp]:
-    server = Smtp()
-    yield server
-    server.stop()
-
-
-def downstream_app(make_app: Any, server: Server, smtp: Smtp, **extra: Any) -> Flask:
-    app: Flask = make_app(
-        issuer=server.url,
-        mail_transport="smtp",
-        smtp_host="127.0.0.1",
-        smtp_port=smtp.port,
-        mail_background=False,  # delivered by `idp mail send`: nothing to wait for
-        **extra,
-    )
-    return app
-
-
-# --- the operator ----------------------------------------------------------------------------
-
-
-def cli(app: Flask, command: str, *, input: str | None = None, ok: bool = True) -> Any:
-    """Run ``idp <command>``; with ``--json`` returns the parsed output, else the result."""
-    result = app.test_cli_runner().invoke(args=shlex.split(command), input=input)
-    if ok:
-        assert result.exit_code == 0, (command, result.output)
-    if "--json" in command:
-        return json.loads(result.stdout)
-    return result
-
-
-def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
-    header = list(rows[0])
-    lines = [",".join(header)] + [",".join(row[h] for h in header) for row in rows]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-# --- the mail --------------------------------------------------------------------------------
-
-
-def text_of(message: EmailMessage) -> str:
-    part = message.get_body(("plain",))
-    assert part is not None, message
-    return str(part.get_content())
-
-
-def activation_link(message: EmailMessage) -> str:
-    """The one link of the mail's text part."""
-    links = re.findall(r"https?://[^\s<>\"')]+", text_of(message))
-    assert len(links) == 1, links
-    return str(links[0])
-
-
-# --- the browser -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def browser() -> Iterator[Callable[..., Browser]]:
-    made: list[Browser] = []
-
-    def make(*sites: str) -> Browser:
-        made.append(Browser(*sites, language="en"))
-        return made[-1]
-
-    yield make
-    for b in made:
-        b.close()
+# --- the person ------------------------------------------------------------------------------
 
 
 def next_step_code(secret: str) -> str:

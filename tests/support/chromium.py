@@ -1,23 +1,20 @@
 """Headless Chromium (Debian's, /usr/bin/chromium) driven by Playwright, for the browser tests.
 
 Importing this module skips the importing test module where Chromium or Playwright is missing,
-and fails it under CI=true (tests/helpers.py ``require``). The fixtures here are imported by
-the browser test modules (pytest finds them in the module's namespace).
+and fails it under CI=true (tests/support/helpers.py ``require``). The fixtures that start
+Chromium and open pages are in tests/browser/conftest.py.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from .helpers import ROOT, require
 
-# Debian's Chromium; IDP_TEST_CHROMIUM names another binary (tests/test_ci_requirements.py
+# Debian's Chromium; IDP_TEST_CHROMIUM names another binary (tests/e2e/test_ci_requirements.py
 # names a missing one to see the rule below at work).
 CHROMIUM = os.environ.get("IDP_TEST_CHROMIUM", "/usr/bin/chromium")
 require(
@@ -42,31 +39,7 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 TIMEOUT_MS = 10_000
 HTML = "text/html; charset=utf-8"
-__all__ = ["Documents", "Page", "chromium", "expect", "new_page", "screenshot_taker"]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def new_page(chromium: Browser) -> Iterator[Callable[[], Page]]:
-    """Pages, each in a browser context (cookies) of its own, in English."""
-    contexts: list[Any] = []
-
-    def make() -> Page:
-        context = chromium.new_context(extra_http_headers={"Accept-Language": "en"})
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
+__all__ = ["Browser", "Documents", "Page", "expect", "screenshot_taker", "sync_playwright"]
 
 
 def screenshot_taker(folder: Path) -> Callable[[Page, str], None]:

@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import secrets
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,9 @@ from idp.services import users as user_service
 # The source tree, and the test data files (PSKC seed files ...) under tests/data/.
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
+SEED_FILES = DATA / "pskc"  # RFC 6030 examples and seed files of code displays
+# What every refused login says, whichever of username, password or code was wrong.
+GENERIC = "The username, password or code is not right"
 PASSWORD = "correct horse battery staple"
 REDIRECT_URI = "https://rp.example.dk/callback"
 # CI (.ci/run, and most CI services) sets CI=true: there a missing part fails the run.
@@ -128,6 +132,16 @@ def make_user(
         )
         db.session.remove()
         return result
+
+
+def make_admin(app: Flask, username: str = "boss", cvr: str = "12345678", role: str = "user_admin"):
+    """A person (``make_user``) who holds one administrator ``role`` in organisation ``cvr``."""
+    person = make_user(app, username, cvr=cvr)
+    result = app.test_cli_runner().invoke(
+        args=shlex.split(f"admins grant {username} {role} --org {cvr}")
+    )
+    assert result.exit_code == 0, result.output
+    return person
 
 
 def make_client(

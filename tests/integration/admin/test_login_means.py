@@ -18,9 +18,9 @@ from idp.extensions import db
 from idp.models import Authenticator, Client, Organisation, User
 from idp.services import audit
 from idp.services import clients as client_service
-from tests.support.helpers import DATA, TestUser, csrf_of, login, make_user, redirect_status
+from tests.support.helpers import SEED_FILES, TestUser, csrf_of, login, make_user, redirect_status
 
-PSKC = DATA / "pskc" / "rfc6030-figure3-totp.pskcxml"
+PSKC = SEED_FILES / "rfc6030-figure3-totp.pskcxml"
 ORG = "12345678"
 OTHER = "87654321"
 

@@ -19,7 +19,7 @@ from idp.models.types import utcnow
 from idp.services import orgs, people
 from idp.services.lifecycle.imports import import_users
 from tests.support.helpers import (
-    DATA,
+    SEED_FILES,
     TestUser,
     csrf_of,
     login,
@@ -31,7 +31,7 @@ from tests.support.helpers import (
 
 CVR = "12345678"
 OTHER_CVR = "87654321"
-PSKC = DATA / "pskc" / "rfc6030-figure3-totp.pskcxml"
+PSKC = SEED_FILES / "rfc6030-figure3-totp.pskcxml"
 
 
 # -- helpers ---------------------------------------------------------------------------------

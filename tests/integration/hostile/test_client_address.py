@@ -7,12 +7,11 @@ import pytest
 
 from idp.config import ConfigError, load_settings
 from idp.web.client_address import forwarded_client, proxy_networks
-from tests.support.helpers import csrf_of, make_user
-
-from .test_login_throttle import GENERIC, cheap_password_hashes  # noqa: F401 (fixture)
+from tests.support.helpers import GENERIC, csrf_of, make_user
 
 PROXY = "10.0.0.5"
 NETS = proxy_networks("10.0.0.5, 10.1.0.0/16 2001:db8:ff::/48")
+pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,9 @@ import pytest
 from idp.extensions import db
 from idp.models import Authenticator
 from idp.services.means import otp
+from tests.support.activation import _link, _path, _post, _proof_in_person, _run, make_imported
 from tests.support.helpers import csrf_of, login, make_user
-
-from ..test_activation import _link, _path, _post, _proof_in_person, _run, make_imported
-from ..test_code_display_binding import SECRET, SERIAL, _import
+from tests.support.one_time_codes import SECRET, SERIAL, _import
 
 FULL_WIDTH = {ord(d): ord(d) + 0xFEE0 for d in "0123456789"}  # '1' -> U+FF11
 

@@ -7,30 +7,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
 from idp.extensions import db
 from idp.models import AuditEvent, Authenticator, LoginThrottle, OutboxMail, User
 from idp.models.types import utcnow
 from idp.services import sessions
-from idp.services.platform import passwords
-from tests.support.helpers import csrf_of, login, make_user
+from tests.support.helpers import GENERIC, csrf_of, login, make_admin, make_user
 
-from ..test_access_requests import make_admin
+pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 
-GENERIC = "The username, password or code is not right"
 ATTACKER = "203.0.113.66"
 PERSON = "198.51.100.7"
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):
-    """Real argon2id with the least cost, so that a hundred wrong passwords take no minutes
-    (a hash carries its parameters: verifying a cheap hash is cheap)."""
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 def attempt(app, username, password, code="000000", source=ATTACKER):

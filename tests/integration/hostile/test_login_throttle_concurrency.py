@@ -6,16 +6,17 @@ from __future__ import annotations
 import multiprocessing
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from idp.extensions import db
 from idp.models import AuditEvent, OutboxMail, User
-from tests.support.helpers import make_user, postgresql_only
+from tests.support.helpers import make_admin, make_user, postgresql_only
 
-from ..test_access_requests import make_admin
-from .test_login_throttle import cheap_password_hashes  # noqa: F401 (fixture)
-
-pytestmark = postgresql_only("SQLite serialises writers, so it cannot show app nodes racing")
+pytestmark = [
+    postgresql_only("SQLite serialises writers, so it cannot show app nodes racing"),
+    pytest.mark.usefixtures("cheap_password_hashes"),
+]
 PROCESSES = 4
 
 

@@ -8,8 +8,7 @@ from idp.extensions import db
 from idp.services import users
 from idp.services.means import authenticators, otp
 from tests.support.helpers import make_user
-
-from ..test_code_display_binding import _bind, _code, _import, _verify
+from tests.support.one_time_codes import _bind, _code, _import, _verify
 
 
 def _app_secret(person):

@@ -6,12 +6,10 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from idp.extensions import db
-from idp.services import orgs, users
+from idp.services import users
 from idp.services.errors import InvalidInput
-from idp.services.means import authenticators, inventory, otp, seed_files
+from idp.services.means import authenticators
 from tests.support.helpers import (
-    DATA,
     auth_params,
     login,
     make_client,
@@ -20,46 +18,7 @@ from tests.support.helpers import (
     query_of,
     redeem,
 )
-
-DATA = DATA / "pskc"
-SECRET = b"12345678901234567890"  # in rfc6030-figure3-totp.pskcxml, 8 digits, 30 s
-SERIAL = "987654321"
-
-
-def _import(app):
-    with app.app_context():
-        org = orgs.get_by_cvr("12345678")
-        rows = seed_files.read_seed_file((DATA / "rfc6030-figure3-totp.pskcxml").read_bytes())
-        assert inventory.import_code_displays(
-            org, rows, source="fig3", replace=False, dry_run=False, actor="test"
-        ).ok
-        db.session.remove()
-
-
-def _code(clock, offset_steps=0):
-    return otp.code_at(SECRET, otp.time_step(clock.t) + offset_steps, digits=8)
-
-
-def _bind(app, username, code, serial=SERIAL):
-    with app.app_context():
-        user = users.find_user(username)
-        try:
-            auth = authenticators.bind_code_display(user, serial, code, actor="test")
-            return auth.drift_steps
-        finally:
-            db.session.remove()
-
-
-def _verify(app, username, code):
-    with app.app_context():
-        user = users.find_user(username)
-        try:
-            authenticators.verify_login_code(user, code)
-            return True
-        except InvalidInput:
-            return False
-        finally:
-            db.session.remove()
+from tests.support.one_time_codes import _bind, _code, _import, _verify
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import pytest
 
 from idp.extensions import db
 from idp.models import Authenticator
-from tests.support.helpers import DATA, make_org
+from tests.support.helpers import SEED_FILES, make_org
 
-DATA = DATA / "pskc"
+DATA = SEED_FILES
 PSK = "12345678901234567890123456789012"
 
 

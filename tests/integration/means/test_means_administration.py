@@ -11,9 +11,9 @@ from idp.services import users
 from idp.services.errors import InvalidInput
 from idp.services.means import authenticators, otp
 from idp.services.platform.secret_box import SecretBox
-from tests.support.helpers import DATA, make_user
+from tests.support.helpers import SEED_FILES, make_user
 
-DATA = DATA / "pskc"
+DATA = SEED_FILES
 
 
 def _run(app, command):

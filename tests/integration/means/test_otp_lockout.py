@@ -9,29 +9,9 @@ import pytest
 from idp.extensions import db
 from idp.models import AuditEvent
 from idp.services import users
-from idp.services.errors import AccountLocked, InvalidInput
 from idp.services.means import authenticators
 from tests.support.helpers import make_user
-
-
-def _try(app, username, code):
-    with app.app_context():
-        try:
-            authenticators.verify_login_code(users.find_user(username), code)
-            return "ok"
-        except AccountLocked:
-            return "locked"
-        except InvalidInput:
-            return "wrong"
-        finally:
-            db.session.remove()
-
-
-def _wrong(person):
-    import pyotp
-
-    good = pyotp.TOTP(person.totp_secret).now()
-    return "000000" if good != "000000" else "111111"
+from tests.support.one_time_codes import _try, _wrong
 
 
 @pytest.fixture

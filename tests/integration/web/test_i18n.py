@@ -137,7 +137,7 @@ def test_template_is_up_to_date_with_the_sources(tmp_path: Path) -> None:
 
 def _short_password_page(app: Flask, language: str | None) -> str:
     """The activation journey's password step refusing a password that is too short."""
-    from .test_activation import _link, _path, _post, _proof_in_person, _run, make_imported
+    from tests.support.activation import _link, _path, _post, _proof_in_person, _run, make_imported
 
     make_org(app)
     make_imported(app, "anna")
@@ -163,7 +163,7 @@ def test_a_service_refusal_is_english_on_an_english_page(app: Flask) -> None:
 
 
 def test_the_locked_login_means_message_is_danish_by_default(make_app: Any) -> None:
-    from .test_otp_lockout import _try, _wrong
+    from tests.support.one_time_codes import _try, _wrong
 
     locked_app = make_app(otp_max_failures=3, otp_lock_seconds=600)
     person = make_user(locked_app)
