@@ -11,6 +11,7 @@ from flask import Flask
 
 from idp.extensions import db
 from idp.models import Client, Organisation
+from tests.support.admin import admin, browser, text, token
 from tests.support.helpers import (
     TestClient,
     TestUser,
@@ -20,8 +21,6 @@ from tests.support.helpers import (
     pkce_pair,
     query_of,
 )
-
-from ..test_admin_pages import admin, browser, text, token
 
 ORG_A = "11111111"
 ORG_B = "22222222"

@@ -10,9 +10,8 @@ from flask import Flask
 
 from idp.extensions import db
 from idp.models import AuditEvent, PendingChange, User
+from tests.support.admin import OTHER, admin, browser, text, token
 from tests.support.helpers import TestUser, make_user
-
-from ..test_admin_pages import OTHER, admin, browser, text, token
 
 RIGHT = "urn:dk:kommune:loen"
 
