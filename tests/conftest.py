@@ -1,6 +1,7 @@
 """Fixtures: an app on SQLite (default) or PostgreSQL (IDP_TEST_DATABASE_URL), migrated with
 Alembic once per session and emptied after every test; a live server on 127.0.0.1. Test clients
-send Accept-Language: en (pages are Danish by default; tests/test_i18n.py checks that)."""
+send Accept-Language: en (pages are Danish by default; tests/integration/web/test_i18n.py checks
+that)."""
 
 from __future__ import annotations
 

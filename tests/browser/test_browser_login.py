@@ -47,7 +47,7 @@ from tests.support.helpers import (
     pkce_pair,
 )
 
-SERVICE = "Test RP"  # the name tests/helpers.make_client registers
+SERVICE = "Test RP"  # the name tests/support/helpers.make_client registers
 TIMEOUT = 10
 
 

@@ -1,5 +1,5 @@
 """Access requests: search organisations that take them, prove the identity with a private
-eID (the scripted upstream of tests/fake_op.py), give a work e-mail, follow the status; the
+eID (the scripted upstream of tests/support/fake_op.py), give a work e-mail, follow the status; the
 organisation's user administrators approve (activation link mailed) or reject (reason mailed).
 """
 

@@ -2,7 +2,7 @@
 
 The downstream IdP under test is driven with its Flask test client; it talks to the upstream
 over real HTTP. The upstream is either a second instance of this IdP (``live_server``, played
-through its login pages with ``requests``) or the scripted provider in ``tests/fake_op.py``
+through its login pages with ``requests``) or the scripted provider in ``tests/support/fake_op.py``
 whose knobs make it misbehave in one way at a time. The browser never reaches the downstream
 over HTTP: the upstream's redirect to the callback is handed to the test client.
 
