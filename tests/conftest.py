@@ -1,6 +1,7 @@
 """Fixtures: an app on SQLite (default) or PostgreSQL (IDP_TEST_DATABASE_URL), migrated with
 Alembic once per session and emptied after every test; a live server on 127.0.0.1. Test clients
-send Accept-Language: en (pages are Danish by default; tests/test_i18n.py checks that)."""
+send Accept-Language: en (pages are Danish by default; tests/integration/web/test_i18n.py checks
+that)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,7 @@ from werkzeug.serving import make_server
 from idp import create_app
 from idp.extensions import db
 from idp.services.platform.secret_box import SecretBox
-
-from .helpers import LiveServer
+from tests.support.helpers import LiveServer
 
 TEST_DATABASE_URL = os.environ.get("IDP_TEST_DATABASE_URL", "")
 ENCRYPTION_KEYS = SecretBox.new_setting()

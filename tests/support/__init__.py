@@ -1,0 +1,1 @@
+"""Test support: factories, helpers and fakes the test modules share; no tests here."""
