@@ -124,7 +124,7 @@ class OursSetup:
 
     def seed_codes(self, n: int) -> Path:
         from idp.extensions import db
-        from idp.services.oauth.tokens import save_authorization_code
+        from idp.services.oauth.codes import save_authorization_code
 
         self.code_files += 1
         path = self.tmp / f"ours-codes-{self.code_files}.txt"

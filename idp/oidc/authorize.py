@@ -20,7 +20,7 @@ from .. import assurance
 from ..models import BrowserSession, Client, User
 from ..services import clients as client_service
 from ..services.means.authenticators import best_aal
-from ..services.oauth import tokens as oauth_service
+from ..services.oauth import consent, subjects
 from ..services.oauth.tokens import AuthContext
 from ..services.platform.runtime import settings
 from ..services.sessions import current_aal
@@ -203,11 +203,9 @@ def consent_needed(pending: Pending, consent_given: bool) -> bool:
     user, _ = pending.person()
     scope = pending.grant.request.scope
     if consent_given:
-        oauth_service.grant_consent(user, pending.client, scope)
+        consent.grant_consent(user, pending.client, scope)
         return False
-    return "consent" in pending.prompts or not oauth_service.has_consent(
-        user, pending.client, scope
-    )
+    return "consent" in pending.prompts or not consent.has_consent(user, pending.client, scope)
 
 
 def respond(pending: Pending, context: AuthContext) -> Outcome:
@@ -241,7 +239,7 @@ def hint_names_another_person(
         return False
     if session.auth_time.timestamp() > started:
         return False
-    return bool(hint["sub"] != oauth_service.subject_for(user, client))
+    return bool(hint["sub"] != subjects.subject_for(user, client))
 
 
 def check_organisation_admitted(client: Client, user: User) -> None:

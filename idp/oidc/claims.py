@@ -7,7 +7,8 @@ from typing import Any
 from .. import assurance
 from ..models import Client, User
 from ..privileges import CLAIM_PRIVILEGES, privileges_claim
-from ..services.oauth.tokens import AuthContext, subject_for
+from ..services.oauth.subjects import subject_for
+from ..services.oauth.tokens import AuthContext
 
 CLAIM_UUID = "https://data.gov.dk/model/core/eid/professional/uuid/persistent"
 CLAIM_CVR = "https://data.gov.dk/model/core/eid/professional/cvr"

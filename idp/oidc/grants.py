@@ -14,6 +14,7 @@ from authlib.oidc.core.grants.util import is_openid_scope
 from authlib.oidc.core.util import create_half_hash
 from joserfc import jwt
 
+from ..services.oauth import codes
 from ..services.oauth import tokens as oauth_service
 from ..services.oauth.tokens import AuthContext
 from ..services.platform.runtime import keystore, settings
@@ -92,7 +93,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def save_authorization_code(self, code: str, request: Any) -> None:
         data = request.payload.data
-        oauth_service.save_authorization_code(
+        codes.save_authorization_code(
             code,
             client_id=request.client.get_client_id(),
             user_id=request.user.id,
@@ -111,7 +112,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         # the code is consumed.
         if not self.request.payload.redirect_uri:
             raise InvalidRequestError("Missing 'redirect_uri'")
-        row = oauth_service.consume_authorization_code(code, client.get_client_id())
+        row = codes.consume_authorization_code(code, client.get_client_id())
         return CodeAdapter(row) if row else None
 
     def delete_authorization_code(self, authorization_code: CodeAdapter) -> None:
@@ -156,7 +157,7 @@ class OpenIDCodeExtension(OpenIDCode):
     """ID tokens signed with our keys, with our claims (DESIGN.md §5)."""
 
     def exists_nonce(self, nonce: str, request: Any) -> bool:
-        return oauth_service.nonce_used(request.payload.client_id, nonce)
+        return codes.nonce_used(request.payload.client_id, nonce)
 
     def encode_id_token(self, token: dict[str, Any], request: Any) -> str:
         return encode_id_token(

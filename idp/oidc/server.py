@@ -24,6 +24,7 @@ from flask import request as http_request
 
 from ..services import clients as client_service
 from ..services import sessions as session_service
+from ..services.oauth import subjects
 from ..services.oauth import tokens as oauth_service
 from ..services.oauth.tokens import AuthContext
 from ..services.platform.runtime import keystore, settings
@@ -201,7 +202,7 @@ class Introspection(IntrospectionEndpoint):
         user = token.get_user()
         client = token.get_client()
         if user is not None and client is not None:
-            data["sub"] = oauth_service.subject_for(user, client.row)
+            data["sub"] = subjects.subject_for(user, client.row)
             data["username"] = user.username
             data.update(assurance_claims(oauth_service.context_of(row)))
         return data

@@ -6,7 +6,7 @@ from flask import Blueprint, url_for
 from werkzeug.wrappers import Response
 
 from ..services.clients import get_client
-from ..services.oauth import tokens as oauth_service
+from ..services.oauth import consent
 from .pages import page, redirect_to
 from .state import current_session
 
@@ -18,7 +18,7 @@ def home() -> Response:
     browser_session, user = current_session()
     if user is None:
         return redirect_to(url_for("login.start"))
-    consents = [(c, get_client(c.client_id)) for c in oauth_service.list_consents(user)]
+    consents = [(c, get_client(c.client_id)) for c in consent.list_consents(user)]
     return page("account/home.html", user=user, session=browser_session, consents=consents)
 
 
@@ -27,5 +27,5 @@ def revoke_consent(consent_id: int) -> Response:
     _browser_session, user = current_session()
     if user is None:
         return redirect_to(url_for("login.start"))
-    oauth_service.revoke_consent(user, consent_id)
+    consent.revoke_consent(user, consent_id)
     return redirect_to(url_for("account.home"))

@@ -1,14 +1,12 @@
-"""Authorization codes, tokens, consent and subject identifiers.
+"""Access and refresh tokens: issued hashed, found, rotated and revoked by family.
 
-Single-use consumption and expiry live here, in one place: codes (RFC 6749 §4.1.2, a reused
-code revokes what it issued) and refresh tokens (rotation; reuse revokes the family,
-RFC 9700 §4.14.2).
+Refresh tokens rotate on use; a reused one revokes its whole family (RFC 9700 §4.14.2), as a
+reused authorization code does (:mod:`.codes`). Consent is :mod:`.consent`, the ``sub`` a
+client sees :mod:`.subjects`.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,10 +15,9 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from ...extensions import db
-from ...models import AuthorizationCode, Client, Consent, Token, User
+from ...models import AuthorizationCode, Token
 from ...models.types import utcnow
 from .. import audit
-from ..clients import skips_consent
 from ..platform.runtime import settings
 from ..platform.secrets import digest
 from ..platform.single_use import consume_once
@@ -36,87 +33,6 @@ class AuthContext:
     aal: str | None = None
     acr: str | None = None
     session_id: int | None = None
-
-
-# -- authorization codes ---------------------------------------------------------------------
-def save_authorization_code(
-    code: str,
-    *,
-    client_id: str,
-    user_id: int,
-    redirect_uri: str,
-    scope: str,
-    nonce: str | None,
-    code_challenge: str | None,
-    code_challenge_method: str | None,
-    context: AuthContext,
-    claims_request: dict[str, Any] | None = None,
-) -> AuthorizationCode:
-    now = utcnow()
-    row = AuthorizationCode(
-        code_hash=digest(code),
-        family_id=str(uuid.uuid4()),
-        client_id=client_id,
-        user_id=user_id,
-        session_id=context.session_id,
-        redirect_uri=redirect_uri,
-        scope=scope,
-        nonce=nonce,
-        code_challenge=code_challenge,
-        code_challenge_method=code_challenge_method,
-        auth_time=context.auth_time or now,
-        amr=context.amr,
-        ial=context.ial,
-        aal=context.aal,
-        acr=context.acr,
-        claims_request=claims_request,
-        expires_at=now + timedelta(seconds=settings().authorization_code_lifetime),
-    )
-    db.session.add(row)
-    db.session.commit()
-    return row
-
-
-def consume_authorization_code(code: str, client_id: str) -> AuthorizationCode | None:
-    """Take a code for one redemption. Returns None when it is unknown, expired, of another
-    client or used before; a second redemption revokes every token the code issued."""
-    row = db.session.execute(
-        select(AuthorizationCode).where(AuthorizationCode.code_hash == digest(code))
-    ).scalar_one_or_none()
-    if row is None or row.client_id != client_id:
-        return None
-    now = utcnow()
-    if row.used_at is not None:
-        _revoke_reused_code(row)
-        return None
-    if row.expires_at <= now:
-        return None
-    if not consume_once(AuthorizationCode, row.id, AuthorizationCode.used_at):
-        db.session.rollback()
-        _revoke_reused_code(row)
-        return None
-    db.session.commit()
-    return row
-
-
-def _revoke_reused_code(row: AuthorizationCode) -> None:
-    # RFC 6749 §4.1.2 / RFC 9700 §4.5.3: a code used twice revokes the tokens it issued.
-    revoke_family(row.family_id)
-    audit.record(
-        "oauth.code_reused", actor="system", target=row.client_id, details={"family": row.family_id}
-    )
-    db.session.commit()
-
-
-def nonce_used(client_id: str, nonce: str) -> bool:
-    return (
-        db.session.execute(
-            select(AuthorizationCode.id)
-            .where(AuthorizationCode.client_id == client_id, AuthorizationCode.nonce == nonce)
-            .limit(1)
-        ).first()
-        is not None
-    )
 
 
 # -- tokens ----------------------------------------------------------------------------------
@@ -283,82 +199,3 @@ def purge_expired(before: datetime | None = None) -> int:
     ).rowcount  # type: ignore[attr-defined]
     db.session.commit()
     return int(n)
-
-
-# -- consent ---------------------------------------------------------------------------------
-def _scope_key(scope: str) -> str:
-    return " ".join(sorted(set(scope.split())))
-
-
-def has_consent(user: User, client: Client, scope: str) -> bool:
-    """Whether the person has consented to these scopes for this client (or needs not)."""
-    if skips_consent(client, user):
-        return True
-    wanted = set(scope.split())
-    for row in db.session.execute(
-        select(Consent).where(Consent.user_id == user.id, Consent.client_id == client.client_id)
-    ).scalars():
-        if wanted <= set(row.scope.split()):
-            return True
-    return False
-
-
-def grant_consent(user: User, client: Client, scope: str) -> None:
-    key = _scope_key(scope)
-    exists = db.session.execute(
-        select(Consent.id).where(
-            Consent.user_id == user.id, Consent.client_id == client.client_id, Consent.scope == key
-        )
-    ).first()
-    if not exists:
-        db.session.add(Consent(user_id=user.id, client_id=client.client_id, scope=key))
-        audit.record(
-            "consent.granted",
-            actor=user.username,
-            org_id=user.org_id,
-            target=client.client_id,
-            details={"scope": key},
-        )
-        db.session.commit()
-
-
-def list_consents(user: User) -> list[Consent]:
-    return list(
-        db.session.execute(
-            select(Consent).where(Consent.user_id == user.id).order_by(Consent.granted_at)
-        ).scalars()
-    )
-
-
-def revoke_consent(user: User, consent_id: int) -> bool:
-    """Withdraw a consent; the client's tokens for this person are revoked with it."""
-    row = db.session.get(Consent, consent_id)
-    if row is None or row.user_id != user.id:
-        return False
-    db.session.delete(row)
-    db.session.execute(
-        update(Token)
-        .where(
-            Token.user_id == user.id, Token.client_id == row.client_id, Token.revoked_at.is_(None)
-        )
-        .values(revoked_at=utcnow())
-    )
-    audit.record(
-        "consent.revoked",
-        actor=user.username,
-        org_id=user.org_id,
-        target=row.client_id,
-        details={"scope": row.scope},
-    )
-    db.session.commit()
-    return True
-
-
-# -- subject identifiers ---------------------------------------------------------------------
-def subject_for(user: User, client: Client) -> str:
-    """``sub``: the persistent UUID, or a pairwise value per sector (OIDC Core §8.1)."""
-    if client.subject_type != "pairwise":
-        return user.uuid
-    sector = client.sector_identifier or ""
-    raw = f"{sector}|{user.uuid}|{settings().pairwise_salt}".encode()
-    return base64.urlsafe_b64encode(hashlib.sha256(raw).digest()).rstrip(b"=").decode()
