@@ -58,8 +58,7 @@ def proofing_list(user: str, as_json: bool) -> None:
 def proofing_in_person(
     user: str, registrar: str, document: str, last4: str, expires: object, as_json: bool
 ) -> None:
-    from ..services.proofing.in_person import DocumentCheck
-    from ..services.proofing.records import record_in_person
+    from ..services.proofing.in_person import DocumentCheck, record_in_person
 
     expiry = expires.date() if hasattr(expires, "date") else date.fromisoformat(str(expires))
     record = service_call(
@@ -81,7 +80,7 @@ def proofing_in_person(
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def proofing_attest(user: str, manager: str, as_json: bool) -> None:
-    from ..services.proofing.records import record_attestation
+    from ..services.proofing.attestation import record_attestation
 
     record = service_call(record_attestation, find_person(user), find_person(manager))
     out(

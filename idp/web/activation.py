@@ -20,7 +20,7 @@ from ..services.errors import ServiceError
 from ..services.lifecycle import activation as activation_service
 from ..services.means import app_enrolment as app_service
 from ..services.means import code_display as code_display_service
-from ..services.proofing import records as proofing_service
+from ..services.proofing import settings as proofing_settings
 from . import private_eid as round_trip
 from .errors import shown_on
 from .login import _login_limit
@@ -49,9 +49,9 @@ def _page(token: str, person: User, status: int = 200, **extra: object) -> Respo
         "person": person,
         "org": org,
         "step": step,
-        "minimum": proofing_service.minimum_ial(org),
+        "minimum": proofing_settings.minimum_ial(org),
         "private_eid": round_trip.offered_to(person),
-        "in_person": proofing_service.route_settings(org, "in_person")["enabled"],
+        "in_person": proofing_settings.route_settings(org, "in_person")["enabled"],
         **extra,
     }
     return page("activation/journey.html", status, **context)

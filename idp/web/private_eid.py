@@ -24,8 +24,8 @@ from ..models import User
 from ..oidc import federation
 from ..services.errors import N_, InvalidInput, ServiceError
 from ..services.platform.runtime import settings
-from ..services.proofing import records as proofing_service
-from ..services.proofing.private_eid import upstream_level
+from ..services.proofing import settings as proofing_settings
+from ..services.proofing.private_eid import record_private_eid, upstream_level
 from .errors import shown_on
 from .pages import page, redirect_to
 from .sealing import seal, unseal
@@ -97,7 +97,7 @@ def offered_to(user: User) -> bool:
     their organisation)."""
     return (
         upstream() is not None
-        and proofing_service.route_settings(user.organisation, "private_eid")["enabled"]
+        and proofing_settings.route_settings(user.organisation, "private_eid")["enabled"]
     )
 
 
@@ -202,7 +202,7 @@ def prove(user: User, trip: RoundTrip, answer: dict[str, Any]) -> Response:
         proven = verify(trip, answer)
     # 403 as tests/test_private_eid.py pins it (a level too low, an eID bound to another).
     with shown_on(partial(result_page, user), status=403):
-        proofing_service.record_private_eid(
+        record_private_eid(
             user,
             issuer=proven.issuer,
             subject=proven.subject,

@@ -9,6 +9,7 @@ from flask import Blueprint, request, url_for
 from werkzeug.wrappers import Response
 
 from ..services.proofing import records as proofing_service
+from ..services.proofing import settings as proofing_settings
 from . import private_eid
 from .errors import shown_on
 from .pages import page, redirect_to
@@ -28,7 +29,7 @@ def home() -> Response:
         user=user,
         records=proofing_service.records_of(user),
         private_eid=private_eid.offered_to(user),
-        minimum=proofing_service.minimum_ial(user.organisation),
+        minimum=proofing_settings.minimum_ial(user.organisation),
     )
 
 

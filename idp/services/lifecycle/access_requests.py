@@ -24,7 +24,7 @@ from ..errors import N_, Conflict, InvalidInput, NotFound
 from ..mail.outbox import queue_mail
 from ..orgs import notify_user_admins
 from ..platform.search import MAX_SEARCH
-from ..proofing.records import record_private_eid
+from ..proofing.private_eid import record_private_eid
 from ..proofing.settings import minimum_ial, route_settings
 from ..users import EMAIL_PATTERN, USERNAME_PATTERN
 from .activation import activate_users, check_choices

@@ -51,7 +51,7 @@ from .. import audit
 from ..errors import N_, Conflict, InvalidInput
 from ..platform.runtime import secretbox
 from ..platform.search import contains_any
-from ..proofing.records import legacy_import_level, record_legacy_imports
+from ..proofing.legacy_import import legacy_import_level, record_legacy_imports
 from .employee_file import read_people_csv
 from .matching import CPR_ASSOCIATED_DATA, FIELDS, Plan, plan_rows
 

@@ -1,7 +1,11 @@
-"""Identity-proofing routes. Each module says what the route asks of the person or registrar,
-what evidence it records and the highest level it can reach; the rules that apply to every
-route (enabled for the organisation, cap, minimum, records, audit) live in
-``idp.services.proofing.records``."""
+"""Identity proofing, one module per route behind one small interface.
+
+``Route`` says what a route asks of the person or registrar, what evidence it records and the
+highest level it can reach; each route's module (``private_eid``, ``in_person``,
+``attestation``, ``legacy_import``) holds its own rules and its ``record_*`` function. What
+applies to every route lives beside them: the organisation's settings (enabled, cap, minimum)
+in ``settings``, and the records, the level they establish and the audit in ``records``.
+"""
 
 from __future__ import annotations
 

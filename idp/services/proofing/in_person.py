@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ...extensions import db
+from ...models import ProofingRecord, User
 from ..errors import N_, InvalidInput
+from .records import add_record, level_for
 
 DOCUMENT_TYPES = ("passport", "driving_licence", "residence_card", "other")
 
@@ -21,6 +24,9 @@ class EvidenceError(InvalidInput):
 
 @dataclass(frozen=True)
 class DocumentCheck:
+    """What the registrar saw: the document's type, the last 4 characters of its number and
+    its expiry date."""
+
     document_type: str
     last4: str
     expires: date
@@ -46,3 +52,25 @@ class DocumentCheck:
             "last4": self.last4.upper(),
             "expires": self.expires.isoformat(),
         }
+
+
+def record_in_person(
+    user: User, registrar: User, check: DocumentCheck, *, today: date | None = None
+) -> ProofingRecord:
+    """A registrar of the same organisation records a face-to-face document check."""
+    if "registrar" not in (registrar.roles or []):
+        raise InvalidInput(N_("%(username)s is not a registrar"), username=registrar.username)
+    if registrar.org_id != user.org_id:
+        raise InvalidInput(N_("A registrar can only check people of their own organisation"))
+    if registrar.id == user.id:
+        raise InvalidInput(N_("A registrar cannot check their own identity"))
+    try:
+        evidence = check.evidence(today or date.today())
+    except EvidenceError as error:
+        raise InvalidInput(N_("Refused: %(error)s"), error=error, field=error.field) from None
+    level = level_for(user.organisation, "in_person", "High")
+    record = add_record(
+        user, "in_person", level, {**evidence, "registrar": registrar.username}, registrar.username
+    )
+    db.session.commit()
+    return record

@@ -12,7 +12,8 @@ from werkzeug.wrappers import Response
 
 from ...models import User
 from ...services.proofing import records as proofing
-from ...services.proofing.in_person import DOCUMENT_TYPES, DocumentCheck
+from ...services.proofing import settings as proofing_settings
+from ...services.proofing.in_person import DOCUMENT_TYPES, DocumentCheck, record_in_person
 from ..errors import shown_on
 from ..pages import page, redirect_to
 from . import bp
@@ -27,7 +28,7 @@ def registrar() -> Page:
     return page(
         "admin/registrar.html",
         people=proofing.awaiting_identity_check(g.org),
-        minimum=proofing.minimum_ial(g.org),
+        minimum=proofing_settings.minimum_ial(g.org),
         done=request.args.get("done"),
     )
 
@@ -37,7 +38,7 @@ def _person_page(person: User, status: int = 200, **extra: object) -> Page:
         "admin/registrar_person.html",
         status,
         person=person,
-        minimum=proofing.minimum_ial(g.org),
+        minimum=proofing_settings.minimum_ial(g.org),
         document_types=DOCUMENT_TYPES,
         form=request.form,
         errors=extra.pop("errors", {}),
@@ -69,5 +70,5 @@ def record_check(user_id: int) -> Page | Response:
     if errors:
         return _person_page(person, 400, errors=errors)
     with shown_on(partial(_person_page, person), field="check"):
-        proofing.record_in_person(person, g.admin, DocumentCheck(document_type, last4, expires))
+        record_in_person(person, g.admin, DocumentCheck(document_type, last4, expires))
     return redirect_to(url_for("admin.registrar", done=person.username))
