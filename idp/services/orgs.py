@@ -34,6 +34,7 @@ def create_organisation(cvr: str, name: str, *, actor: str) -> Organisation:
 
 
 def get_by_cvr(cvr: str) -> Organisation:
+    """The organisation with this CVR number, or :class:`NotFound`."""
     org = db.session.execute(
         select(Organisation).where(Organisation.cvr == cvr.strip())
     ).scalar_one_or_none()
@@ -43,6 +44,7 @@ def get_by_cvr(cvr: str) -> Organisation:
 
 
 def list_organisations() -> list[Organisation]:
+    """Every organisation, by CVR number."""
     return list(db.session.execute(select(Organisation).order_by(Organisation.cvr)).scalars())
 
 

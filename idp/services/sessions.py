@@ -163,6 +163,7 @@ def end_session(sid: str | None) -> BrowserSession | None:
 
 
 def session_is_live(session_id: int, now: datetime | None = None) -> bool:
+    """Whether the login session exists, has not ended and has not expired."""
     row = db.session.get(BrowserSession, session_id)
     now = now or utcnow()
     return row is not None and row.ended_at is None and row.expires_at > now

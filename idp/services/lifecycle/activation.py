@@ -207,6 +207,7 @@ def _issue_link(person: User, actor: str) -> str:
 
 
 def last_sent(person: User) -> Activation | None:
+    """The person's most recent activation link, used or not (the page shows when it was sent)."""
     return db.session.execute(
         select(Activation)
         .where(Activation.user_id == person.id)
@@ -249,6 +250,7 @@ def journey_step(person: User) -> str:
 
 
 def set_password(person: User, password: str) -> None:
+    """The person chooses their password in the journey; it must meet the password rules."""
     from ..platform.passwords import check_password_rules, hash_password
 
     check_password_rules(password, person.username)

@@ -20,10 +20,12 @@ _ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 def to_base32(secret: bytes) -> str:
+    """The secret as unpadded base32, as authenticator apps and otpauth URIs take it."""
     return base64.b32encode(secret).decode().rstrip("=")
 
 
 def from_base32(text: str) -> bytes:
+    """A base32 secret back to bytes; spaces and missing padding are tolerated."""
     cleaned = text.replace(" ", "").upper()
     return base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
 

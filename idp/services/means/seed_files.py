@@ -84,6 +84,8 @@ def read_seed_file(data: bytes, psk: bytes | None = None) -> list[SeedRow]:
 
 
 def read_pskc(data: bytes, psk: bytes | None) -> list[SeedRow]:
+    """Rows from a PSKC file (RFC 6030), decrypted with the pre-shared key when encrypted and
+    its MAC checked; DTDs, entities and external references are refused."""
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as error:

@@ -32,6 +32,8 @@ def save_authorization_code(
     context: AuthContext,
     claims_request: dict[str, Any] | None = None,
 ) -> AuthorizationCode:
+    """Store a new code (hashed) with what it grants and how the person logged in; it expires
+    after ``authorization_code_lifetime``. Commits."""
     now = utcnow()
     row = AuthorizationCode(
         code_hash=digest(code),
@@ -89,6 +91,7 @@ def _revoke_reused_code(row: AuthorizationCode) -> None:
 
 
 def nonce_used(client_id: str, nonce: str) -> bool:
+    """Whether the client already used this nonce in an earlier code (no replay)."""
     return (
         db.session.execute(
             select(AuthorizationCode.id)

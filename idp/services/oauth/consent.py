@@ -30,6 +30,7 @@ def has_consent(user: User, client: Client, scope: str) -> bool:
 
 
 def grant_consent(user: User, client: Client, scope: str) -> None:
+    """Remember that the person consented to these scopes for the client (audited once)."""
     key = _scope_key(scope)
     exists = db.session.execute(
         select(Consent.id).where(
@@ -49,6 +50,7 @@ def grant_consent(user: User, client: Client, scope: str) -> None:
 
 
 def list_consents(user: User) -> list[Consent]:
+    """The person's consents, oldest first (the account page lists them)."""
     return list(
         db.session.execute(
             select(Consent).where(Consent.user_id == user.id).order_by(Consent.granted_at)

@@ -44,6 +44,8 @@ def store_token(
     family_id: str | None,
     context: AuthContext,
 ) -> Token:
+    """Store an issued access token (and refresh token) hashed, in a family, with the login
+    context they carry. Commits."""
     now = utcnow()
     refresh = token.get("refresh_token")
     row = Token(
@@ -71,6 +73,7 @@ def store_token(
 
 
 def context_of(row: Token | AuthorizationCode) -> AuthContext:
+    """How the person logged in, as a code or token row carries it."""
     return AuthContext(
         auth_time=row.auth_time,
         amr=list(row.amr or []),
@@ -82,6 +85,7 @@ def context_of(row: Token | AuthorizationCode) -> AuthContext:
 
 
 def token_is_active(row: Token, now: datetime | None = None) -> bool:
+    """An access token is active until it expires or is revoked."""
     now = now or utcnow()
     return row.revoked_at is None and row.expires_at > now
 
@@ -94,6 +98,7 @@ def find_access_token(raw: str) -> Token | None:
 
 
 def find_refresh_token(raw: str) -> Token | None:
+    """The token row for a raw refresh token, usable or not (callers check)."""
     return db.session.execute(
         select(Token).where(Token.refresh_token_hash == digest(raw))
     ).scalar_one_or_none()

@@ -15,10 +15,13 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password-0f1e2d3c")
 
 
 def hash_password(password: str) -> str:
+    """An argon2id hash of the password, to store."""
     return _hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether the password matches the stored hash; without a hash the same work is done
+    against a dummy hash, so an unknown username takes as long as a wrong password."""
     try:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):

@@ -17,12 +17,15 @@ if TYPE_CHECKING:
 
 
 def settings() -> Settings:
+    """The running app's validated settings."""
     return current_app.extensions["idp.settings"]
 
 
 def keystore() -> KeyStore:
+    """The running app's signing key store."""
     return current_app.extensions["idp.keys"]
 
 
 def secretbox() -> SecretBox:
+    """The running app's encryption of secrets at rest."""
     return current_app.extensions["idp.secretbox"]

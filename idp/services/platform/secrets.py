@@ -16,4 +16,5 @@ def digest(value: str) -> str:
 
 
 def digest_matches(value: str, expected_digest: str) -> bool:
+    """Whether ``value`` has the expected digest, compared in constant time."""
     return hmac.compare_digest(digest(value), expected_digest)

@@ -130,6 +130,7 @@ def adjust(user: User, level: str | None, *, reason: str, actor: str) -> Proofin
 
 
 def records_of(user: User) -> list[ProofingRecord]:
+    """The person's proofing records, oldest first."""
     return list(
         db.session.execute(
             select(ProofingRecord)
