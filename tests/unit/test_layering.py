@@ -1,4 +1,8 @@
-"""Dependencies point one way: web -> services -> models (CONVENTIONS.md habit 6)."""
+"""Dependencies point one way: web, oidc, cli -> services -> models (CONVENTIONS.md habit 6).
+
+The rooms of README "Where things are": nothing under ``services/`` imports ``web/``, ``cli/``
+or ``oidc/``; ``models/`` imports no service; ``cli/`` calls services only.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,56 @@ def _imports(path: Path) -> set[str]:
             names.add(base)
             names.update(f"{base}.{alias.name}" for alias in node.names)
     return names
+
+
+def _absolute_imports(path: Path) -> set[str]:
+    """Every module (or module attribute) the file imports, as an absolute dotted name."""
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    package = parts if parts[-1] == "__init__" else parts[:-1]
+    package = [p for p in package if p != "__init__"]
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = ".".join([*package[: len(package) - node.level + 1], node.module or ""])
+            else:
+                base = node.module or ""
+            base = base.rstrip(".")
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return names
+
+
+def _reaches(path: Path, rooms: tuple[str, ...]) -> list[str]:
+    return sorted(
+        name
+        for name in _absolute_imports(path)
+        if any(name == room or name.startswith(room + ".") for room in rooms)
+    )
+
+
+def test_services_do_not_import_web_cli_oidc_or_wiring():
+    rooms = ("idp.web", "idp.cli", "idp.oidc", "idp.mail_sender", "idp.demo", "idp.serve")
+    for path in _modules("services"):
+        assert not _reaches(path, rooms), f"{path} imports {_reaches(path, rooms)}"
+
+
+def test_models_import_no_service_and_no_face():
+    rooms = ("idp.services", "idp.web", "idp.cli", "idp.oidc")
+    for path in _modules("models"):
+        assert not _reaches(path, rooms), f"{path} imports {_reaches(path, rooms)}"
+
+
+def test_faces_do_not_import_each_other():
+    """web, oidc and cli are three faces on the same services: none reaches into another
+    (the web blueprint for the protocol endpoints, ``web/oidc.py``, calls ``idp.oidc``)."""
+    for face, others in (("cli", ("idp.web", "idp.oidc")), ("oidc", ("idp.cli", "idp.web"))):
+        for path in _modules(face):
+            assert not _reaches(path, others), f"{path} imports {_reaches(path, others)}"
+    for path in _modules("web"):
+        assert not _reaches(path, ("idp.cli",)), f"{path} imports {_reaches(path, ('idp.cli',))}"
 
 
 def _modules(folder: str) -> list[Path]:
@@ -70,4 +124,5 @@ def test_cli_calls_services_only():
     for path in _modules("cli"):
         for name in _imports(path):
             assert "extensions" not in name.split("."), f"{path} imports {name}"
+        assert not _reaches(path, ("idp.extensions",)), f"{path} reaches the database itself"
         assert not _session_writes(path), _session_writes(path)
