@@ -11,7 +11,7 @@ from flask import Blueprint, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from ..services.errors import InvalidInput, ServiceError
+from ..services.errors import ServiceError
 from ..services.lifecycle import access_requests
 from . import private_eid
 from .errors import ErrorPage, shown_on
@@ -36,14 +36,13 @@ def _message(status: int, /, *, error: str) -> Response:
 
 
 def _refused(current: dict[str, Any]) -> ErrorPage:
-    """How a refused submission is shown: at its input on the form, else on a page of its own
-    (a refused level 403, as tests/test_access_requests.py pins it)."""
+    """How a refused submission is shown: at its input on the form, else on a page of its own,
+    with the status the error carries."""
 
     def render(error: ServiceError) -> Response:
         if error.field:
             return _details_page(current, error.status, errors={error.field: error.localized()})
-        status = 403 if isinstance(error, InvalidInput) else error.status
-        return _message(status, error=error.localized())
+        return _message(error.status, error=error.localized())
 
     return render
 

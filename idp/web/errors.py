@@ -39,10 +39,10 @@ class shown_on:  # used as a statement, ``with shown_on(...)``: named like one
 
     ``shown_on(show, **context)`` renders ``show(error.status, error=<message>, **context)``;
     with ``field=`` the form shows errors at their inputs, so the message goes to
-    ``errors={error.field or field: <message>}`` instead. ``status=`` keeps a page's older
-    status where a test pins it (a question for the maintainers, not a rule: the error's own
-    status is the rule). ``render=`` gives a page made from the error itself; ``only=`` narrows
-    the errors meant and ``but=`` leaves some to the plain error page. The innermost block wins.
+    ``errors={error.field or field: <message>}`` instead. The status is always the error's own
+    (its class declares it). ``render=`` gives a page made from the error itself; ``only=``
+    narrows the errors meant and ``but=`` leaves some to the plain error page. The innermost
+    block wins.
     """
 
     def __init__(
@@ -54,13 +54,12 @@ class shown_on:  # used as a statement, ``with shown_on(...)``: named like one
         render: ErrorPage | None = None,
         only: type[ServiceError] = ServiceError,
         but: tuple[type[ServiceError], ...] = (),
-        status: int | None = None,
         **context: Any,
     ) -> None:
         if render is None:
             if show is None:
                 raise TypeError("shown_on needs a page: show or render")
-            render = _form_renderer(show, field, status, context)
+            render = _form_renderer(show, field, context)
         self.render = render
         self.only = only
         self.but = but
@@ -81,14 +80,11 @@ class shown_on:  # used as a statement, ``with shown_on(...)``: named like one
         # None: the error goes on to the handler.
 
 
-def _form_renderer(
-    show: FormPage, field: str | None, status: int | None, context: dict[str, Any]
-) -> ErrorPage:
+def _form_renderer(show: FormPage, field: str | None, context: dict[str, Any]) -> ErrorPage:
     def render(error: ServiceError) -> Response:
-        code = status or error.status
         if field is None:
-            return show(code, error=error.localized(), **context)
-        return show(code, errors={error.field or field: error.localized()}, **context)
+            return show(error.status, error=error.localized(), **context)
+        return show(error.status, errors={error.field or field: error.localized()}, **context)
 
     return render
 

@@ -188,9 +188,7 @@ def result_page(user: User | None, status: int, /, *, error: str) -> Response:
 
 def start_proving(user: User, journey: str, return_to: str) -> Response:
     """Send ``user`` to the upstream provider to prove their identity."""
-    # 400 as tests/test_private_eid.py pins it for a provider that fails at the start (the
-    # callback answers its failures 502, the status an UpstreamError carries).
-    with shown_on(partial(result_page, user), status=400):
+    with shown_on(partial(result_page, user)):
         if not offered_to(user):
             raise not_available()
         return start(journey, return_to, user_id=user.id)
@@ -200,8 +198,7 @@ def prove(user: User, trip: RoundTrip, answer: dict[str, Any]) -> Response:
     """Record the identity the upstream proved for ``user``, then on to the trip's page."""
     with shown_on(partial(result_page, user)):
         proven = verify(trip, answer)
-    # 403 as tests/test_private_eid.py pins it (a level too low, an eID bound to another).
-    with shown_on(partial(result_page, user), status=403):
+    with shown_on(partial(result_page, user)):
         record_private_eid(
             user,
             issuer=proven.issuer,

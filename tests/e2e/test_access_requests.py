@@ -263,7 +263,7 @@ def test_level_below_the_minimum_is_refused(world: World) -> None:
     http = w.app.test_client()
     prove(w, http)
     refused = submit(http)
-    assert refused.status_code == 403
+    assert refused.status_code == 400  # InvalidInput
     text = refused.get_data(as_text=True)
     assert "level Low" in text and "requires at least Substantial" in text
     assert requests_in_db(w.app) == []

@@ -257,7 +257,7 @@ def test_real_upstream_level_too_low_is_refused(
 
     refused = prove_with_real(real, upstream_browser, http, upstream_user)
 
-    assert refused.status_code == 403
+    assert refused.status_code == 400  # InvalidInput
     message = message_of(refused)
     assert "level Low" in message and "requires at least Substantial" in message, message
     assert level_shown(http) == "not proven"
@@ -279,7 +279,7 @@ def test_real_upstream_person_cannot_prove_two_identities_in_one_org(
     http = logged_in(real.app, colleague)
     second = prove_with_real(real, upstream_browser, http, None)
 
-    assert second.status_code == 403
+    assert second.status_code == 409  # Conflict
     message = message_of(second)
     assert "already bound to another identity" in message, message
     assert level_shown(http) == "not proven"
@@ -422,7 +422,7 @@ def test_upstream_configuration_naming_another_issuer_is_refused(scripted: Scrip
 
     refused = start_proofing(http)
 
-    assert refused.status_code == 400
+    assert refused.status_code == 502  # UpstreamError
     assert "another issuer" in message_of(refused)
     assert s.op.authorize_requests == []  # the person was not sent there
     assert identity_of(s.app, s.person) == UNPROVEN
@@ -442,7 +442,7 @@ def test_unreachable_upstream_is_reported(make_app: Any) -> None:
 
     refused = start_proofing(http)
 
-    assert refused.status_code == 400
+    assert refused.status_code == 502  # UpstreamError
     assert "cannot be reached" in message_of(refused)
     assert level_shown(http) == "not proven"
     assert identity_of(app, person) == UNPROVEN

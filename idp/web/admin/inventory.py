@@ -140,8 +140,7 @@ def confirm_seeds() -> Page | Response:
 @admin_required("user_admin")
 def revoke_display() -> Page | Response:
     serial = request.form.get("serial", "").strip()
-    # 400 for a code display not found, as tests/test_admin_pages.py pins it (NotFound: 404).
-    with shown_on(_page, field="revoke", status=400):
+    with shown_on(_page, field="revoke"):
         inventory.revoke_code_display(g.org, serial, actor=g.admin.username)
     return redirect_to(url_for("admin.login_means", done="revoked", serial=serial))
 
@@ -163,8 +162,7 @@ def assign_display() -> Page | Response:
     except ServiceError:  # not the service's words: this form names the username input
         message = _("No person with that username in your organisation.")
         return _page(400, errors={"username": message}, username=username, serial=serial)
-    # 400 for a code display not found, as tests/test_admin_pages.py pins it (NotFound: 404).
-    with shown_on(_page, field="assign_serial", status=400, username=username, serial=serial):
+    with shown_on(_page, field="assign_serial", username=username, serial=serial):
         code_display.assign_code_display(person, serial, actor=g.admin.username)
     return redirect_to(
         url_for("admin.login_means", done="assigned", serial=serial, person=person.username)

@@ -128,8 +128,7 @@ def _decide_change(user_id: int, change_id: int, decide: Any, done: str) -> Page
 @admin_required("user_admin")
 def unlock_means(user_id: int) -> Page:
     someone = person_of_org(user_id)
-    # 409 for no login means to unlock, as tests/test_admin_people.py pins it (NotFound: 404).
-    with shown_on(partial(_person_page, someone), status=409):
+    with shown_on(partial(_person_page, someone)):
         verification.unlock(someone, actor=_actor())
     return _done(someone, "unlocked")
 
@@ -149,7 +148,6 @@ def replace_means(user_id: int) -> Page:
     serial = request.form.get("serial", "").strip()
     if not serial:
         return _person_page(someone, 400, error=_("Enter the code display's serial number."))
-    # 409 for an unknown serial, as tests/test_admin_people.py pins it (NotFound: 404).
-    with shown_on(partial(_person_page, someone), status=409, serial=serial):
+    with shown_on(partial(_person_page, someone), serial=serial):
         code_display.replace_with_code_display(someone, serial, actor=_actor())
     return _done(someone, "replaced")
