@@ -1,7 +1,7 @@
 """How the web layer answers a browser: a rendered page or a redirect, each made in one place.
 
 Every view renders through :func:`page` and redirects through :func:`redirect_to`;
-tests/test_pages.py fails when a module under idp/web renders or redirects by hand.
+tests/integration/web/test_pages.py fails when a module under idp/web renders or redirects by hand.
 """
 
 from __future__ import annotations
