@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 from flask.cli import with_appcontext
 
+from ..models.enums import NsisLevel
 from .util import OPERATOR, find_person, out, service_call
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def users_group() -> None:
 @click.option("--totp", is_flag=True, help="Enrol an authenticator app; prints the secret once")
 @click.option(
     "--ial",
-    type=click.Choice(["Low", "Substantial", "High"]),
+    type=click.Choice([level.value for level in NsisLevel]),
     help="Operator-attested identity level (audited)",
 )
 @click.option("--json", "as_json", is_flag=True)

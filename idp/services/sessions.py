@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from .. import assurance
 from ..extensions import db
 from ..models import BrowserSession, User
+from ..models.enums import NsisLevel
 from ..models.types import utcnow
 from . import audit
 from .errors import AccountLocked, LoginFailed, ServiceError
@@ -102,7 +103,7 @@ def start_session(user: User, amr: list[str]) -> str:
     """Create a browser session; returns the raw session id for the cookie (new every login)."""
     now = utcnow()
     sid = new_token()
-    aal = assurance.authenticator_level(amr) or "Low"
+    aal = assurance.authenticator_level(amr) or NsisLevel.LOW
     db.session.add(
         BrowserSession(
             sid_hash=digest(sid),

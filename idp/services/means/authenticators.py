@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Authenticator, User
+from ...models.enums import NsisLevel
 from ...models.types import utcnow
 from .. import audit
 from ..platform.runtime import secretbox
@@ -54,7 +55,7 @@ def authenticators_of(user: User) -> list[Authenticator]:
 
 def best_aal(user: User) -> str:
     """The strongest authenticator level the person can reach with the means they hold."""
-    return "Substantial" if active_authenticator(user) is not None else "Low"
+    return NsisLevel.SUBSTANTIAL if active_authenticator(user) is not None else NsisLevel.LOW
 
 
 def activate(user: User, auth: Authenticator, *, actor: str) -> None:
