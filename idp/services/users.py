@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from .. import assurance
 from ..extensions import db
 from ..models import Organisation, User
+from ..models.enums import AdminRole
 from . import audit
 from .errors import N_, Conflict, InvalidInput, NotFound
 from .means.app_enrolment import enrol_totp_app
@@ -130,7 +131,7 @@ def get_active_user(user_id: int) -> User | None:
     return user
 
 
-ROLES = ("user_admin", "registrar", "org_admin")
+ROLES = tuple(AdminRole)
 
 
 def set_roles(

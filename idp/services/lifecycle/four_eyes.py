@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Organisation, PendingChange, User
+from ...models.enums import AdminRole
 from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, Conflict, NotFound
@@ -19,7 +20,7 @@ from ..orgs import administrators
 from ..users import check_privileges, set_privileges
 
 # The role whose holders may approve a change of each kind.
-APPROVER_ROLE = {"privileges": "user_admin"}
+APPROVER_ROLE = {"privileges": AdminRole.USER_ADMIN}
 
 
 class SecondAdministratorNeeded(Conflict):

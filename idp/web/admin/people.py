@@ -14,6 +14,7 @@ from flask import abort, g, request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from ...models.enums import AdminRole
 from ...services import people
 from ...services.lifecycle import activation
 from ...services.lifecycle.imports import ImportReport, import_users
@@ -95,13 +96,13 @@ def _imported_page(search: str, status: int = 200, **extra: Any) -> Response:
 
 
 @bp.get("/imported")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def imported() -> Page:
     return _imported_page(request.args.get("q", "").strip())
 
 
 @bp.post("/imported/activate")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def activate_imported() -> Page:
     form = request.form
     search = form.get("q", "").strip()
@@ -127,7 +128,7 @@ def activate_imported() -> Page:
 
 # -- the other people --------------------------------------------------------------------------
 @bp.get("/users")
-@admin_required("user_admin", "registrar")
+@admin_required(AdminRole.USER_ADMIN, AdminRole.REGISTRAR)
 def users() -> Page:
     wanted = request.args.get("status") or None
     if wanted is not None and wanted not in USER_STATUSES:
@@ -173,13 +174,13 @@ def _uploaded() -> tuple[bytes, str] | str:
 
 
 @bp.get("/import")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def import_form() -> Page:
     return _import_page()
 
 
 @bp.post("/import")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def import_file() -> Page:
     got = _uploaded()
     if isinstance(got, str):
