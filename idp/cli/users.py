@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 import click
 from flask.cli import with_appcontext
 
-from ..models.enums import NsisLevel
+from ..models.enums import NsisLevel, UserStatus
 from .util import OPERATOR, find_person, out, service_call
 
 if TYPE_CHECKING:
     from ..models import Organisation, User
     from ..services.lifecycle.activation import PersonResult
 
-STATUSES = ("imported", "pending_activation", "active", "suspended", "revoked")
+STATUSES = tuple(status.value for status in UserStatus)
 
 
 @click.group("users", help="Business identities.")

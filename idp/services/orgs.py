@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Organisation, User
-from ..models.enums import AdminRole
+from ..models.enums import AdminRole, UserStatus
 from . import audit
 from .errors import N_, Conflict, InvalidInput, NotFound
 
@@ -50,7 +50,9 @@ def list_organisations() -> list[Organisation]:
 def administrators(org: Organisation, role: str = AdminRole.USER_ADMIN) -> list[User]:
     """The organisation's active people holding the administrative ``role``, oldest first."""
     people = db.session.execute(
-        select(User).where(User.org_id == org.id, User.status == "active").order_by(User.id)
+        select(User)
+        .where(User.org_id == org.id, User.status == UserStatus.ACTIVE)
+        .order_by(User.id)
     ).scalars()
     return [p for p in people if role in (p.roles or [])]
 

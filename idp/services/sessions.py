@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from .. import assurance
 from ..extensions import db
 from ..models import BrowserSession, User
-from ..models.enums import NsisLevel
+from ..models.enums import NsisLevel, UserStatus
 from ..models.types import utcnow
 from . import audit
 from .errors import AccountLocked, LoginFailed, ServiceError
@@ -48,7 +48,7 @@ def check_password(username: str, password: str, *, source: str) -> PendingLogin
         select(User).where(User.username == normalise_username(username))
     ).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else None, password)
-    if user is None or user.status != "active":
+    if user is None or user.status != UserStatus.ACTIVE:
         return PendingLogin(user_id=None, password_ok=False, needs_code=True)
     if login_throttle.refuses(user, source):
         return PendingLogin(user_id=user.id, password_ok=False, needs_code=True)

@@ -46,6 +46,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import Organisation, User
+from ...models.enums import UserStatus
 from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, Conflict, InvalidInput
@@ -55,7 +56,7 @@ from ..proofing.records import legacy_import_level, record_legacy_imports
 from .employee_file import read_people_csv
 from .matching import CPR_ASSOCIATED_DATA, FIELDS, Plan, plan_rows
 
-STATUSES = ("imported", "pending_activation", "active", "suspended", "revoked")
+STATUSES = tuple(UserStatus)
 
 
 @dataclass
@@ -188,7 +189,7 @@ def _insert(
         values.update(
             uuid=str(uuid.uuid4()),
             org_id=org.id,
-            status="imported",
+            status=UserStatus.IMPORTED,
             email_verified=False,
             cpr_encrypted=box.encrypt(cpr.encode(), CPR_ASSOCIATED_DATA) if cpr else None,
             identity_level=level,
@@ -201,7 +202,7 @@ def _insert(
     db.session.execute(insert(table), rows)  # executemany: no RETURNING, fast on psycopg too
     if level is not None:
         query = select(table.c.uuid, table.c.id).where(
-            table.c.org_id == org.id, table.c.status == "imported"
+            table.c.org_id == org.id, table.c.status == UserStatus.IMPORTED
         )
         ids: dict[str, int] = {u: i for u, i in db.session.execute(query)}
         new_ids = [ids[r["uuid"]] for r in rows]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Organisation, User
+from ...models.enums import UserStatus
 from ..errors import N_, Message
 from ..platform.runtime import secretbox
 from ..users import USERNAME_PATTERN
@@ -165,7 +166,7 @@ def _plan(row: PersonRow, target: Person | None, columns: frozenset[str]) -> Pla
     }
     if target is None:
         return Plan(row, "created", None, values)
-    if target.status != "imported":
+    if target.status != UserStatus.IMPORTED:
         return Plan(row, f"skipped_{target.status}", target)
     values["rid"] = row.rid or target.rid
     values["username"] = row.username or target.username

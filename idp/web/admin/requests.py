@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import g, request, url_for
 from werkzeug.wrappers import Response
 
-from ...models.enums import AdminRole
+from ...models.enums import AdminRole, RequestStatus
 from ...services.lifecycle import access_requests
 from ..errors import shown_on
 from ..pages import page, redirect_to
@@ -21,7 +21,7 @@ def _page(status: int = 200, **extra: object) -> Response:
     return page(
         "admin/requests.html",
         status,
-        pending=access_requests.list_requests(g.org, "pending"),
+        pending=access_requests.list_requests(g.org, RequestStatus.PENDING),
         done=request.args.get("done"),
         **extra,
     )
