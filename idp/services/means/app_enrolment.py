@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from ...extensions import db
 from ...models import Authenticator, User
+from ...models.enums import AuthenticatorStatus
 from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, NotFound
@@ -50,15 +51,15 @@ def start_app_enrolment(user: User, *, actor: str) -> AppEnrolment:
         .where(
             Authenticator.user_id == user.id,
             Authenticator.type == "totp_app",
-            Authenticator.status == "assigned",
+            Authenticator.status == AuthenticatorStatus.ASSIGNED,
         )
-        .values(status="revoked", revoked_at=utcnow())
+        .values(status=AuthenticatorStatus.REVOKED, revoked_at=utcnow())
     )
     auth = Authenticator(
         org_id=user.org_id,
         user_id=user.id,
         type="totp_app",
-        status="assigned",
+        status=AuthenticatorStatus.ASSIGNED,
         secret_encrypted=seal(secret),
         expires_at=utcnow() + timedelta(hours=settings().app_enrolment_hours),
     )
@@ -103,7 +104,7 @@ def confirm_app(user: User, code: str, *, actor: str) -> Authenticator:
         .where(
             Authenticator.user_id == user.id,
             Authenticator.type == "totp_app",
-            Authenticator.status == "assigned",
+            Authenticator.status == AuthenticatorStatus.ASSIGNED,
         )
         .order_by(Authenticator.id.desc())
         .limit(1)
@@ -122,7 +123,7 @@ def enrol_totp_app(user: User, *, activate: bool, actor: str) -> str:
         org_id=user.org_id,
         user_id=user.id,
         type="totp_app",
-        status="active" if activate else "assigned",
+        status=AuthenticatorStatus.ACTIVE if activate else AuthenticatorStatus.ASSIGNED,
         secret_encrypted=seal(secret),
         activated_at=utcnow() if activate else None,
     )
