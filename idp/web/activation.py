@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from ..extensions import limiter
 from ..models import Activation, User
+from ..models.enums import ProofingRoute
 from ..services.errors import ServiceError
 from ..services.lifecycle import activation as activation_service
 from ..services.means import app_enrolment as app_service
@@ -51,7 +52,7 @@ def _page(token: str, person: User, status: int = 200, **extra: object) -> Respo
         "step": step,
         "minimum": proofing_service.minimum_ial(org),
         "private_eid": round_trip.offered_to(person),
-        "in_person": proofing_service.route_settings(org, "in_person")["enabled"],
+        "in_person": proofing_service.route_settings(org, ProofingRoute.IN_PERSON)["enabled"],
         **extra,
     }
     return page("activation/journey.html", status, **context)
