@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 from flask.cli import with_appcontext
 
-from ..models.enums import NsisLevel, UserStatus
+from ..models.enums import ImportOutcome, NsisLevel, UserStatus
 from .util import OPERATOR, find_person, out, service_call
 
 if TYPE_CHECKING:
@@ -104,11 +104,11 @@ def users_import(file: Path, cvr: str, dry_run: bool, skip_invalid: bool, as_jso
         f"line {r['line']}: {r['email'] or r['rid'] or '?'}: {r['action']}"
         + (f": {'; '.join(r['errors'])}" if r["errors"] else "")
         for r in report.rows
-        if r["action"] == "invalid" or r["action"].startswith("skipped_")
+        if r["action"] == ImportOutcome.INVALID or ImportOutcome(r["action"]).is_skipped
     ]
     counts = ", ".join(f"{n} {action}" for action, n in sorted(report.counts.items()))
     if report.refused:
-        invalid = report.counts["invalid"]
+        invalid = report.counts[ImportOutcome.INVALID]
         lines.append(f"Nothing was imported: {invalid} invalid row(s); fix them and try again.")
     elif dry_run:
         lines.append(f"Dry run, nothing written. It would be: {counts}.")

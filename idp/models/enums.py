@@ -120,7 +120,8 @@ class LinkProblemKind(StrEnum):
 
 
 class MailStatus(StrEnum):
-    """The outcome of one attempt to deliver an outbox mail."""
+    """An outbox mail's delivery state: sent, still ``pending`` (tried again later) or
+    ``failed`` (given up after ``mail_max_attempts``)."""
 
     PENDING = "pending"
     SENT = "sent"

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from ..extensions import limiter
 from ..models import Activation, User
-from ..models.enums import ProofingRoute
+from ..models.enums import LinkProblemKind, ProofingRoute
 from ..services.errors import ServiceError
 from ..services.lifecycle import activation as activation_service
 from ..services.means import app_enrolment as app_service
@@ -33,7 +33,11 @@ JOURNEY = "activation"
 
 
 def _link_problem(problem: ServiceError) -> Response:
-    kind = problem.kind if isinstance(problem, activation_service.LinkProblem) else "unknown"
+    kind = (
+        problem.kind
+        if isinstance(problem, activation_service.LinkProblem)
+        else LinkProblemKind.UNKNOWN
+    )
     return page("activation/link_problem.html", problem.status, kind=kind)
 
 

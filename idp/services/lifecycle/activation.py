@@ -18,7 +18,7 @@ from sqlalchemy import or_, select, update
 from ... import assurance
 from ...extensions import db
 from ...models import Activation, Organisation, User
-from ...models.enums import UserStatus
+from ...models.enums import LinkProblemKind, UserStatus
 from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, Conflict, InvalidInput, NotFound, ServiceError
@@ -57,7 +57,7 @@ class LinkProblem(ServiceError):
     def __init__(self, kind: str) -> None:
         self.kind = kind  # unknown | used | superseded | expired
         super().__init__(kind)
-        if kind == "unknown":
+        if kind == LinkProblemKind.UNKNOWN:
             self.status = 404
 
 
@@ -223,16 +223,16 @@ def check_link(token: str) -> tuple[Activation, User]:
         select(Activation).where(Activation.token_hash == digest(token))
     ).scalar_one_or_none()
     if row is None:
-        raise LinkProblem("unknown")
+        raise LinkProblem(LinkProblemKind.UNKNOWN)
     if row.used_at is not None:
-        raise LinkProblem("used")
+        raise LinkProblem(LinkProblemKind.USED)
     if row.superseded_at is not None:
-        raise LinkProblem("superseded")
+        raise LinkProblem(LinkProblemKind.SUPERSEDED)
     if row.expires_at <= utcnow():
-        raise LinkProblem("expired")
+        raise LinkProblem(LinkProblemKind.EXPIRED)
     person = db.session.get(User, row.user_id)
     if person is None or person.status != UserStatus.PENDING_ACTIVATION:
-        raise LinkProblem("used")
+        raise LinkProblem(LinkProblemKind.USED)
     return row, person
 
 
@@ -266,7 +266,7 @@ def complete(activation: Activation, person: User) -> None:
         raise Conflict(N_("Not every step is done yet"))
     if not consume_once(Activation, activation.id, Activation.used_at):
         db.session.rollback()
-        raise LinkProblem("used")
+        raise LinkProblem(LinkProblemKind.USED)
     person.status = UserStatus.ACTIVE
     person.activated_at = utcnow()
     person.email_verified = True  # the link reached this address

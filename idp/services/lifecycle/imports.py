@@ -46,7 +46,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import Organisation, User
-from ...models.enums import UserStatus
+from ...models.enums import ImportOutcome, UserStatus
 from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, Conflict, InvalidInput
@@ -75,7 +75,9 @@ class ImportReport:
     @property
     def refused(self) -> bool:
         """Invalid rows without ``skip_invalid``: nothing was (or would be) imported."""
-        return not self.skip_invalid and any(r["action"] == "invalid" for r in self.rows)
+        return not self.skip_invalid and any(
+            r["action"] == ImportOutcome.INVALID for r in self.rows
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -104,8 +106,8 @@ def import_users(
     plans = plan_rows(org, read_people_csv(data))
     report = ImportReport(dry_run=dry_run, skip_invalid=skip_invalid)
     report.rows = [_report_row(p) for p in plans]
-    created = [p for p in plans if p.action == "created"]
-    updated = [p for p in plans if p.action == "updated"]
+    created = [p for p in plans if p.action == ImportOutcome.CREATED]
+    updated = [p for p in plans if p.action == ImportOutcome.UPDATED]
     if report.refused:
         return report
     level = legacy_import_level(org) if created else None
@@ -122,9 +124,9 @@ def import_users(
         details={
             "created": len(created),
             "updated": len(updated),
-            "unchanged": counts.get("unchanged", 0),
-            "skipped": sum(n for a, n in counts.items() if a.startswith("skipped_")),
-            "invalid": counts.get("invalid", 0),
+            "unchanged": counts.get(ImportOutcome.UNCHANGED, 0),
+            "skipped": sum(n for a, n in counts.items() if ImportOutcome(a).is_skipped),
+            "invalid": counts.get(ImportOutcome.INVALID, 0),
         },
     )
     try:
