@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 from flask.cli import with_appcontext
 
-from ..models.enums import ImportOutcome, NsisLevel, UserStatus
+from ..models.enums import ImportOutcome, LoginMeans, NsisLevel, UserStatus
 from .util import OPERATOR, find_person, out, service_call
 
 if TYPE_CHECKING:
@@ -160,7 +160,9 @@ def users_list(
 @click.argument("users", nargs=-1)
 @click.option("--org", "cvr", required=True)
 @click.option("--all-imported", is_flag=True, help="Every imported person of the organisation")
-@click.option("--login-means", required=True, type=click.Choice(["app", "code_display"]))
+@click.option(
+    "--login-means", required=True, type=click.Choice([means.value for means in LoginMeans])
+)
 @click.option("--privilege", "privileges", multiple=True, help="Right to add (URN)")
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext

@@ -24,20 +24,11 @@ class UserStatus(StrEnum):
 
 class LoginMeans(StrEnum):
     """A login means besides the password: what a person chooses and what an authenticator
-    is (``User.login_means`` and ``Authenticator.type`` share this vocabulary)."""
+    is (``User.login_means`` and ``Authenticator.type`` share this vocabulary; until
+    migration f3b8a2c6d1e9 an authenticator app was stored as ``totp_app``)."""
 
     APP = "app"
     CODE_DISPLAY = "code_display"
-
-    @classmethod
-    def _missing_(cls, value: object) -> LoginMeans | None:
-        # Before one vocabulary an authenticator app was stored as "totp_app"; that spelling
-        # is still accepted as input (``LoginMeans("totp_app") is LoginMeans.APP``).
-        return cls.APP if value == LEGACY_APP else None
-
-
-# The old spelling of ``LoginMeans.APP`` in the authenticator table (migration f3b8a2c6d1e9).
-LEGACY_APP = "totp_app"
 
 
 class AuthenticatorStatus(StrEnum):

@@ -75,7 +75,7 @@ class Authenticator(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    type: Mapped[str] = mapped_column(String(16))  # totp_app | code_display
+    type: Mapped[str] = mapped_column(String(16))  # LoginMeans: app | code_display
     # in_stock | assigned | active | revoked
     status: Mapped[str] = mapped_column(String(16), default=AuthenticatorStatus.ASSIGNED)
     secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)

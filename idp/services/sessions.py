@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from .. import assurance
 from ..extensions import db
 from ..models import BrowserSession, User
-from ..models.enums import NsisLevel, UserStatus
+from ..models.enums import LoginMeans, NsisLevel, UserStatus
 from ..models.types import utcnow
 from . import audit
 from .errors import AccountLocked, LoginFailed, ServiceError
@@ -81,7 +81,7 @@ def complete_login(
         except ServiceError:
             raise LoginFailed() from None
         amr.append("otp")
-        if auth.type == "code_display":
+        if auth.type == LoginMeans.CODE_DISPLAY:
             amr.append("hwk")  # RFC 8176 §2: proof of possession of a hardware key
     user.failed_logins = 0
     user.lock_count = 0

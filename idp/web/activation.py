@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from ..extensions import limiter
 from ..models import Activation, User
-from ..models.enums import LinkProblemKind, ProofingRoute
+from ..models.enums import LinkProblemKind, LoginMeans, ProofingRoute
 from ..services.errors import ServiceError
 from ..services.lifecycle import activation as activation_service
 from ..services.means import app_enrolment as app_service
@@ -115,7 +115,7 @@ def app_enrolment(token: str) -> Response:
     if isinstance(loaded, Response):
         return loaded
     _activation, person = loaded
-    if person.login_means != "app":
+    if person.login_means != LoginMeans.APP:
         abort(404)
     enrolment = app_service.start_app_enrolment(person, actor=person.username)
     return _page(token, person, enrolment=enrolment)

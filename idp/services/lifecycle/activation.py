@@ -18,7 +18,7 @@ from sqlalchemy import or_, select, update
 from ... import assurance
 from ...extensions import db
 from ...models import Activation, Organisation, User
-from ...models.enums import LinkProblemKind, UserStatus
+from ...models.enums import LinkProblemKind, LoginMeans, UserStatus
 from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, Conflict, InvalidInput, NotFound, ServiceError
@@ -29,7 +29,7 @@ from ..platform.single_use import consume_once
 from ..proofing.settings import minimum_ial
 from ..users import check_privileges
 
-LOGIN_MEANS = ("app", "code_display")
+LOGIN_MEANS = tuple(LoginMeans)
 
 
 @dataclass
@@ -243,7 +243,7 @@ def journey_step(person: User) -> str:
     if not person.password_hash:
         return "password"
     means = active_authenticator(person)
-    wanted = "totp_app" if person.login_means == "app" else "code_display"
+    wanted = LoginMeans.APP if person.login_means == LoginMeans.APP else LoginMeans.CODE_DISPLAY
     if means is None or means.type != wanted:
         return "login_means"
     return "complete"

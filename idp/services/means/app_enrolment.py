@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from ...extensions import db
 from ...models import Authenticator, User
-from ...models.enums import AuthenticatorStatus
+from ...models.enums import AuthenticatorStatus, LoginMeans
 from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, NotFound
@@ -50,7 +50,7 @@ def start_app_enrolment(user: User, *, actor: str) -> AppEnrolment:
         update(Authenticator)
         .where(
             Authenticator.user_id == user.id,
-            Authenticator.type == "totp_app",
+            Authenticator.type == LoginMeans.APP,
             Authenticator.status == AuthenticatorStatus.ASSIGNED,
         )
         .values(status=AuthenticatorStatus.REVOKED, revoked_at=utcnow())
@@ -58,7 +58,7 @@ def start_app_enrolment(user: User, *, actor: str) -> AppEnrolment:
     auth = Authenticator(
         org_id=user.org_id,
         user_id=user.id,
-        type="totp_app",
+        type=LoginMeans.APP,
         status=AuthenticatorStatus.ASSIGNED,
         secret_encrypted=seal(secret),
         expires_at=utcnow() + timedelta(hours=settings().app_enrolment_hours),
@@ -103,7 +103,7 @@ def confirm_app(user: User, code: str, *, actor: str) -> Authenticator:
         select(Authenticator)
         .where(
             Authenticator.user_id == user.id,
-            Authenticator.type == "totp_app",
+            Authenticator.type == LoginMeans.APP,
             Authenticator.status == AuthenticatorStatus.ASSIGNED,
         )
         .order_by(Authenticator.id.desc())
@@ -122,7 +122,7 @@ def enrol_totp_app(user: User, *, activate: bool, actor: str) -> str:
     auth = Authenticator(
         org_id=user.org_id,
         user_id=user.id,
-        type="totp_app",
+        type=LoginMeans.APP,
         status=AuthenticatorStatus.ACTIVE if activate else AuthenticatorStatus.ASSIGNED,
         secret_encrypted=seal(secret),
         activated_at=utcnow() if activate else None,
@@ -134,6 +134,6 @@ def enrol_totp_app(user: User, *, activate: bool, actor: str) -> str:
         actor=actor,
         org_id=user.org_id,
         target=user.username,
-        details={"type": "totp_app", "status": auth.status},
+        details={"type": LoginMeans.APP, "status": auth.status},
     )
     return otp.to_base32(secret)

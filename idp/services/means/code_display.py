@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Authenticator, User
-from ...models.enums import AuthenticatorStatus
+from ...models.enums import AuthenticatorStatus, LoginMeans
 from .. import audit
 from ..errors import N_, Conflict, InvalidInput, NotFound
 from .authenticators import activate, revoke_all
@@ -64,7 +64,7 @@ def find_code_display(org_id: int, serial: str) -> Authenticator | None:
     return db.session.execute(
         select(Authenticator).where(
             Authenticator.org_id == org_id,
-            Authenticator.type == "code_display",
+            Authenticator.type == LoginMeans.CODE_DISPLAY,
             Authenticator.serial == serial.strip(),
         )
     ).scalar_one_or_none()
