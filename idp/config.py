@@ -97,9 +97,9 @@ class Settings:
     def session_lifetime(self, level: str) -> int:
         """Minutes a login counts at ``level`` (NSIS: a stronger level lives shorter)."""
         return {
-            NsisLevel.LOW: self.session_lifetime_low_minutes,
-            NsisLevel.SUBSTANTIAL: self.session_lifetime_substantial_minutes,
-            NsisLevel.HIGH: self.session_lifetime_high_minutes,
+            NsisLevel.LOW.value: self.session_lifetime_low_minutes,
+            NsisLevel.SUBSTANTIAL.value: self.session_lifetime_substantial_minutes,
+            NsisLevel.HIGH.value: self.session_lifetime_high_minutes,
         }[level]
 
     @property

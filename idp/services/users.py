@@ -131,7 +131,7 @@ def get_active_user(user_id: int) -> User | None:
     return user
 
 
-ROLES = tuple(AdminRole)
+ROLES: tuple[str, ...] = tuple(AdminRole)
 
 
 def set_roles(

@@ -17,7 +17,7 @@ from ..pages import page, redirect_to
 from ..state import current_session
 
 F = TypeVar("F", bound=Callable[..., Any])
-ROLES = tuple(AdminRole)
+ROLES: tuple[str, ...] = tuple(AdminRole)
 REQUIRED_LEVEL = NsisLevel.SUBSTANTIAL
 
 
