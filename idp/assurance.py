@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-LEVELS: tuple[str, ...] = ("Low", "Substantial", "High")
+from .models.enums import NsisLevel
+
+LEVELS: tuple[str, ...] = tuple(NsisLevel)
 ACR_PREFIX = "https://data.gov.dk/concept/core/nsis/loa/"
 CLAIM_LOA = "https://data.gov.dk/concept/core/nsis/loa"
 CLAIM_IAL = "https://data.gov.dk/concept/core/nsis/ial"
@@ -51,8 +53,8 @@ def authenticator_level(amr: Iterable[str]) -> str | None:
     if "pwd" not in used:
         return None
     if "otp" in used:
-        return "Substantial"
-    return "Low"
+        return NsisLevel.SUBSTANTIAL
+    return NsisLevel.LOW
 
 
 def level_of_assurance(

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .models.enums import NsisLevel
+
 DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "config" / "default.toml"
 
 
@@ -95,9 +97,9 @@ class Settings:
     def session_lifetime(self, level: str) -> int:
         """Minutes a login counts at ``level`` (NSIS: a stronger level lives shorter)."""
         return {
-            "Low": self.session_lifetime_low_minutes,
-            "Substantial": self.session_lifetime_substantial_minutes,
-            "High": self.session_lifetime_high_minutes,
+            NsisLevel.LOW.value: self.session_lifetime_low_minutes,
+            NsisLevel.SUBSTANTIAL.value: self.session_lifetime_substantial_minutes,
+            NsisLevel.HIGH.value: self.session_lifetime_high_minutes,
         }[level]
 
     @property

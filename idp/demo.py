@@ -18,6 +18,7 @@ from sqlalchemy import select
 from .config import Settings
 from .extensions import db
 from .models import Organisation, User
+from .models.enums import NsisLevel
 from .services.clients import create_client, get_client
 from .services.orgs import create_organisation
 from .services.platform.runtime import settings
@@ -85,7 +86,7 @@ def _ensure_demo_user(org: Organisation) -> dict[str, Any]:
         email="demo@example.dk",
         password=password,
         with_totp=True,
-        ial="Substantial",
+        ial=NsisLevel.SUBSTANTIAL,
         actor=ACTOR,
     )
     return {"password": password, "totp_secret": totp}

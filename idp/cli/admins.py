@@ -6,9 +6,10 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from ..models.enums import AdminRole
 from .util import OPERATOR, find_person, out, service_call
 
-ROLES = ("user_admin", "registrar", "org_admin")
+ROLES = tuple(role.value for role in AdminRole)
 
 
 @click.group("admins", help="Administrative roles.")

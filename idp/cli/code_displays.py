@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from ..models.enums import AuthenticatorStatus
 from .util import OPERATOR, out, service_call
 
 
@@ -64,7 +65,7 @@ def tokens_import(
 
 @tokens_group.command("list")
 @click.option("--org", "cvr", required=True)
-@click.option("--status", type=click.Choice(["in_stock", "assigned", "active", "revoked"]))
+@click.option("--status", type=click.Choice([status.value for status in AuthenticatorStatus]))
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def tokens_list(cvr: str, status: str | None, as_json: bool) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from ..models.enums import NsisLevel
 from .util import OPERATOR, out, service_call
 
 
@@ -55,7 +56,7 @@ def _route_cap(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--enable-route", "enable", multiple=True)
 @click.option("--disable-route", "disable", multiple=True)
 @click.option("--route-cap", "caps", multiple=True, help="ROUTE=LEVEL")
-@click.option("--minimum-ial", type=click.Choice(["Low", "Substantial", "High"]))
+@click.option("--minimum-ial", type=click.Choice([level.value for level in NsisLevel]))
 @click.option("--allow-access-requests/--no-access-requests", default=None)
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext

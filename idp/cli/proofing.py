@@ -7,6 +7,7 @@ from datetime import date
 import click
 from flask.cli import with_appcontext
 
+from ..models.enums import NsisLevel
 from .util import OPERATOR, find_person, out, service_call
 
 
@@ -92,7 +93,11 @@ def proofing_attest(user: str, manager: str, as_json: bool) -> None:
 
 @proofing_group.command("adjust", help="Lower or revoke a person's identity level (audited).")
 @click.argument("user")
-@click.option("--level", required=True, type=click.Choice(["Low", "Substantial", "none"]))
+@click.option(
+    "--level",
+    required=True,
+    type=click.Choice([NsisLevel.LOW.value, NsisLevel.SUBSTANTIAL.value, "none"]),
+)
 @click.option("--reason", required=True)
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext

@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING
 import click
 from flask.cli import with_appcontext
 
+from ..models.enums import ImportOutcome, LoginMeans, NsisLevel, UserStatus
 from .util import OPERATOR, find_person, out, service_call
 
 if TYPE_CHECKING:
     from ..models import Organisation, User
     from ..services.lifecycle.activation import PersonResult
 
-STATUSES = ("imported", "pending_activation", "active", "suspended", "revoked")
+STATUSES = tuple(status.value for status in UserStatus)
 
 
 @click.group("users", help="Business identities.")
@@ -33,7 +34,7 @@ def users_group() -> None:
 @click.option("--totp", is_flag=True, help="Enrol an authenticator app; prints the secret once")
 @click.option(
     "--ial",
-    type=click.Choice(["Low", "Substantial", "High"]),
+    type=click.Choice([level.value for level in NsisLevel]),
     help="Operator-attested identity level (audited)",
 )
 @click.option("--json", "as_json", is_flag=True)
@@ -103,11 +104,11 @@ def users_import(file: Path, cvr: str, dry_run: bool, skip_invalid: bool, as_jso
         f"line {r['line']}: {r['email'] or r['rid'] or '?'}: {r['action']}"
         + (f": {'; '.join(r['errors'])}" if r["errors"] else "")
         for r in report.rows
-        if r["action"] == "invalid" or r["action"].startswith("skipped_")
+        if r["action"] == ImportOutcome.INVALID or ImportOutcome(r["action"]).is_skipped
     ]
     counts = ", ".join(f"{n} {action}" for action, n in sorted(report.counts.items()))
     if report.refused:
-        invalid = report.counts["invalid"]
+        invalid = report.counts[ImportOutcome.INVALID]
         lines.append(f"Nothing was imported: {invalid} invalid row(s); fix them and try again.")
     elif dry_run:
         lines.append(f"Dry run, nothing written. It would be: {counts}.")
@@ -159,7 +160,9 @@ def users_list(
 @click.argument("users", nargs=-1)
 @click.option("--org", "cvr", required=True)
 @click.option("--all-imported", is_flag=True, help="Every imported person of the organisation")
-@click.option("--login-means", required=True, type=click.Choice(["app", "code_display"]))
+@click.option(
+    "--login-means", required=True, type=click.Choice([means.value for means in LoginMeans])
+)
 @click.option("--privilege", "privileges", multiple=True, help="Right to add (URN)")
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext

@@ -1,7 +1,20 @@
-"""SQLAlchemy tables. No Flask request, no Authlib, no rules here."""
+"""SQLAlchemy tables and the value sets of their columns (:mod:`.enums`). No Flask request,
+no Authlib, no rules here."""
 
 from .access import AccessRequest
 from .audit import AuditEvent
+from .enums import (
+    AdminRole,
+    AuthenticatorStatus,
+    ImportOutcome,
+    LinkProblemKind,
+    LoginMeans,
+    MailStatus,
+    NsisLevel,
+    ProofingRoute,
+    RequestStatus,
+    UserStatus,
+)
 from .lifecycle import Activation, OutboxMail
 from .oauth import AuthorizationCode, BrowserSession, Client, Consent, Token
 from .org import Organisation
@@ -13,18 +26,28 @@ from .user import Authenticator, User
 __all__ = [
     "AccessRequest",
     "Activation",
+    "AdminRole",
     "AuditEvent",
     "Authenticator",
+    "AuthenticatorStatus",
     "AuthorizationCode",
     "BrowserSession",
     "Client",
     "Consent",
     "FederatedIdentity",
+    "ImportOutcome",
+    "LinkProblemKind",
+    "LoginMeans",
     "LoginThrottle",
+    "MailStatus",
+    "NsisLevel",
     "Organisation",
     "OutboxMail",
     "PendingChange",
     "ProofingRecord",
+    "ProofingRoute",
+    "RequestStatus",
     "Token",
     "User",
+    "UserStatus",
 ]

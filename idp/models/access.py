@@ -4,6 +4,7 @@ from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .enums import RequestStatus
 from .org import Organisation
 from .types import UTCDateTime, utcnow
 
@@ -29,7 +30,7 @@ class AccessRequest(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # | approved | rejected
+    status: Mapped[str] = mapped_column(String(16), default=RequestStatus.PENDING)
     issuer: Mapped[str] = mapped_column(String(255))
     subject: Mapped[str] = mapped_column(String(255))
     level: Mapped[str] = mapped_column(String(16))  # the upstream login's level

@@ -5,6 +5,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from .enums import RequestStatus
 from .types import UTCDateTime, utcnow
 
 
@@ -25,6 +26,6 @@ class PendingChange(db.Model):  # type: ignore[name-defined]
     proposed: Mapped[dict[str, Any]] = mapped_column(JSON)
     proposed_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # | approved | rejected
+    status: Mapped[str] = mapped_column(String(16), default=RequestStatus.PENDING)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

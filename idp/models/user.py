@@ -5,6 +5,7 @@ from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .enums import AuthenticatorStatus, UserStatus
 from .org import Organisation
 from .types import UTCDateTime, utcnow
 
@@ -23,7 +24,7 @@ class User(db.Model):  # type: ignore[name-defined]
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     # imported -> pending_activation -> active -> suspended | revoked
-    status: Mapped[str] = mapped_column(String(24), default="active")
+    status: Mapped[str] = mapped_column(String(24), default=UserStatus.ACTIVE)
     username: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     given_name: Mapped[str | None] = mapped_column(String(100))
@@ -74,9 +75,9 @@ class Authenticator(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    type: Mapped[str] = mapped_column(String(16))  # totp_app | code_display
+    type: Mapped[str] = mapped_column(String(16))  # LoginMeans: app | code_display
     # in_stock | assigned | active | revoked
-    status: Mapped[str] = mapped_column(String(16), default="assigned")
+    status: Mapped[str] = mapped_column(String(16), default=AuthenticatorStatus.ASSIGNED)
     secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
     algorithm: Mapped[str] = mapped_column(String(8), default="SHA1")
     digits: Mapped[int] = mapped_column(default=6)

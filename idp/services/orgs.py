@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Organisation, User
+from ..models.enums import AdminRole, UserStatus
 from . import audit
 from .errors import N_, Conflict, InvalidInput, NotFound
 
@@ -48,10 +49,12 @@ def list_organisations() -> list[Organisation]:
     return list(db.session.execute(select(Organisation).order_by(Organisation.cvr)).scalars())
 
 
-def administrators(org: Organisation, role: str = "user_admin") -> list[User]:
+def administrators(org: Organisation, role: str = AdminRole.USER_ADMIN) -> list[User]:
     """The organisation's active people holding the administrative ``role``, oldest first."""
     people = db.session.execute(
-        select(User).where(User.org_id == org.id, User.status == "active").order_by(User.id)
+        select(User)
+        .where(User.org_id == org.id, User.status == UserStatus.ACTIVE)
+        .order_by(User.id)
     ).scalars()
     return [p for p in people if role in (p.roles or [])]
 

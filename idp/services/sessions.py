@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from .. import assurance
 from ..extensions import db
 from ..models import BrowserSession, User
+from ..models.enums import LoginMeans, NsisLevel, UserStatus
 from ..models.types import utcnow
 from . import audit
 from .errors import AccountLocked, LoginFailed, ServiceError
@@ -47,7 +48,7 @@ def check_password(username: str, password: str, *, source: str) -> PendingLogin
         select(User).where(User.username == normalise_username(username))
     ).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else None, password)
-    if user is None or user.status != "active":
+    if user is None or user.status != UserStatus.ACTIVE:
         return PendingLogin(user_id=None, password_ok=False, needs_code=True)
     if login_throttle.refuses(user, source):
         return PendingLogin(user_id=user.id, password_ok=False, needs_code=True)
@@ -80,7 +81,7 @@ def complete_login(
         except ServiceError:
             raise LoginFailed() from None
         amr.append("otp")
-        if auth.type == "code_display":
+        if auth.type == LoginMeans.CODE_DISPLAY:
             amr.append("hwk")  # RFC 8176 §2: proof of possession of a hardware key
     user.failed_logins = 0
     user.lock_count = 0
@@ -102,7 +103,7 @@ def start_session(user: User, amr: list[str]) -> str:
     """Create a browser session; returns the raw session id for the cookie (new every login)."""
     now = utcnow()
     sid = new_token()
-    aal = assurance.authenticator_level(amr) or "Low"
+    aal = assurance.authenticator_level(amr) or NsisLevel.LOW
     db.session.add(
         BrowserSession(
             sid_hash=digest(sid),

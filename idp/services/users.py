@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from .. import assurance
 from ..extensions import db
 from ..models import Organisation, User
+from ..models.enums import AdminRole, UserStatus
 from . import audit
 from .errors import N_, Conflict, InvalidInput, NotFound
 from .means.app_enrolment import enrol_totp_app
@@ -82,7 +83,7 @@ def _new_user(
     given, _, family = name.strip().rpartition(" ")
     return User(
         org_id=org.id,
-        status="active",
+        status=UserStatus.ACTIVE,
         username=username,
         name=name.strip(),
         given_name=given or None,
@@ -125,12 +126,12 @@ def find_user(ref: str, org: Organisation | None = None) -> User:
 def get_active_user(user_id: int) -> User | None:
     """The user with this id, or None unless the account's status is active."""
     user = db.session.get(User, user_id)
-    if user is None or user.status != "active":
+    if user is None or user.status != UserStatus.ACTIVE:
         return None
     return user
 
 
-ROLES = ("user_admin", "registrar", "org_admin")
+ROLES: tuple[str, ...] = tuple(AdminRole)
 
 
 def set_roles(

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from ..extensions import limiter
 from ..models import Activation, User
+from ..models.enums import LinkProblemKind, LoginMeans, ProofingRoute
 from ..services.errors import ServiceError
 from ..services.lifecycle import activation as activation_service
 from ..services.means import app_enrolment as app_service
@@ -32,7 +33,11 @@ JOURNEY = "activation"
 
 
 def _link_problem(problem: ServiceError) -> Response:
-    kind = problem.kind if isinstance(problem, activation_service.LinkProblem) else "unknown"
+    kind = (
+        problem.kind
+        if isinstance(problem, activation_service.LinkProblem)
+        else LinkProblemKind.UNKNOWN
+    )
     return page("activation/link_problem.html", problem.status, kind=kind)
 
 
@@ -51,7 +56,7 @@ def _page(token: str, person: User, status: int = 200, **extra: object) -> Respo
         "step": step,
         "minimum": proofing_settings.minimum_ial(org),
         "private_eid": round_trip.offered_to(person),
-        "in_person": proofing_settings.route_settings(org, "in_person")["enabled"],
+        "in_person": proofing_settings.route_settings(org, ProofingRoute.IN_PERSON)["enabled"],
         **extra,
     }
     return page("activation/journey.html", status, **context)
@@ -110,7 +115,7 @@ def app_enrolment(token: str) -> Response:
     if isinstance(loaded, Response):
         return loaded
     _activation, person = loaded
-    if person.login_means != "app":
+    if person.login_means != LoginMeans.APP:
         abort(404)
     enrolment = app_service.start_app_enrolment(person, actor=person.username)
     return _page(token, person, enrolment=enrolment)

@@ -21,6 +21,7 @@ from flask import session
 from werkzeug.wrappers import Response
 
 from ..models import User
+from ..models.enums import ProofingRoute
 from ..oidc import federation
 from ..services.errors import N_, InvalidInput, ServiceError
 from ..services.platform.runtime import settings
@@ -97,7 +98,9 @@ def offered_to(user: User) -> bool:
     their organisation)."""
     return (
         upstream() is not None
-        and proofing_settings.route_settings(user.organisation, "private_eid")["enabled"]
+        and proofing_settings.route_settings(user.organisation, ProofingRoute.PRIVATE_EID)[
+            "enabled"
+        ]
     )
 
 

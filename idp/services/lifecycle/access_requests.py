@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ... import assurance
 from ...extensions import db
-from ...models import AccessRequest, Organisation, User
+from ...models import AccessRequest, Organisation, ProofingRoute, RequestStatus, User, UserStatus
 from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, Conflict, InvalidInput, NotFound
@@ -30,8 +30,8 @@ from ..users import EMAIL_PATTERN, USERNAME_PATTERN
 from .activation import activate_users, check_choices
 from .employee_file import username_base
 
-ROUTE = "private_eid"
-STATUSES = ("pending", "approved", "rejected")
+ROUTE = ProofingRoute.PRIVATE_EID
+STATUSES = tuple(RequestStatus)
 SEARCH_LIMIT = 50
 
 
@@ -79,7 +79,7 @@ def _pending(org_id: int, issuer: str, subject: str) -> AccessRequest | None:
             AccessRequest.org_id == org_id,
             AccessRequest.issuer == issuer,
             AccessRequest.subject == subject,
-            AccessRequest.status == "pending",
+            AccessRequest.status == RequestStatus.PENDING,
         )
     ).scalar_one_or_none()
 
@@ -94,7 +94,7 @@ def submit(
         raise _already_pending(org)
     request = AccessRequest(
         org_id=org.id,
-        status="pending",
+        status=RequestStatus.PENDING,
         issuer=issuer,
         subject=subject,
         level=level,
@@ -158,7 +158,7 @@ def _one_pending_request(org: Organisation) -> Iterator[None]:
         raise _already_pending(org) from None
 
 
-def list_requests(org: Organisation, status: str = "pending") -> list[AccessRequest]:
+def list_requests(org: Organisation, status: str = RequestStatus.PENDING) -> list[AccessRequest]:
     """The organisation's requests with this status, oldest first."""
     return list(
         db.session.execute(
@@ -198,7 +198,7 @@ def _free_username(email: str) -> str:
 
 
 def _decide(request: AccessRequest, status: str, actor: str) -> None:
-    if request.status != "pending":
+    if request.status != RequestStatus.PENDING:
         raise Conflict(N_("This request is already %(status)s."), status=request.status)
     request.status = status
     request.decided_at = utcnow()
@@ -210,7 +210,7 @@ def approve(request: AccessRequest, *, login_means: str, privileges: list[str], 
     activate them: an activation link is mailed."""
     check_choices(login_means, privileges)
     org = request.organisation
-    _decide(request, "approved", actor)
+    _decide(request, RequestStatus.APPROVED, actor)
     person = _imported_person(request)
     db.session.add(person)
     db.session.flush()
@@ -240,7 +240,7 @@ def _imported_person(request: AccessRequest) -> User:
     return User(
         org_id=request.organisation.id,
         organisation=request.organisation,
-        status="imported",
+        status=UserStatus.IMPORTED,
         username=_free_username(request.email),
         name=request.name,
         given_name=given or None,
@@ -271,7 +271,7 @@ def _bind_upstream_identity(person: User, request: AccessRequest, actor: str) ->
 def reject(request: AccessRequest, *, reason: str, actor: str) -> None:
     """Refuse the request; the person is mailed, with the reason when one is given."""
     reason = reason.strip()[:1000]
-    _decide(request, "rejected", actor)
+    _decide(request, RequestStatus.REJECTED, actor)
     request.reason = reason or None
     audit.record(
         "access_request.rejected",

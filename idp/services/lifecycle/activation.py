@@ -18,6 +18,7 @@ from sqlalchemy import or_, select, update
 from ... import assurance
 from ...extensions import db
 from ...models import Activation, Organisation, User
+from ...models.enums import LinkProblemKind, LoginMeans, UserStatus
 from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, Conflict, InvalidInput, NotFound, ServiceError
@@ -28,7 +29,7 @@ from ..platform.single_use import consume_once
 from ..proofing.settings import minimum_ial
 from ..users import check_privileges
 
-LOGIN_MEANS = ("app", "code_display")
+LOGIN_MEANS = tuple(LoginMeans)
 
 
 @dataclass
@@ -56,7 +57,7 @@ class LinkProblem(ServiceError):
     def __init__(self, kind: str) -> None:
         self.kind = kind  # unknown | used | superseded | expired
         super().__init__(kind)
-        if kind == "unknown":
+        if kind == LinkProblemKind.UNKNOWN:
             self.status = 404
 
 
@@ -99,16 +100,16 @@ def _activate_one(
 ) -> None:
     if person.org_id != org.id:
         raise NotFound(N_("no such person in this organisation"))
-    if person.status != "imported":
+    if person.status != UserStatus.IMPORTED:
         message = (
             N_("%(username)s is %(status)s, not imported (use resend)")
-            if person.status == "pending_activation"
+            if person.status == UserStatus.PENDING_ACTIVATION
             else N_("%(username)s is %(status)s, not imported")
         )
         raise Conflict(message, username=person.username, status=person.status.replace("_", " "))
     # One guarded UPDATE decides who activates (also across nodes): of concurrent
     # activations of one person exactly one changes the status, the others send nothing.
-    if not _claim(person, User.status == "imported", status="pending_activation"):
+    if not _claim(person, User.status == UserStatus.IMPORTED, status=UserStatus.PENDING_ACTIVATION):
         raise Conflict(N_("%(username)s is already being activated"), username=person.username)
     person.login_means = login_means
     person.privileges = sorted(set(person.privileges or []) | set(privileges))
@@ -124,7 +125,7 @@ def _activate_one(
 
 def resend(person: User, *, actor: str) -> None:
     """A new link for a pending person; every earlier link stops working. Throttled."""
-    if person.status != "pending_activation":
+    if person.status != UserStatus.PENDING_ACTIVATION:
         raise Conflict(N_("%(username)s is not waiting for activation"), username=person.username)
     wait = settings().resend_min_seconds
     long_enough = or_(
@@ -132,7 +133,7 @@ def resend(person: User, *, actor: str) -> None:
     )
     # The throttle is the same guarded UPDATE that records the send: of concurrent resends
     # exactly one passes, however many nodes serve them.
-    if not _claim(person, User.status == "pending_activation", long_enough):
+    if not _claim(person, User.status == UserStatus.PENDING_ACTIVATION, long_enough):
         raise Conflict(
             N_("An activation mail was sent less than %(wait)s seconds ago; try again in a moment"),
             wait=wait,
@@ -223,16 +224,16 @@ def check_link(token: str) -> tuple[Activation, User]:
         select(Activation).where(Activation.token_hash == digest(token))
     ).scalar_one_or_none()
     if row is None:
-        raise LinkProblem("unknown")
+        raise LinkProblem(LinkProblemKind.UNKNOWN)
     if row.used_at is not None:
-        raise LinkProblem("used")
+        raise LinkProblem(LinkProblemKind.USED)
     if row.superseded_at is not None:
-        raise LinkProblem("superseded")
+        raise LinkProblem(LinkProblemKind.SUPERSEDED)
     if row.expires_at <= utcnow():
-        raise LinkProblem("expired")
+        raise LinkProblem(LinkProblemKind.EXPIRED)
     person = db.session.get(User, row.user_id)
-    if person is None or person.status != "pending_activation":
-        raise LinkProblem("used")
+    if person is None or person.status != UserStatus.PENDING_ACTIVATION:
+        raise LinkProblem(LinkProblemKind.USED)
     return row, person
 
 
@@ -243,7 +244,7 @@ def journey_step(person: User) -> str:
     if not person.password_hash:
         return "password"
     means = active_authenticator(person)
-    wanted = "totp_app" if person.login_means == "app" else "code_display"
+    wanted = LoginMeans.APP if person.login_means == LoginMeans.APP else LoginMeans.CODE_DISPLAY
     if means is None or means.type != wanted:
         return "login_means"
     return "complete"
@@ -267,8 +268,8 @@ def complete(activation: Activation, person: User) -> None:
         raise Conflict(N_("Not every step is done yet"))
     if not consume_once(Activation, activation.id, Activation.used_at):
         db.session.rollback()
-        raise LinkProblem("used")
-    person.status = "active"
+        raise LinkProblem(LinkProblemKind.USED)
+    person.status = UserStatus.ACTIVE
     person.activated_at = utcnow()
     person.email_verified = True  # the link reached this address
     audit.record(
@@ -285,6 +286,8 @@ def imported_people(org: Organisation) -> list[User]:
     """Every person of ``org`` who is imported and not yet activated, in import order."""
     return list(
         db.session.execute(
-            select(User).where(User.org_id == org.id, User.status == "imported").order_by(User.id)
+            select(User)
+            .where(User.org_id == org.id, User.status == UserStatus.IMPORTED)
+            .order_by(User.id)
         ).scalars()
     )

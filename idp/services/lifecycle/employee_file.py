@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ...models.enums import LoginMeans
 from ...privileges import is_privilege
 from ..errors import N_, InvalidInput, Message
 from ..users import EMAIL_PATTERN, USERNAME_PATTERN
@@ -30,7 +31,7 @@ COLUMNS = (
 )
 RID_PATTERN = re.compile(r"^[0-9A-Za-z-]{1,40}$")
 CPR_PATTERN = re.compile(r"^(\d{6})-?(\d{4})$")
-LOGIN_MEANS_HINTS = ("app", "code_display")
+LOGIN_MEANS_HINTS = tuple(LoginMeans)
 _TRANSLITERATE = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss"})
 _NOT_USERNAME = re.compile(r"[^a-z0-9._-]+")
 

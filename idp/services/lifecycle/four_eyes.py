@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Organisation, PendingChange, User
+from ...models.enums import AdminRole, RequestStatus
 from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, Conflict, NotFound
@@ -19,7 +20,7 @@ from ..orgs import administrators
 from ..users import check_privileges, set_privileges
 
 # The role whose holders may approve a change of each kind.
-APPROVER_ROLE = {"privileges": "user_admin"}
+APPROVER_ROLE = {"privileges": AdminRole.USER_ADMIN}
 
 
 class SecondAdministratorNeeded(Conflict):
@@ -55,7 +56,7 @@ def propose_privileges(actor: User, *, add: list[str], remove: list[str]) -> Pen
         kind="privileges",
         proposed={"add": add, "remove": remove},
         proposed_by=actor.id,
-        status="pending",
+        status=RequestStatus.PENDING,
     )
     db.session.add(change)
     db.session.flush()
@@ -78,7 +79,7 @@ def pending_changes(org: Organisation, person: User) -> list[PendingChange]:
             .where(
                 PendingChange.org_id == org.id,
                 PendingChange.target_id == person.id,
-                PendingChange.status == "pending",
+                PendingChange.status == RequestStatus.PENDING,
             )
             .order_by(PendingChange.id)
         ).scalars()
@@ -91,7 +92,7 @@ def _pending_of(org: Organisation, person: User, change_id: int) -> PendingChang
         change is None
         or change.org_id != org.id
         or change.target_id != person.id
-        or change.status != "pending"
+        or change.status != RequestStatus.PENDING
     ):
         raise NotFound(N_("No pending change %(id)s"), id=change_id)
     return change
@@ -107,7 +108,7 @@ def _check_decider(change: PendingChange, decider: User) -> None:
 def approve(org: Organisation, person: User, change_id: int, decider: User) -> PendingChange:
     """A second administrator approves: the change is applied and audited with both names,
     in one transaction."""
-    change = _decide(org, person, change_id, decider, "approved")
+    change = _decide(org, person, change_id, decider, RequestStatus.APPROVED)
     proposer = db.session.get(User, change.proposed_by)
     proposer_name = proposer.username if proposer is not None else str(change.proposed_by)
     audit.record(
@@ -149,7 +150,7 @@ def _decide(
 
 def reject(org: Organisation, person: User, change_id: int, decider: User) -> PendingChange:
     """A second administrator rejects the change; nothing is applied (audited)."""
-    change = _decide(org, person, change_id, decider, "rejected")
+    change = _decide(org, person, change_id, decider, RequestStatus.REJECTED)
     audit.record(
         "change.rejected",
         actor=decider.username,

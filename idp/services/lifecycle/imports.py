@@ -46,6 +46,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import Organisation, User
+from ...models.enums import ImportOutcome, UserStatus
 from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, Conflict, InvalidInput
@@ -55,7 +56,7 @@ from ..proofing.legacy_import import legacy_import_level, record_legacy_imports
 from .employee_file import read_people_csv
 from .matching import CPR_ASSOCIATED_DATA, FIELDS, Plan, plan_rows
 
-STATUSES = ("imported", "pending_activation", "active", "suspended", "revoked")
+STATUSES = tuple(UserStatus)
 
 
 @dataclass
@@ -74,7 +75,9 @@ class ImportReport:
     @property
     def refused(self) -> bool:
         """Invalid rows without ``skip_invalid``: nothing was (or would be) imported."""
-        return not self.skip_invalid and any(r["action"] == "invalid" for r in self.rows)
+        return not self.skip_invalid and any(
+            r["action"] == ImportOutcome.INVALID for r in self.rows
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -103,8 +106,8 @@ def import_users(
     plans = plan_rows(org, read_people_csv(data))
     report = ImportReport(dry_run=dry_run, skip_invalid=skip_invalid)
     report.rows = [_report_row(p) for p in plans]
-    created = [p for p in plans if p.action == "created"]
-    updated = [p for p in plans if p.action == "updated"]
+    created = [p for p in plans if p.action == ImportOutcome.CREATED]
+    updated = [p for p in plans if p.action == ImportOutcome.UPDATED]
     if report.refused:
         return report
     level = legacy_import_level(org) if created else None
@@ -121,9 +124,9 @@ def import_users(
         details={
             "created": len(created),
             "updated": len(updated),
-            "unchanged": counts.get("unchanged", 0),
-            "skipped": sum(n for a, n in counts.items() if a.startswith("skipped_")),
-            "invalid": counts.get("invalid", 0),
+            "unchanged": counts.get(ImportOutcome.UNCHANGED, 0),
+            "skipped": sum(n for a, n in counts.items() if ImportOutcome(a).is_skipped),
+            "invalid": counts.get(ImportOutcome.INVALID, 0),
         },
     )
     try:
@@ -188,7 +191,7 @@ def _insert(
         values.update(
             uuid=str(uuid.uuid4()),
             org_id=org.id,
-            status="imported",
+            status=UserStatus.IMPORTED,
             email_verified=False,
             cpr_encrypted=box.encrypt(cpr.encode(), CPR_ASSOCIATED_DATA) if cpr else None,
             identity_level=level,
@@ -201,7 +204,7 @@ def _insert(
     db.session.execute(insert(table), rows)  # executemany: no RETURNING, fast on psycopg too
     if level is not None:
         query = select(table.c.uuid, table.c.id).where(
-            table.c.org_id == org.id, table.c.status == "imported"
+            table.c.org_id == org.id, table.c.status == UserStatus.IMPORTED
         )
         ids: dict[str, int] = {u: i for u, i in db.session.execute(query)}
         new_ids = [ids[r["uuid"]] for r in rows]

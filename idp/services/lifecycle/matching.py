@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Organisation, User
+from ...models.enums import ImportOutcome, UserStatus
 from ..errors import N_, Message
 from ..platform.runtime import secretbox
 from ..users import USERNAME_PATTERN
@@ -44,7 +45,7 @@ class Plan:
     """What one row does: ``action`` and, for created/updated, the ``values`` to write."""
 
     row: PersonRow
-    action: str
+    action: ImportOutcome
     target: Person | None = None  # the matched person, if any
     values: dict[str, Any] = field(default_factory=dict)
 
@@ -151,7 +152,7 @@ def _check_usernames(rows: list[PersonRow], targets: dict[int, Person]) -> None:
 
 def _plan(row: PersonRow, target: Person | None, columns: frozenset[str]) -> Plan:
     if row.errors:
-        return Plan(row, "invalid", target)
+        return Plan(row, ImportOutcome.INVALID, target)
     values: dict[str, Any] = {
         "rid": row.rid,
         "name": row.name,
@@ -164,9 +165,9 @@ def _plan(row: PersonRow, target: Person | None, columns: frozenset[str]) -> Pla
         "cpr": row.cpr,
     }
     if target is None:
-        return Plan(row, "created", None, values)
-    if target.status != "imported":
-        return Plan(row, f"skipped_{target.status}", target)
+        return Plan(row, ImportOutcome.CREATED, None, values)
+    if target.status != UserStatus.IMPORTED:
+        return Plan(row, ImportOutcome.skipped(target.status), target)
     values["rid"] = row.rid or target.rid
     values["username"] = row.username or target.username
     if "privileges" not in columns:
@@ -179,7 +180,7 @@ def _plan(row: PersonRow, target: Person | None, columns: frozenset[str]) -> Pla
     else:
         values["cpr"] = None
     same = all(values[k] == getattr(target, k) for k in (*FIELDS, "login_means"))
-    action = "unchanged" if same and not values["cpr"] else "updated"
+    action = ImportOutcome.UNCHANGED if same and not values["cpr"] else ImportOutcome.UPDATED
     return Plan(row, action, target, values)
 
 
@@ -194,7 +195,7 @@ def _decrypt_cpr(blob: bytes | None) -> str | None:
 
 def _derive_usernames(plans: list[Plan]) -> None:
     """Usernames for new people without one, unique against all users and the file."""
-    needing = [p for p in plans if p.action == "created" and not p.values["username"]]
+    needing = [p for p in plans if p.action == ImportOutcome.CREATED and not p.values["username"]]
     if not needing:
         return
     bases = [username_base(p.row.email) for p in needing]

@@ -25,6 +25,7 @@ from sqlalchemy import CursorResult, func, or_, select, update
 from ...config import Settings
 from ...extensions import db
 from ...models import OutboxMail
+from ...models.enums import MailStatus
 from ...models.types import utcnow
 from ..platform.runtime import settings
 from .transports import Transport, transport_for
@@ -249,8 +250,10 @@ def list_outbox(*, pending_only: bool = False, limit: int = 500) -> list[OutboxM
     return list(db.session.execute(query).scalars())
 
 
-def mail_status(mail: OutboxMail) -> str:
+def mail_status(mail: OutboxMail) -> MailStatus:
     """``sent``, ``pending`` or ``failed`` (gave up after mail_max_attempts)."""
     if mail.sent_at is not None:
-        return "sent"
-    return "failed" if mail.attempts >= settings().mail_max_attempts else "pending"
+        return MailStatus.SENT
+    return (
+        MailStatus.FAILED if mail.attempts >= settings().mail_max_attempts else MailStatus.PENDING
+    )

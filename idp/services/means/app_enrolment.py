@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from ...extensions import db
 from ...models import Authenticator, User
+from ...models.enums import AuthenticatorStatus, LoginMeans
 from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, NotFound
@@ -49,16 +50,16 @@ def start_app_enrolment(user: User, *, actor: str) -> AppEnrolment:
         update(Authenticator)
         .where(
             Authenticator.user_id == user.id,
-            Authenticator.type == "totp_app",
-            Authenticator.status == "assigned",
+            Authenticator.type == LoginMeans.APP,
+            Authenticator.status == AuthenticatorStatus.ASSIGNED,
         )
-        .values(status="revoked", revoked_at=utcnow())
+        .values(status=AuthenticatorStatus.REVOKED, revoked_at=utcnow())
     )
     auth = Authenticator(
         org_id=user.org_id,
         user_id=user.id,
-        type="totp_app",
-        status="assigned",
+        type=LoginMeans.APP,
+        status=AuthenticatorStatus.ASSIGNED,
         secret_encrypted=seal(secret),
         expires_at=utcnow() + timedelta(hours=settings().app_enrolment_hours),
     )
@@ -102,8 +103,8 @@ def confirm_app(user: User, code: str, *, actor: str) -> Authenticator:
         select(Authenticator)
         .where(
             Authenticator.user_id == user.id,
-            Authenticator.type == "totp_app",
-            Authenticator.status == "assigned",
+            Authenticator.type == LoginMeans.APP,
+            Authenticator.status == AuthenticatorStatus.ASSIGNED,
         )
         .order_by(Authenticator.id.desc())
         .limit(1)
@@ -121,8 +122,8 @@ def enrol_totp_app(user: User, *, activate: bool, actor: str) -> str:
     auth = Authenticator(
         org_id=user.org_id,
         user_id=user.id,
-        type="totp_app",
-        status="active" if activate else "assigned",
+        type=LoginMeans.APP,
+        status=AuthenticatorStatus.ACTIVE if activate else AuthenticatorStatus.ASSIGNED,
         secret_encrypted=seal(secret),
         activated_at=utcnow() if activate else None,
     )
@@ -133,6 +134,6 @@ def enrol_totp_app(user: User, *, activate: bool, actor: str) -> str:
         actor=actor,
         org_id=user.org_id,
         target=user.username,
-        details={"type": "totp_app", "status": auth.status},
+        details={"type": LoginMeans.APP, "status": auth.status},
     )
     return otp.to_base32(secret)

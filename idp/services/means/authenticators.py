@@ -13,13 +13,14 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Authenticator, User
+from ...models.enums import AuthenticatorStatus, NsisLevel
 from ...models.types import utcnow
 from .. import audit
 from ..platform.runtime import secretbox
 
 # Associated data binds a ciphertext to its purpose (a TOTP seed, not some other secret).
 _AAD = b"idp:authenticator-secret"
-LIVE = ("assigned", "active")
+LIVE = (AuthenticatorStatus.ASSIGNED, AuthenticatorStatus.ACTIVE)
 
 
 def seal(secret: bytes) -> bytes:
@@ -37,7 +38,7 @@ def active_authenticator(user: User) -> Authenticator | None:
     """The person's live login means, if they have one."""
     return db.session.execute(
         select(Authenticator)
-        .where(Authenticator.user_id == user.id, Authenticator.status == "active")
+        .where(Authenticator.user_id == user.id, Authenticator.status == AuthenticatorStatus.ACTIVE)
         .order_by(Authenticator.id.desc())
         .limit(1)
     ).scalar_one_or_none()
@@ -54,7 +55,7 @@ def authenticators_of(user: User) -> list[Authenticator]:
 
 def best_aal(user: User) -> str:
     """The strongest authenticator level the person can reach with the means they hold."""
-    return "Substantial" if active_authenticator(user) is not None else "Low"
+    return NsisLevel.SUBSTANTIAL if active_authenticator(user) is not None else NsisLevel.LOW
 
 
 def activate(user: User, auth: Authenticator, *, actor: str) -> None:
@@ -62,10 +63,10 @@ def activate(user: User, auth: Authenticator, *, actor: str) -> None:
     same transaction (commits)."""
     now = utcnow()
     for other in authenticators_of(user):
-        if other.id != auth.id and other.status == "active":
-            other.status = "revoked"
+        if other.id != auth.id and other.status == AuthenticatorStatus.ACTIVE:
+            other.status = AuthenticatorStatus.REVOKED
             other.revoked_at = now
-    auth.status = "active"
+    auth.status = AuthenticatorStatus.ACTIVE
     auth.activated_at = now
     auth.expires_at = None
     audit.record(
@@ -84,7 +85,7 @@ def revoke_all(user: User, *, actor: str) -> int:
     count = 0
     for auth in authenticators_of(user):
         if auth.status in LIVE:
-            auth.status = "revoked"
+            auth.status = AuthenticatorStatus.REVOKED
             auth.revoked_at = now
             count += 1
             audit.record(

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Authenticator, User
+from ...models.enums import AuthenticatorStatus, LoginMeans
 from .. import audit
 from ..errors import N_, Conflict, InvalidInput, NotFound
 from .authenticators import activate, revoke_all
@@ -24,7 +25,8 @@ def bind_code_display(user: User, serial: str, code: str, *, actor: str) -> Auth
     """
     auth = find_code_display(user.org_id, serial)
     usable = auth is not None and (
-        auth.status == "in_stock" or (auth.status == "assigned" and auth.user_id == user.id)
+        auth.status == AuthenticatorStatus.IN_STOCK
+        or (auth.status == AuthenticatorStatus.ASSIGNED and auth.user_id == user.id)
     )
     if auth is None or not usable:
         # Same words whether the serial is unknown, revoked or someone else's.
@@ -38,13 +40,13 @@ def bind_code_display(user: User, serial: str, code: str, *, actor: str) -> Auth
 def assign_code_display(user: User, serial: str, *, actor: str) -> Authenticator:
     """Reserve an in-stock code display for a person (they bind it with a code later)."""
     auth = _code_display_by_serial(user.org_id, serial)
-    if auth.status != "in_stock":
+    if auth.status != AuthenticatorStatus.IN_STOCK:
         raise Conflict(
             N_("Code display %(serial)s is %(status)s, not in stock"),
             serial=serial,
             status=auth.status,
         )
-    auth.status = "assigned"
+    auth.status = AuthenticatorStatus.ASSIGNED
     auth.user_id = user.id
     audit.record(
         "authenticator.assigned",
@@ -62,7 +64,7 @@ def find_code_display(org_id: int, serial: str) -> Authenticator | None:
     return db.session.execute(
         select(Authenticator).where(
             Authenticator.org_id == org_id,
-            Authenticator.type == "code_display",
+            Authenticator.type == LoginMeans.CODE_DISPLAY,
             Authenticator.serial == serial.strip(),
         )
     ).scalar_one_or_none()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Authenticator, Organisation, User
+from ...models.enums import AuthenticatorStatus, LoginMeans
 from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, InvalidInput, Message, NotFound
@@ -17,7 +18,7 @@ from .authenticators import seal
 from .code_display import find_code_display
 from .seed_files import SeedRow
 
-STATUSES = ("in_stock", "assigned", "active", "revoked")
+STATUSES = tuple(AuthenticatorStatus)
 
 
 @dataclass
@@ -92,7 +93,7 @@ def _stored_displays(org: Organisation, rows: list[SeedRow]) -> dict[str | None,
         for a in db.session.execute(
             select(Authenticator).where(
                 Authenticator.org_id == org.id,
-                Authenticator.type == "code_display",
+                Authenticator.type == LoginMeans.CODE_DISPLAY,
                 Authenticator.serial.in_([r.serial for r in rows if r.serial]),
             )
         ).scalars()
@@ -108,8 +109,8 @@ def _serial_problems(
         errors.append(
             Message(N_("serial %(serial)s appears more than once in the file"), serial=row.serial)
         )
-    if found is not None and not (replace and found.status == "in_stock"):
-        if found.status == "in_stock":
+    if found is not None and not (replace and found.status == AuthenticatorStatus.IN_STOCK):
+        if found.status == AuthenticatorStatus.IN_STOCK:
             template = N_("serial %(serial)s is already imported (%(status)s) (use --replace)")
         else:
             template = N_("serial %(serial)s is already imported (%(status)s)")
@@ -119,8 +120,8 @@ def _serial_problems(
 
 def _stock(found: Authenticator | None, org: Organisation, row: SeedRow, source: str) -> None:
     """Put the row's token in stock: a new code display, or the replaced one reset."""
-    target = found or Authenticator(org_id=org.id, type="code_display", serial=row.serial)
-    target.status = "in_stock"
+    target = found or Authenticator(org_id=org.id, type=LoginMeans.CODE_DISPLAY, serial=row.serial)
+    target.status = AuthenticatorStatus.IN_STOCK
     target.user_id = None
     target.secret_encrypted = seal(row.secret)
     target.digits, target.period = row.digits, row.period
@@ -136,7 +137,7 @@ def list_code_displays(org: Organisation, status: str | None = None) -> list[Aut
     if status is not None and status not in STATUSES:
         raise InvalidInput(N_("status must be one of %(choices)s"), choices=", ".join(STATUSES))
     query = select(Authenticator).where(
-        Authenticator.org_id == org.id, Authenticator.type == "code_display"
+        Authenticator.org_id == org.id, Authenticator.type == LoginMeans.CODE_DISPLAY
     )
     if status:
         query = query.where(Authenticator.status == status)
@@ -164,14 +165,14 @@ def revoke_code_display(org: Organisation, serial: str, *, actor: str) -> Authen
             serial=serial,
             cvr=org.cvr,
         )
-    auth.status = "revoked"
+    auth.status = AuthenticatorStatus.REVOKED
     auth.revoked_at = utcnow()
     audit.record(
         "authenticator.revoked",
         actor=actor,
         org_id=org.id,
         target=serial,
-        details={"type": "code_display"},
+        details={"type": LoginMeans.CODE_DISPLAY},
     )
     db.session.commit()
     return auth

@@ -19,6 +19,7 @@ from sqlalchemy import or_, update
 
 from ...extensions import db
 from ...models import Authenticator, User
+from ...models.enums import LoginMeans
 from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, AccountLocked, InvalidInput, NotFound
@@ -57,7 +58,7 @@ def _search(auth: Authenticator, current: int, *, binding: bool) -> tuple[int, i
       beyond ``otp_bind_window_steps`` of real time.
     """
     bound = settings().otp_bind_window_steps
-    if auth.type != "code_display":
+    if auth.type != LoginMeans.CODE_DISPLAY:
         return current, 1, 1
     if binding:
         return current, bound, bound
@@ -88,7 +89,7 @@ def check_code(auth: Authenticator, code: str, *, actor: str, binding: bool = Fa
         algorithm=auth.algorithm,
         within=(current - bound, current + bound),
     )
-    drift = matched - current if matched is not None and auth.type == "code_display" else 0
+    drift = matched - current if matched is not None and auth.type == LoginMeans.CODE_DISPLAY else 0
     if matched is not None and _consume_step(auth, matched, drift=drift):
         db.session.commit()
         db.session.refresh(auth)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...models.enums import NsisLevel, ProofingRoute
+
 
 @dataclass(frozen=True)
 class Route:
@@ -23,36 +25,36 @@ class Route:
 
 
 ROUTES: dict[str, Route] = {
-    "private_eid": Route(
-        "private_eid",
+    ProofingRoute.PRIVATE_EID: Route(
+        ProofingRoute.PRIVATE_EID,
         asks="the person logs in with their private eID at the upstream provider",
         records="upstream issuer, subject and level",
-        max_level="High",
-        default_cap="High",
+        max_level=NsisLevel.HIGH,
+        default_cap=NsisLevel.HIGH,
         enabled_by_default=True,
     ),
-    "in_person": Route(
-        "in_person",
+    ProofingRoute.IN_PERSON: Route(
+        ProofingRoute.IN_PERSON,
         asks="a registrar of the organisation checks a physical ID document face to face",
         records="document type, last 4 characters, expiry date, the registrar",
-        max_level="High",
-        default_cap="Substantial",
+        max_level=NsisLevel.HIGH,
+        default_cap=NsisLevel.SUBSTANTIAL,
         enabled_by_default=True,
     ),
-    "legacy_import": Route(
-        "legacy_import",
+    ProofingRoute.LEGACY_IMPORT: Route(
+        ProofingRoute.LEGACY_IMPORT,
         asks="nothing: the identity is carried over from the legacy system's import",
         records="the import and its source",
-        max_level="Substantial",
-        default_cap="Low",
+        max_level=NsisLevel.SUBSTANTIAL,
+        default_cap=NsisLevel.LOW,
         enabled_by_default=False,
     ),
-    "attestation": Route(
-        "attestation",
+    ProofingRoute.ATTESTATION: Route(
+        ProofingRoute.ATTESTATION,
         asks="a manager vouches for the person from employment records",
         records="the manager",
-        max_level="Low",
-        default_cap="Low",
+        max_level=NsisLevel.LOW,
+        default_cap=NsisLevel.LOW,
         enabled_by_default=False,
     ),
 }

@@ -9,6 +9,7 @@ from typing import Any
 
 from ...extensions import db
 from ...models import ProofingRecord, User
+from ...models.enums import AdminRole, NsisLevel, ProofingRoute
 from ..errors import N_, InvalidInput
 from .records import add_record, level_for
 
@@ -58,7 +59,7 @@ def record_in_person(
     user: User, registrar: User, check: DocumentCheck, *, today: date | None = None
 ) -> ProofingRecord:
     """A registrar of the same organisation records a face-to-face document check."""
-    if "registrar" not in (registrar.roles or []):
+    if AdminRole.REGISTRAR not in (registrar.roles or []):
         raise InvalidInput(N_("%(username)s is not a registrar"), username=registrar.username)
     if registrar.org_id != user.org_id:
         raise InvalidInput(N_("A registrar can only check people of their own organisation"))
@@ -68,9 +69,13 @@ def record_in_person(
         evidence = check.evidence(today or date.today())
     except EvidenceError as error:
         raise InvalidInput(N_("Refused: %(error)s"), error=error, field=error.field) from None
-    level = level_for(user.organisation, "in_person", "High")
+    level = level_for(user.organisation, ProofingRoute.IN_PERSON, NsisLevel.HIGH)
     record = add_record(
-        user, "in_person", level, {**evidence, "registrar": registrar.username}, registrar.username
+        user,
+        ProofingRoute.IN_PERSON,
+        level,
+        {**evidence, "registrar": registrar.username},
+        registrar.username,
     )
     db.session.commit()
     return record

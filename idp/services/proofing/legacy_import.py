@@ -7,6 +7,7 @@ from sqlalchemy import insert
 
 from ...extensions import db
 from ...models import Organisation, ProofingRecord, User
+from ...models.enums import ProofingRoute
 from ...models.types import utcnow
 from .. import audit
 from . import ROUTES
@@ -19,9 +20,11 @@ def legacy_import_level(org: Organisation) -> str | None:
 
     Raises InvalidInput when the route is on but its cap is below the organisation minimum.
     """
-    if not route_settings(org, "legacy_import")["enabled"]:
+    if not route_settings(org, ProofingRoute.LEGACY_IMPORT)["enabled"]:
         return None
-    return level_for(org, "legacy_import", ROUTES["legacy_import"].max_level)
+    return level_for(
+        org, ProofingRoute.LEGACY_IMPORT, ROUTES[ProofingRoute.LEGACY_IMPORT].max_level
+    )
 
 
 def record_legacy_import(user: User, *, source: str, actor: str) -> ProofingRecord | None:
@@ -29,7 +32,7 @@ def record_legacy_import(user: User, *, source: str, actor: str) -> ProofingReco
     level = legacy_import_level(user.organisation)
     if level is None:
         return None
-    return add_record(user, "legacy_import", level, {"source": source}, actor)
+    return add_record(user, ProofingRoute.LEGACY_IMPORT, level, {"source": source}, actor)
 
 
 def record_legacy_imports(
@@ -47,7 +50,7 @@ def record_legacy_imports(
             {
                 "user_id": user_id,
                 "org_id": org.id,
-                "route": "legacy_import",
+                "route": ProofingRoute.LEGACY_IMPORT,
                 "level": level,
                 "evidence": {"source": source},
                 "actor": actor,
@@ -61,5 +64,5 @@ def record_legacy_imports(
         actor=actor,
         org_id=org.id,
         target=source[:200],
-        details={"route": "legacy_import", "level": level, "people": len(user_ids)},
+        details={"route": ProofingRoute.LEGACY_IMPORT, "level": level, "people": len(user_ids)},
     )

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from ... import assurance
 from ...extensions import db
 from ...models import FederatedIdentity, ProofingRecord, User
+from ...models.enums import ProofingRoute
 from ..errors import N_, Conflict
 from .records import add_record, level_for
 
@@ -32,7 +33,7 @@ def record_private_eid(
 ) -> ProofingRecord:
     """Bind the upstream person to this identity and record the level (min with the cap)."""
     org = user.organisation
-    level = level_for(org, "private_eid", upstream_level)
+    level = level_for(org, ProofingRoute.PRIVATE_EID, upstream_level)
     bound = db.session.execute(
         select(FederatedIdentity).where(
             FederatedIdentity.org_id == org.id,
@@ -54,7 +55,7 @@ def record_private_eid(
         )
     record = add_record(
         user,
-        "private_eid",
+        ProofingRoute.PRIVATE_EID,
         level,
         {"issuer": issuer, "subject": subject, "upstream_level": upstream_level},
         actor,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ... import assurance
 from ...extensions import db
 from ...models import Organisation, ProofingRecord, User
+from ...models.enums import ProofingRoute, UserStatus
 from .. import audit
 from ..errors import N_, InvalidInput
 from .settings import minimum_ial, route_settings
@@ -25,7 +26,7 @@ def awaiting_identity_check(org: Organisation) -> list[User]:
     needed = assurance.rank(minimum_ial(org))
     pending = db.session.execute(
         select(User)
-        .where(User.org_id == org.id, User.status == "pending_activation")
+        .where(User.org_id == org.id, User.status == UserStatus.PENDING_ACTIVATION)
         .order_by(User.name, User.id)
     ).scalars()
     return [
@@ -100,7 +101,7 @@ def level_for(org: Organisation, route: str, offered: str) -> str:
 
 def record_operator(user: User, level: str, *, actor: str) -> ProofingRecord:
     """``idp users create --ial``: an operator attests the level (bootstrap), audited."""
-    return add_record(user, "operator", level, {"operator": actor}, actor)
+    return add_record(user, ProofingRoute.OPERATOR, level, {"operator": actor}, actor)
 
 
 def adjust(user: User, level: str | None, *, reason: str, actor: str) -> ProofingRecord:
@@ -123,7 +124,7 @@ def adjust(user: User, level: str | None, *, reason: str, actor: str) -> Proofin
     if not reason.strip():
         raise InvalidInput(N_("Give a reason"))
     record = add_record(
-        user, "adjustment", level, {"reason": reason.strip()}, actor, raise_only=False
+        user, ProofingRoute.ADJUSTMENT, level, {"reason": reason.strip()}, actor, raise_only=False
     )
     db.session.commit()
     return record

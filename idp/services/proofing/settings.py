@@ -9,11 +9,12 @@ from typing import Any
 from ... import assurance
 from ...extensions import db
 from ...models import Organisation
+from ...models.enums import NsisLevel
 from .. import audit
 from ..errors import N_, InvalidInput
 from . import ROUTES
 
-DEFAULT_MINIMUM_IAL = "Substantial"
+DEFAULT_MINIMUM_IAL = NsisLevel.SUBSTANTIAL
 
 
 def route_settings(org: Organisation, route: str) -> dict[str, Any]:

@@ -11,13 +11,14 @@ from flask import abort, g, request, url_for
 
 from ... import assurance
 from ...models import Organisation, User
+from ...models.enums import AdminRole, NsisLevel
 from ...services.sessions import current_aal
 from ..pages import page, redirect_to
 from ..state import current_session
 
 F = TypeVar("F", bound=Callable[..., Any])
-ROLES = ("user_admin", "registrar", "org_admin")
-REQUIRED_LEVEL = "Substantial"
+ROLES: tuple[str, ...] = tuple(AdminRole)
+REQUIRED_LEVEL = NsisLevel.SUBSTANTIAL
 
 
 def session_level() -> str | None:

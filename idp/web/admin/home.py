@@ -6,6 +6,7 @@ from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
+from ...models.enums import AdminRole
 from ...services.means import login_throttle
 from ..pages import page
 from . import bp
@@ -14,14 +15,14 @@ from .auth import admin_required, current_admin
 # (endpoint, label, roles that see it). A tab shows once its page exists and the
 # administrator holds one of its roles.
 TABS = [
-    ("admin.imported", _l("Imported users"), ("user_admin",)),
-    ("admin.users", _l("Users"), ("user_admin", "registrar")),
-    ("admin.requests", _l("Access requests"), ("user_admin",)),
-    ("admin.login_means", _l("Login means"), ("user_admin",)),
-    ("admin.registrar", _l("Identity checks"), ("registrar",)),
-    ("admin.services", _l("Services"), ("org_admin",)),
-    ("admin.settings", _l("Settings"), ("org_admin",)),
-    ("admin.audit", _l("Audit"), ("user_admin", "registrar", "org_admin")),
+    ("admin.imported", _l("Imported users"), (AdminRole.USER_ADMIN,)),
+    ("admin.users", _l("Users"), (AdminRole.USER_ADMIN, AdminRole.REGISTRAR)),
+    ("admin.requests", _l("Access requests"), (AdminRole.USER_ADMIN,)),
+    ("admin.login_means", _l("Login means"), (AdminRole.USER_ADMIN,)),
+    ("admin.registrar", _l("Identity checks"), (AdminRole.REGISTRAR,)),
+    ("admin.services", _l("Services"), (AdminRole.ORG_ADMIN,)),
+    ("admin.settings", _l("Settings"), (AdminRole.ORG_ADMIN,)),
+    ("admin.audit", _l("Audit"), (AdminRole.USER_ADMIN, AdminRole.REGISTRAR, AdminRole.ORG_ADMIN)),
 ]
 
 
@@ -45,6 +46,8 @@ def home() -> Response:
     admin, org = current_admin()
     # The people's administrators see which accounts someone is trying to guess into.
     attacked = (
-        login_throttle.accounts_under_attack(org) if "user_admin" in (admin.roles or []) else []
+        login_throttle.accounts_under_attack(org)
+        if AdminRole.USER_ADMIN in (admin.roles or [])
+        else []
     )
     return page("admin/home.html", attacked=attacked)

@@ -10,6 +10,7 @@ from flask import abort, g, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from ...models.enums import AdminRole
 from ...services.errors import ServiceError
 from ...services.means import code_display, inventory
 from ...services.means.seed_files import read_psk, read_seed_file
@@ -64,7 +65,7 @@ def _page(status: int = 200, **extra: Any) -> Page:
 
 
 @bp.get("/login-means")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def login_means() -> Page:
     return _page()
 
@@ -89,7 +90,7 @@ def _report(
 
 
 @bp.post("/login-means/upload")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def upload_seeds() -> Page:
     """Step 1: read the file and check every row; nothing is imported yet."""
     replace = request.form.get("replace") == "on"
@@ -113,7 +114,7 @@ def upload_seeds() -> Page:
 
 
 @bp.post("/login-means/import")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def confirm_seeds() -> Page | Response:
     """Step 2: import the file checked in step 1, all or nothing."""
     payload = _open_upload(request.form.get("upload", ""))
@@ -137,7 +138,7 @@ def confirm_seeds() -> Page | Response:
 
 
 @bp.post("/login-means/revoke")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def revoke_display() -> Page | Response:
     serial = request.form.get("serial", "").strip()
     with shown_on(_page, field="revoke"):
@@ -146,7 +147,7 @@ def revoke_display() -> Page | Response:
 
 
 @bp.post("/login-means/assign")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def assign_display() -> Page | Response:
     username = request.form.get("username", "").strip()
     serial = request.form.get("serial", "").strip()

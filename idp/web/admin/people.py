@@ -14,6 +14,7 @@ from flask import abort, g, request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from ...models.enums import AdminRole, UserStatus
 from ...services import people
 from ...services.lifecycle import activation
 from ...services.lifecycle.imports import ImportReport, import_users
@@ -25,7 +26,7 @@ from .auth import admin_required
 
 PER_PAGE = 25
 # The statuses the "Users" tab filters on; imported people have a tab of their own.
-USER_STATUSES = ("pending_activation", "active", "suspended", "revoked")
+USER_STATUSES = tuple(s for s in UserStatus if s != UserStatus.IMPORTED)
 IMPORT_MAX_BYTES = 20 * 1024 * 1024
 IMPORT_TTL_SECONDS = 1800
 # Room the rest of a confirm form needs besides the file carried in a hidden field.
@@ -82,7 +83,7 @@ def _listing(*, status: str | None, exclude_status: str | None, search: str) -> 
 
 # -- imported people and their activation ----------------------------------------------------
 def _imported_page(search: str, status: int = 200, **extra: Any) -> Response:
-    result = _listing(status="imported", exclude_status=None, search=search)
+    result = _listing(status=UserStatus.IMPORTED, exclude_status=None, search=search)
     return page(
         "admin/imported.html",
         status,
@@ -95,18 +96,18 @@ def _imported_page(search: str, status: int = 200, **extra: Any) -> Response:
 
 
 @bp.get("/imported")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def imported() -> Page:
     return _imported_page(request.args.get("q", "").strip())
 
 
 @bp.post("/imported/activate")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def activate_imported() -> Page:
     form = request.form
     search = form.get("q", "").strip()
     if form.get("all_matching"):
-        chosen = people.matching_people(g.org, status="imported", search=search or None)
+        chosen = people.matching_people(g.org, status=UserStatus.IMPORTED, search=search or None)
     else:
         ids = [int(v) for v in form.getlist("person") if v.isdigit()]
         chosen = people.people_by_ids(g.org, ids)
@@ -127,13 +128,15 @@ def activate_imported() -> Page:
 
 # -- the other people --------------------------------------------------------------------------
 @bp.get("/users")
-@admin_required("user_admin", "registrar")
+@admin_required(AdminRole.USER_ADMIN, AdminRole.REGISTRAR)
 def users() -> Page:
     wanted = request.args.get("status") or None
     if wanted is not None and wanted not in USER_STATUSES:
         abort(400, _("Unknown status."))
     search = request.args.get("q", "").strip()
-    result = _listing(status=wanted, exclude_status=None if wanted else "imported", search=search)
+    result = _listing(
+        status=wanted, exclude_status=None if wanted else UserStatus.IMPORTED, search=search
+    )
     return page(
         "admin/users.html",
         result=result,
@@ -173,13 +176,13 @@ def _uploaded() -> tuple[bytes, str] | str:
 
 
 @bp.get("/import")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def import_form() -> Page:
     return _import_page()
 
 
 @bp.post("/import")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def import_file() -> Page:
     got = _uploaded()
     if isinstance(got, str):

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ...models import User
+from ...models.enums import AdminRole
 from ...services import people
 from ...services import users as user_service
 from ...services.errors import NotFound
@@ -43,7 +44,7 @@ def _person_page(person: User, status: int = 200, **extra: Any) -> Response:
         records=proofing.records_of(person),
         events=people.audit_of(g.org, person.username),
         last_sent=activation.last_sent(person),
-        can_manage="user_admin" in (g.admin.roles or []),
+        can_manage=AdminRole.USER_ADMIN in (g.admin.roles or []),
         pending=four_eyes.pending_changes(g.org, person),
         current_admin_id=g.admin.id,
         done=request.args.get("done"),
@@ -56,13 +57,13 @@ def _done(person: User, what: str) -> Response:
 
 
 @bp.get("/people/<int:user_id>")
-@admin_required("user_admin", "registrar")
+@admin_required(AdminRole.USER_ADMIN, AdminRole.REGISTRAR)
 def person(user_id: int) -> Page:
     return _person_page(person_of_org(user_id))
 
 
 @bp.post("/people/<int:user_id>/activate")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def activate_person(user_id: int) -> Page:
     someone = person_of_org(user_id)
     with shown_on(partial(_person_page, someone)):
@@ -79,7 +80,7 @@ def activate_person(user_id: int) -> Page:
 
 
 @bp.post("/people/<int:user_id>/resend")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def resend_activation(user_id: int) -> Page:
     someone = person_of_org(user_id)
     with shown_on(partial(_person_page, someone)):  # not pending, or throttled
@@ -88,7 +89,7 @@ def resend_activation(user_id: int) -> Page:
 
 
 @bp.post("/people/<int:user_id>/privileges")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def person_privileges(user_id: int) -> Page:
     someone = person_of_org(user_id)
     add = privilege_lines(request.form.get("add"))
@@ -105,13 +106,13 @@ def person_privileges(user_id: int) -> Page:
 
 
 @bp.post("/people/<int:user_id>/changes/<int:change_id>/approve")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def approve_change(user_id: int, change_id: int) -> Page:
     return _decide_change(user_id, change_id, four_eyes.approve, "approved")
 
 
 @bp.post("/people/<int:user_id>/changes/<int:change_id>/reject")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def reject_change(user_id: int, change_id: int) -> Page:
     return _decide_change(user_id, change_id, four_eyes.reject, "rejected")
 
@@ -125,7 +126,7 @@ def _decide_change(user_id: int, change_id: int, decide: Any, done: str) -> Page
 
 
 @bp.post("/people/<int:user_id>/means/unlock")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def unlock_means(user_id: int) -> Page:
     someone = person_of_org(user_id)
     with shown_on(partial(_person_page, someone)):
@@ -134,7 +135,7 @@ def unlock_means(user_id: int) -> Page:
 
 
 @bp.post("/people/<int:user_id>/means/revoke")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def revoke_means(user_id: int) -> Page:
     someone = person_of_org(user_id)
     authenticators.revoke_all(someone, actor=_actor())
@@ -142,7 +143,7 @@ def revoke_means(user_id: int) -> Page:
 
 
 @bp.post("/people/<int:user_id>/means/replace")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def replace_means(user_id: int) -> Page:
     someone = person_of_org(user_id)
     serial = request.form.get("serial", "").strip()

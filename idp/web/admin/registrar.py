@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ...models import User
+from ...models.enums import AdminRole
 from ...services.proofing import records as proofing
 from ...services.proofing import settings as proofing_settings
 from ...services.proofing.in_person import DOCUMENT_TYPES, DocumentCheck, record_in_person
@@ -23,7 +24,7 @@ Page = Response
 
 
 @bp.get("/registrar")
-@admin_required("registrar")
+@admin_required(AdminRole.REGISTRAR)
 def registrar() -> Page:
     return page(
         "admin/registrar.html",
@@ -47,13 +48,13 @@ def _person_page(person: User, status: int = 200, **extra: object) -> Page:
 
 
 @bp.get("/registrar/<int:user_id>")
-@admin_required("registrar")
+@admin_required(AdminRole.REGISTRAR)
 def registrar_person(user_id: int) -> Page:
     return _person_page(person_of_org(user_id))
 
 
 @bp.post("/registrar/<int:user_id>")
-@admin_required("registrar")
+@admin_required(AdminRole.REGISTRAR)
 def record_check(user_id: int) -> Page | Response:
     person = person_of_org(user_id)
     document_type = request.form.get("document_type", "")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import g, request, url_for
 from werkzeug.wrappers import Response
 
+from ...models.enums import AdminRole, RequestStatus
 from ...services.lifecycle import access_requests
 from ..errors import shown_on
 from ..pages import page, redirect_to
@@ -20,20 +21,20 @@ def _page(status: int = 200, **extra: object) -> Response:
     return page(
         "admin/requests.html",
         status,
-        pending=access_requests.list_requests(g.org, "pending"),
+        pending=access_requests.list_requests(g.org, RequestStatus.PENDING),
         done=request.args.get("done"),
         **extra,
     )
 
 
 @bp.get("/requests")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def requests() -> Page:
     return _page()
 
 
 @bp.post("/requests/<int:request_id>/approve")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def approve_request(request_id: int) -> Page:
     found = access_requests.request_of_org(g.org, request_id)
     choices = {
@@ -51,7 +52,7 @@ def approve_request(request_id: int) -> Page:
 
 
 @bp.post("/requests/<int:request_id>/reject")
-@admin_required("user_admin")
+@admin_required(AdminRole.USER_ADMIN)
 def reject_request(request_id: int) -> Page:
     found = access_requests.request_of_org(g.org, request_id)
     with shown_on(_page, failed=request_id):

@@ -13,6 +13,7 @@ from flask import g, request, url_for
 from werkzeug.wrappers import Response
 
 from ...models import Client
+from ...models.enums import AdminRole
 from ...services import clients
 from ..errors import shown_on
 from ..pages import page, redirect_to
@@ -47,13 +48,13 @@ def _list_page(status: int = 200, **extra: Any) -> Page:
 
 
 @bp.get("/services")
-@admin_required("org_admin")
+@admin_required(AdminRole.ORG_ADMIN)
 def services() -> Page:
     return _list_page()
 
 
 @bp.post("/services")
-@admin_required("org_admin")
+@admin_required(AdminRole.ORG_ADMIN)
 def register_service() -> Page:
     form = request.form
     with shown_on(_list_page, field="service", form=form):
@@ -83,13 +84,13 @@ def _edit_page(client: Client, status: int = 200, **extra: Any) -> Page:
 
 
 @bp.get("/services/<client_id>")
-@admin_required("org_admin")
+@admin_required(AdminRole.ORG_ADMIN)
 def service(client_id: str) -> Page:
     return _edit_page(clients.client_of(g.org, client_id))
 
 
 @bp.post("/services/<client_id>")
-@admin_required("org_admin")
+@admin_required(AdminRole.ORG_ADMIN)
 def update_service(client_id: str) -> Page | Response:
     client = clients.client_of(g.org, client_id)
     form = request.form
@@ -108,7 +109,7 @@ def update_service(client_id: str) -> Page | Response:
 
 
 @bp.post("/services/<client_id>/rotate")
-@admin_required("org_admin")
+@admin_required(AdminRole.ORG_ADMIN)
 def rotate_service_secret(client_id: str) -> Page:
     client = clients.client_of(g.org, client_id)
     with shown_on(partial(_edit_page, client), field="service"):

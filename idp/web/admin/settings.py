@@ -10,6 +10,7 @@ from flask import g, request, url_for
 from werkzeug.wrappers import Response
 
 from ... import assurance
+from ...models.enums import AdminRole
 from ...services.proofing import ROUTES
 from ...services.proofing import settings as proofing
 from ..errors import shown_on
@@ -43,13 +44,13 @@ def _page(values: dict[str, Any], status: int = 200, **extra: Any) -> Page:
 
 
 @bp.get("/settings")
-@admin_required("org_admin")
+@admin_required(AdminRole.ORG_ADMIN)
 def settings() -> Page:
     return _page(_current())
 
 
 @bp.post("/settings")
-@admin_required("org_admin")
+@admin_required(AdminRole.ORG_ADMIN)
 def save_settings() -> Page | Response:
     form = request.form
     enabled = [route for route in ROUTES if form.get(f"route_{route}") == "on"]

@@ -403,7 +403,7 @@ def test_login_means_are_unlocked_revoked_and_replaced(app):
 
     response = post(http, f"/admin/people/{worker.id}/means/revoke")
     assert response.status_code == 303
-    assert _means(app, worker.id) == [("totp_app", "revoked")]
+    assert _means(app, worker.id) == [("app", "revoked")]
     nothing = post(http, f"/admin/people/{worker.id}/means/unlock")
     assert nothing.status_code == 404 and "no active login means" in nothing.get_data(as_text=True)
 
@@ -412,7 +412,7 @@ def test_login_means_are_unlocked_revoked_and_replaced(app):
     assert unknown.status_code == 404 and "No code display" in unknown.get_data(as_text=True)
     response = post(http, f"/admin/people/{worker.id}/means/replace", {"serial": "987654321"})
     assert response.status_code == 303 and response.location.endswith("done=replaced")
-    assert _means(app, worker.id) == [("totp_app", "revoked"), ("code_display", "assigned")]
+    assert _means(app, worker.id) == [("app", "revoked"), ("code_display", "assigned")]
     done = actions(app, "worker")
     for action in ("authenticator.unlocked", "authenticator.revoked", "authenticator.assigned"):
         assert action in done
@@ -577,7 +577,7 @@ def _requests(http, user_id: int):
 def _untouched(app, user_id: int) -> None:
     person = person_row(app, user_id)
     assert person.privileges == [] and person.status == "active"
-    assert _means(app, user_id) == [("totp_app", "active")]
+    assert _means(app, user_id) == [("app", "active")]
 
 
 def test_without_a_session_every_page_sends_to_login(app):

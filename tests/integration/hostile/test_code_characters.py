@@ -113,7 +113,7 @@ def test_full_width_code_confirming_an_app_in_the_activation_journey(app, client
     answer = _post(client, path + "/app/confirm", qr, code=full_width(code))
     assert answer.status_code == 400
     assert "The code is not right" in answer.get_data(as_text=True)
-    assert _failures(app, status="assigned", type="totp_app") == 1
+    assert _failures(app, status="assigned", type="app") == 1
 
 
 def test_full_width_code_binding_a_code_display_in_the_activation_journey(

@@ -47,8 +47,8 @@ def test_replace_revokes_the_app_and_reserves_a_code_display(app, frozen_clock):
     assert json.loads(result.output) == {"serial": "987654321", "status": "assigned"}
     listed = json.loads(_run(app, f"means list {person.username} --json").output)
     assert sorted((m["type"], m["status"]) for m in listed) == [
+        ("app", "revoked"),
         ("code_display", "assigned"),
-        ("totp_app", "revoked"),
     ]
     code = otp.code_at(b"12345678901234567890", otp.time_step(frozen_clock.t), digits=8)
     bound = _run(app, f"means bind {person.username} --serial 987654321 --code {code}")
