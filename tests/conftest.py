@@ -52,10 +52,10 @@ class EnglishClient(FlaskClient):
         self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
 
 
-def _private_postgres_schema(url: str) -> tuple[str, str]:
+def _private_postgres_schema(url: str, suffix: str = "") -> tuple[str, str]:
     """A schema of this test session's own, so that parallel runs on one database do not
     disturb each other; returns (url using it, schema name)."""
-    schema = f"idp_test_{os.getpid()}"
+    schema = f"idp_test_{os.getpid()}{suffix}"
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
@@ -99,6 +99,24 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, keys_dir: Path) -> It
         upgrade()
         db.engine.dispose()
     yield url
+    if schema is not None:
+        _drop_postgres_schema(TEST_DATABASE_URL, schema)
+
+
+@pytest.fixture
+def unmigrated_app(keys_dir: Path, tmp_path: Path) -> Iterator[Flask]:
+    """An app on an empty database of its own (a file, or a schema of its own on PostgreSQL),
+    for tests that walk the migrations themselves."""
+    schema = None
+    if TEST_DATABASE_URL:
+        url, schema = _private_postgres_schema(TEST_DATABASE_URL, "_walk")
+    else:
+        url = f"sqlite:///{tmp_path / 'walk.sqlite3'}"
+    app = create_app(base_config(url, keys_dir, tmp_path / "instance-walk"))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
     if schema is not None:
         _drop_postgres_schema(TEST_DATABASE_URL, schema)
 

@@ -7,7 +7,7 @@ hash-chained; rewriting them would break the chain).
 
 Revision ID: f3b8a2c6d1e9
 Revises: d7a9c1e4b2f0
-Create Date: 2026-12-04 09:00:00
+Create Date: 2026-12-02 14:00:00
 
 """
 
