@@ -1,3 +1,5 @@
+"""Access requests: a person asking an organisation for a business identity."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, text

@@ -1,3 +1,5 @@
+"""The audit trail: append-only, hash-chained events (see idp.services.audit)."""
+
 from datetime import datetime
 from typing import Any
 

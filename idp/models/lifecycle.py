@@ -1,3 +1,5 @@
+"""Activation links (single use, hashed) and the mail outbox."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text

@@ -1,3 +1,5 @@
+"""Relying parties, browser sessions, authorization codes, tokens and consents."""
+
 from datetime import datetime
 from typing import Any
 

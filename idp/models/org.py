@@ -1,3 +1,5 @@
+"""Organisations (by CVR number) and their settings."""
+
 from datetime import datetime
 from typing import Any
 

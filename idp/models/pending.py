@@ -1,3 +1,5 @@
+"""Changes waiting for a second administrator (four eyes)."""
+
 from datetime import datetime
 from typing import Any
 

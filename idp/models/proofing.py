@@ -1,3 +1,5 @@
+"""Proofing records and the upstream identities bound to people (federated identities)."""
+
 from datetime import datetime
 from typing import Any
 

@@ -1,3 +1,5 @@
+"""Password-guessing counters per account and client address."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String

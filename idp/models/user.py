@@ -1,3 +1,5 @@
+"""People (business identities) and their login means (authenticators)."""
+
 import uuid
 from datetime import datetime
 
