@@ -4,6 +4,7 @@ organisation's data the pages show."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, timedelta
 from typing import Any
@@ -100,3 +101,22 @@ def register_service(http: Any, **extra: Any) -> Any:
     }
     data.update(extra)
     return http.post("/admin/services", data=data)
+
+
+def import_seed_file(http: Any) -> Any:
+    """Upload the RFC 6030 example seed file at the admin's inventory, then confirm its import
+    (the two steps an administrator takes); returns the confirming response."""
+    report = text(
+        http.post(
+            "/admin/login-means/upload",
+            data={
+                "csrf_token": token(http),
+                "seed_file": (io.BytesIO(PSKC.read_bytes()), PSKC.name),
+            },
+            content_type="multipart/form-data",
+        )
+    )
+    return http.post(
+        "/admin/login-means/import",
+        data={"csrf_token": token(http), "upload": hidden(report, "upload")},
+    )

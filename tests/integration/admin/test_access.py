@@ -4,7 +4,6 @@ and every form needs the CSRF token."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,10 +14,9 @@ from idp.extensions import db
 from idp.models import Authenticator
 from tests.support.admin import (
     OTHER,
-    PSKC,
     admin,
     browser,
-    hidden,
+    import_seed_file,
     org_client,
     pending_person,
     text,
@@ -104,20 +102,7 @@ def test_wrong_role_gets_403(app, world, role):
 def test_administrator_of_another_organisation_gets_404_and_sees_none_of_this_data(app, world):
     # This organisation's data: a code display, a service, a pending person, events.
     http = browser(app, admin(app, "ua", "user_admin"))
-    report = text(
-        http.post(
-            "/admin/login-means/upload",
-            data={
-                "csrf_token": token(http),
-                "seed_file": (io.BytesIO(PSKC.read_bytes()), PSKC.name),
-            },
-            content_type="multipart/form-data",
-        )
-    )
-    http.post(
-        "/admin/login-means/import",
-        data={"csrf_token": token(http), "upload": hidden(report, "upload")},
-    )
+    import_seed_file(http)
 
     other = browser(app, admin(app, "rival", "user_admin", "registrar", "org_admin", cvr=OTHER))
     csrf = token(other)

@@ -13,7 +13,7 @@ from tests.support.admin import (
     admin,
     browser,
     events,
-    hidden,
+    import_seed_file,
     register_service,
     text,
     token,
@@ -28,20 +28,7 @@ def test_audit_lists_the_events_of_these_actions_newest_first_and_filters(app):
         data={"csrf_token": token(http), "seed_file": (io.BytesIO(PSKC.read_bytes()), PSKC.name)},
         content_type="multipart/form-data",
     )
-    report = text(
-        http.post(
-            "/admin/login-means/upload",
-            data={
-                "csrf_token": token(http),
-                "seed_file": (io.BytesIO(PSKC.read_bytes()), PSKC.name),
-            },
-            content_type="multipart/form-data",
-        )
-    )
-    http.post(
-        "/admin/login-means/import",
-        data={"csrf_token": token(http), "upload": hidden(report, "upload")},
-    )
+    import_seed_file(http)
     http.post("/admin/settings", data={"csrf_token": token(http), "minimum_ial": "Substantial"})
 
     html = text(http.get("/admin/audit"))
