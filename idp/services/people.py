@@ -17,6 +17,7 @@ from sqlalchemy import Select, func, select
 from ..extensions import db
 from ..models import AuditEvent, Organisation, User
 from .errors import N_, InvalidInput
+from .lifecycle import funnel
 from .lifecycle.imports import STATUSES
 from .platform.search import contains_any
 
@@ -48,8 +49,11 @@ def _matching(
     status: str | None,
     search: str | None,
     exclude_status: str | None = None,
+    state: str | None = None,
 ) -> Select[Any]:
     """The WHERE clause every listing shares, on ``SELECT user_account``."""
+    if state is not None and state not in funnel.STATES:
+        raise InvalidInput(N_("state must be one of %(choices)s"), choices=", ".join(funnel.STATES))
     for value in (status, exclude_status):
         if value is not None and value not in STATUSES:
             raise InvalidInput(N_("status must be one of %(choices)s"), choices=", ".join(STATUSES))
@@ -58,6 +62,8 @@ def _matching(
         query = query.where(User.status == status)
     if exclude_status is not None:
         query = query.where(User.status != exclude_status)
+    if state is not None:
+        query = query.where(funnel.person_filter(org, state))
     if search and search.strip():
         query = query.where(contains_any(search, (User.name, User.email, User.username, User.rid)))
     return query
@@ -72,11 +78,13 @@ def search_people(
     page: int,
     per_page: int,
     exclude_status: str | None = None,
+    state: str | None = None,
 ) -> PeoplePage:
     """A page of the organisation's people.
 
     ``status`` keeps one status (None: all, or all but ``exclude_status``); ``search`` is a
-    case-insensitive substring of name, e-mail, username or RID; ``sort`` is one of
+    case-insensitive substring of name, e-mail, username or RID; ``state`` one of the
+    dashboard's filters (``funnel.STATES``); ``sort`` is one of
     name|username|email|rid|status|created, descending with a ``-`` prefix. A page past the
     last gives the last page.
     """
@@ -87,7 +95,7 @@ def search_people(
         )
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise InvalidInput(N_("per_page must be 1-%(maximum)s"), maximum=MAX_PER_PAGE)
-    query = _matching(org, status, search, exclude_status)
+    query = _matching(org, status, search, exclude_status, state)
     total = db.session.execute(
         query.with_only_columns(func.count(User.id)).order_by(None)
     ).scalar_one()

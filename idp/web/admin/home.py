@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, g
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, g, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from ...models.enums import AdminRole
+from ...models.enums import AdminRole, AuthenticatorStatus, UserStatus
+from ...services.lifecycle import funnel
 from ...services.means import login_throttle
 from ..pages import page
 from . import bp
@@ -40,6 +44,91 @@ def admin_tabs() -> dict[str, object]:
     return {"admin_tabs": visible_tabs if g.get("admin") is not None else list}
 
 
+USERS = "admin.users"
+PEOPLE_ADMINS = (AdminRole.USER_ADMIN, AdminRole.REGISTRAR)
+USER_ADMIN = (AdminRole.USER_ADMIN,)
+PENDING = UserStatus.PENDING_ACTIVATION
+# The dashboard's numbers: (name, label, roles that see it, the list it links to (endpoint
+# and query), how it is counted). The funnel's four steps come first, in order.
+FIGURES: list[tuple[str, Any, tuple[str, ...], str, dict[str, Any]]] = [
+    ("imported", _l("Imported"), USER_ADMIN, "admin.imported", {}),
+    (
+        "mailed",
+        _l("Activation mailed"),
+        PEOPLE_ADMINS,
+        USERS,
+        {"status": PENDING, "state": "unproven"},
+    ),
+    ("proven", _l("Identity proven"), PEOPLE_ADMINS, USERS, {"status": PENDING, "state": "proven"}),
+    ("active", _l("Active"), PEOPLE_ADMINS, USERS, {"status": UserStatus.ACTIVE}),
+    (
+        "expiring",
+        _l("Activation links that expire within 7 days"),
+        USER_ADMIN,
+        USERS,
+        {"status": PENDING, "state": "link_expiring"},
+    ),
+    (
+        "locked",
+        _l("People whose login means are locked"),
+        USER_ADMIN,
+        USERS,
+        {"state": "means_locked"},
+    ),
+    ("requests", _l("Pending access requests"), USER_ADMIN, "admin.requests", {}),
+    (
+        "stock",
+        _l("Code displays in stock"),
+        USER_ADMIN,
+        "admin.login_means",
+        {"status": AuthenticatorStatus.IN_STOCK},
+    ),
+]
+COUNTS = {
+    "expiring": funnel.expiring_links,
+    "locked": funnel.locked_means,
+    "requests": funnel.pending_requests,
+    "stock": funnel.codes_in_stock,
+}
+BAR_WIDTH = 360  # the longest bar of the funnel picture, in SVG units
+
+
+@dataclass
+class Figure:
+    """One number of the dashboard, with the list that shows exactly what it counts."""
+
+    name: str
+    label: str
+    count: int
+    url: str
+    bar: int = 0  # the bar's length in the funnel picture
+
+
+def dashboard(roles: set[str]) -> tuple[list[Figure], list[Figure]]:
+    """The funnel's steps and the other numbers this administrator's roles may see."""
+    shown = [
+        (name, label, endpoint, query)
+        for name, label, allowed, endpoint, query in FIGURES
+        if roles & set(allowed) and endpoint in current_app.view_functions
+    ]
+    stages = funnel.stage_counts(g.org) if any(n in funnel.STAGES for n, *_ in shown) else {}
+    figures = [
+        Figure(
+            name,
+            str(label),
+            stages[name] if name in stages else COUNTS[name](g.org),
+            url_for(endpoint, **query),
+        )
+        for name, label, endpoint, query in shown
+    ]
+    steps = [f for f in figures if f.name in funnel.STAGES]
+    longest = max([f.count for f in steps] + [1])
+    for step in steps:
+        # A step with anyone at all gets a visible bar.
+        step.bar = max(2, round(BAR_WIDTH * step.count / longest)) if step.count else 0
+    return steps, [f for f in figures if f.name not in funnel.STAGES]
+
+
 @bp.get("/")
 @admin_required()
 def home() -> Response:
@@ -50,4 +139,5 @@ def home() -> Response:
         if AdminRole.USER_ADMIN in (admin.roles or [])
         else []
     )
-    return page("admin/home.html", attacked=attacked)
+    steps, figures = dashboard(set(admin.roles or []))
+    return page("admin/home.html", attacked=attacked, steps=steps, figures=figures)

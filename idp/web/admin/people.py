@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import abort, g, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from ...models.enums import AdminRole, UserStatus
@@ -27,6 +28,13 @@ from .auth import admin_required
 PER_PAGE = 25
 # The statuses the "Users" tab filters on; imported people have a tab of their own.
 USER_STATUSES = tuple(s for s in UserStatus if s != UserStatus.IMPORTED)
+# What a dashboard count's filter (``?state=``, services.lifecycle.funnel.STATES) shows.
+STATE_LABELS = {
+    "unproven": _l("Activation mailed, identity not yet proven"),
+    "proven": _l("Identity proven, not yet active"),
+    "link_expiring": _l("Activation link expires within 7 days"),
+    "means_locked": _l("Login means locked"),
+}
 IMPORT_MAX_BYTES = 20 * 1024 * 1024
 IMPORT_TTL_SECONDS = 1800
 # Room the rest of a confirm form needs besides the file carried in a hidden field.
@@ -68,8 +76,10 @@ def _links(endpoint: str, **args: Any) -> dict[str, Any]:
     return {"endpoint": endpoint, "args": {k: v for k, v in args.items() if v}}
 
 
-def _listing(*, status: str | None, exclude_status: str | None, search: str) -> people.PeoplePage:
-    # A refused sort or page is the plain error page (400, its message).
+def _listing(
+    *, status: str | None, exclude_status: str | None, search: str, state: str | None = None
+) -> people.PeoplePage:
+    # A refused sort, page or state is the plain error page (400, its message).
     return people.search_people(
         g.org,
         status=status,
@@ -78,6 +88,7 @@ def _listing(*, status: str | None, exclude_status: str | None, search: str) -> 
         page=request.args.get("page", 1, type=int) or 1,
         per_page=request.args.get("per_page", PER_PAGE, type=int) or PER_PAGE,
         exclude_status=exclude_status,
+        state=state,
     )
 
 
@@ -134,16 +145,23 @@ def users() -> Page:
     if wanted is not None and wanted not in USER_STATUSES:
         abort(400, _("Unknown status."))
     search = request.args.get("q", "").strip()
+    # A dashboard count's filter (people waiting with a proven identity, a locked means...).
+    state = request.args.get("state") or None
     result = _listing(
-        status=wanted, exclude_status=None if wanted else UserStatus.IMPORTED, search=search
+        status=wanted,
+        exclude_status=None if wanted or state else UserStatus.IMPORTED,
+        search=search,
+        state=state,
     )
     return page(
         "admin/users.html",
         result=result,
         search=search,
         status=wanted or "",
+        state=state or "",
+        state_label=STATE_LABELS.get(state or ""),
         statuses=USER_STATUSES,
-        listing=_links("admin.users", q=search, status=wanted, sort=_sort()),
+        listing=_links("admin.users", q=search, status=wanted, state=state, sort=_sort()),
         page_numbers=page_numbers(result.page, result.pages),
     )
 
