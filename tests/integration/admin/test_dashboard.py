@@ -52,7 +52,7 @@ def test_the_funnel_is_an_accessible_picture_with_danish_and_english_labels(app)
     _prepared(app)
     danish = text(http.get("/admin/", headers={"Accept-Language": "da"}))
     assert '<svg role="img" aria-labelledby="funnel-title funnel-desc"' in danish
-    assert "<title id=\"funnel-title\">" in danish and "Aktivering sendt" in danish
+    assert '<title id="funnel-title">' in danish and "Aktivering sendt" in danish
     assert "Identitet sikret" in danish and "Kodeviserer på lager" in danish
     english = text(http.get("/admin/", headers={"Accept-Language": "en"}))
     assert "Activation mailed: 2; Identity proven: 1" in english
