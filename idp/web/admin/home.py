@@ -90,7 +90,7 @@ COUNTS = {
     "requests": funnel.pending_requests,
     "stock": funnel.codes_in_stock,
 }
-BAR_WIDTH = 360  # the longest bar of the funnel picture, in SVG units
+BAR_WIDTH = 240  # the longest bar of the funnel picture, in SVG units
 
 
 @dataclass
