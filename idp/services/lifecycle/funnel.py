@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 
 from ... import assurance
 from ...extensions import db
@@ -85,19 +85,19 @@ def _people(org: Organisation, *conditions: ColumnElement[bool]) -> int:
 
 def stage_counts(org: Organisation) -> dict[str, int]:
     """How many of the organisation's people are at each of :data:`STAGES` now: three counts,
-    the waiting people split into mailed and proven by one ``GROUP BY``."""
-    proven = case((person_filter(org, "proven"), 1), else_=0)
-    waiting: dict[int, int] = dict(
-        db.session.execute(
-            select(proven, func.count(User.id))
-            .where(User.org_id == org.id, User.status == UserStatus.PENDING_ACTIVATION)
-            .group_by(proven)
-        ).all()
-    )
+    the waiting people by identity level in one ``GROUP BY`` (mailed: below the minimum, as
+    ``person_filter(org, "unproven")``; proven: at least the minimum)."""
+    levels = _proven_levels(org)
+    by_level = db.session.execute(
+        select(User.identity_level, func.count(User.id))
+        .where(User.org_id == org.id, User.status == UserStatus.PENDING_ACTIVATION)
+        .group_by(User.identity_level)
+    ).all()
+    proven = sum(int(n) for level, n in by_level if level in levels)
     return {
         "imported": _people(org, User.status == UserStatus.IMPORTED),
-        "mailed": int(waiting.get(0, 0)),
-        "proven": int(waiting.get(1, 0)),
+        "mailed": sum(int(n) for _level, n in by_level) - proven,
+        "proven": proven,
         "active": _people(org, User.status == UserStatus.ACTIVE),
     }
 

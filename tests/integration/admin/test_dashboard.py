@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from idp.extensions import db
 from idp.models import Organisation, User
+from idp.services.proofing.settings import configure_organisation
 from tests.support.admin import ORG, OTHER, admin, browser, text
 from tests.support.dashboard import PREPARED, dashboard_counts, listed, prepare
 
@@ -80,3 +81,16 @@ def test_the_users_list_refuses_an_unknown_state(app):
     assert http.get("/admin/users?state=everyone").status_code == 400
     html = text(http.get("/admin/users?state=means_locked", headers={"Accept-Language": "en"}))
     assert "Only: Login means locked." in html and 'name="state" value="means_locked"' in html
+
+
+def test_proven_follows_the_organisations_minimum_level(app):
+    http = browser(app, admin(app, "ua", "user_admin"))
+    prepare(app, ORG, "")
+    with app.app_context():
+        org = db.session.query(Organisation).filter_by(cvr=ORG).one()
+        configure_organisation(org, minimum="Low", actor="test")
+    counts = dashboard_counts(text(http.get("/admin/")))
+    assert (counts["mailed"][0], counts["proven"][0]) == (1, 2)  # Low is enough now
+    for name in ("mailed", "proven"):
+        count, url = counts[name]
+        assert listed(text(http.get(url))) == count
