@@ -12,6 +12,7 @@ the people a number counts are exactly those a listing shows with the same filte
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
@@ -23,10 +24,27 @@ from ...models.enums import AuthenticatorStatus, LoginMeans, RequestStatus, User
 from ...models.types import utcnow
 from ..proofing.settings import minimum_ial
 
-# The four steps of the funnel, in order.
-STAGES = ("imported", "mailed", "proven", "active")
-# The filters a listing of people offers besides the status (``?state=`` of the admin's list).
-STATES = ("unproven", "proven", "link_expiring", "means_locked")
+
+class Stage(StrEnum):
+    """The four steps of the funnel, in order."""
+
+    IMPORTED = "imported"
+    MAILED = "mailed"
+    PROVEN = "proven"
+    ACTIVE = "active"
+
+
+class PeopleFilter(StrEnum):
+    """What a listing of people can keep besides a status (``?state=`` of the admin's list)."""
+
+    UNPROVEN = "unproven"
+    PROVEN = "proven"
+    LINK_EXPIRING = "link_expiring"
+    MEANS_LOCKED = "means_locked"
+
+
+STAGES: tuple[str, ...] = tuple(Stage)
+STATES: tuple[str, ...] = tuple(PeopleFilter)
 EXPIRING_DAYS = 7
 
 
@@ -67,13 +85,13 @@ def person_filter(org: Organisation, state: str) -> ColumnElement[bool]:
     now = utcnow()
     waiting = User.status == UserStatus.PENDING_ACTIVATION
     levels = _proven_levels(org)
-    if state == "proven":
+    if state == PeopleFilter.PROVEN:
         return and_(waiting, User.identity_level.in_(levels))
-    if state == "unproven":
+    if state == PeopleFilter.UNPROVEN:
         return and_(waiting, or_(User.identity_level.is_(None), User.identity_level.not_in(levels)))
-    if state == "link_expiring":
+    if state == PeopleFilter.LINK_EXPIRING:
         return and_(waiting, _expiring_link(now))
-    if state == "means_locked":
+    if state == PeopleFilter.MEANS_LOCKED:
         return User.id.in_(_locked_means_holders(org, now))
     raise ValueError(state)
 
@@ -95,21 +113,21 @@ def stage_counts(org: Organisation) -> dict[str, int]:
     ).all()
     proven = sum(int(n) for level, n in by_level if level in levels)
     return {
-        "imported": _people(org, User.status == UserStatus.IMPORTED),
-        "mailed": sum(int(n) for _level, n in by_level) - proven,
-        "proven": proven,
-        "active": _people(org, User.status == UserStatus.ACTIVE),
+        Stage.IMPORTED: _people(org, User.status == UserStatus.IMPORTED),
+        Stage.MAILED: sum(int(n) for _level, n in by_level) - proven,
+        Stage.PROVEN: proven,
+        Stage.ACTIVE: _people(org, User.status == UserStatus.ACTIVE),
     }
 
 
 def expiring_links(org: Organisation) -> int:
     """How many people waiting for activation have a link that runs out in the next 7 days."""
-    return _people(org, person_filter(org, "link_expiring"))
+    return _people(org, person_filter(org, PeopleFilter.LINK_EXPIRING))
 
 
 def locked_means(org: Organisation) -> int:
     """How many of the organisation's people hold a login means locked after wrong codes."""
-    return _people(org, person_filter(org, "means_locked"))
+    return _people(org, person_filter(org, PeopleFilter.MEANS_LOCKED))
 
 
 def pending_requests(org: Organisation) -> int:

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from ...models.enums import AdminRole, AuthenticatorStatus, UserStatus
 from ...services.lifecycle import funnel
+from ...services.lifecycle.funnel import PeopleFilter, Stage
 from ...services.means import login_throttle
 from ..pages import page
 from . import bp
@@ -51,29 +52,35 @@ PENDING = UserStatus.PENDING_ACTIVATION
 # The dashboard's numbers: (name, label, roles that see it, the list it links to (endpoint
 # and query), how it is counted). The funnel's four steps come first, in order.
 FIGURES: list[tuple[str, Any, tuple[str, ...], str, dict[str, Any]]] = [
-    ("imported", _l("Imported"), USER_ADMIN, "admin.imported", {}),
+    (Stage.IMPORTED, _l("Imported"), USER_ADMIN, "admin.imported", {}),
     (
-        "mailed",
+        Stage.MAILED,
         _l("Activation mailed"),
         PEOPLE_ADMINS,
         USERS,
-        {"status": PENDING, "state": "unproven"},
+        {"status": PENDING, "state": PeopleFilter.UNPROVEN},
     ),
-    ("proven", _l("Identity proven"), PEOPLE_ADMINS, USERS, {"status": PENDING, "state": "proven"}),
-    ("active", _l("Active"), PEOPLE_ADMINS, USERS, {"status": UserStatus.ACTIVE}),
+    (
+        Stage.PROVEN,
+        _l("Identity proven"),
+        PEOPLE_ADMINS,
+        USERS,
+        {"status": PENDING, "state": PeopleFilter.PROVEN},
+    ),
+    (Stage.ACTIVE, _l("Active"), PEOPLE_ADMINS, USERS, {"status": UserStatus.ACTIVE}),
     (
         "expiring",
         _l("Activation links that expire within 7 days"),
         USER_ADMIN,
         USERS,
-        {"status": PENDING, "state": "link_expiring"},
+        {"status": PENDING, "state": PeopleFilter.LINK_EXPIRING},
     ),
     (
         "locked",
         _l("People whose login means are locked"),
         USER_ADMIN,
         USERS,
-        {"state": "means_locked"},
+        {"state": PeopleFilter.MEANS_LOCKED},
     ),
     ("requests", _l("Pending access requests"), USER_ADMIN, "admin.requests", {}),
     (

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from ...models.enums import AdminRole, UserStatus
 from ...services import people
 from ...services.lifecycle import activation
+from ...services.lifecycle.funnel import PeopleFilter
 from ...services.lifecycle.imports import ImportReport, import_users
 from ..errors import shown_on
 from ..pages import page
@@ -28,12 +29,12 @@ from .auth import admin_required
 PER_PAGE = 25
 # The statuses the "Users" tab filters on; imported people have a tab of their own.
 USER_STATUSES = tuple(s for s in UserStatus if s != UserStatus.IMPORTED)
-# What a dashboard count's filter (``?state=``, services.lifecycle.funnel.STATES) shows.
-STATE_LABELS = {
-    "unproven": _l("Activation mailed, identity not yet proven"),
-    "proven": _l("Identity proven, not yet active"),
-    "link_expiring": _l("Activation link expires within 7 days"),
-    "means_locked": _l("Login means locked"),
+# What a dashboard count's filter (``?state=``, services.lifecycle.funnel.PeopleFilter) shows.
+STATE_LABELS: dict[str, Any] = {
+    PeopleFilter.UNPROVEN: _l("Activation mailed, identity not yet proven"),
+    PeopleFilter.PROVEN: _l("Identity proven, not yet active"),
+    PeopleFilter.LINK_EXPIRING: _l("Activation link expires within 7 days"),
+    PeopleFilter.MEANS_LOCKED: _l("Login means locked"),
 }
 IMPORT_MAX_BYTES = 20 * 1024 * 1024
 IMPORT_TTL_SECONDS = 1800
