@@ -1,0 +1,124 @@
+"""The words for the stored values: one table per value set of idp.models.enums, in English and
+marked with ``N_`` so the catalogues translate them.
+
+The web's label filters (idp/web/labels.py) show them on pages; a service message that names a
+value interpolates ``word(...)``, a ``Message`` that is translated with the message, never the
+stored key (``pending_activation``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from ..models.enums import (
+    AdminRole,
+    AuthenticatorStatus,
+    ImportOutcome,
+    LinkProblemKind,
+    LoginMeans,
+    MailStatus,
+    NsisLevel,
+    ProofingRoute,
+    RequestStatus,
+    UserStatus,
+)
+from .errors import N_, Message
+
+LEGACY_APP = "totp_app"  # how an authenticator app was stored before migration f3b8a2c6d1e9
+
+WORDS: dict[type[StrEnum], dict[str, str]] = {
+    UserStatus: {
+        UserStatus.IMPORTED: N_("Imported"),
+        UserStatus.PENDING_ACTIVATION: N_("Waiting for activation"),
+        UserStatus.ACTIVE: N_("Active"),
+        UserStatus.SUSPENDED: N_("Suspended"),
+        UserStatus.REVOKED: N_("Revoked"),
+    },
+    LoginMeans: {
+        LoginMeans.APP: N_("Authenticator app"),
+        LoginMeans.CODE_DISPLAY: N_("Code display"),
+        LEGACY_APP: N_("Authenticator app"),
+    },
+    AuthenticatorStatus: {
+        AuthenticatorStatus.IN_STOCK: N_("In stock"),
+        AuthenticatorStatus.ASSIGNED: N_("Assigned"),
+        AuthenticatorStatus.ACTIVE: N_("Active"),
+        AuthenticatorStatus.REVOKED: N_("Revoked"),
+    },
+    AdminRole: {
+        AdminRole.USER_ADMIN: N_("User administrator"),
+        AdminRole.REGISTRAR: N_("Registrar"),
+        AdminRole.ORG_ADMIN: N_("Organisation administrator"),
+    },
+    ProofingRoute: {
+        ProofingRoute.PRIVATE_EID: N_("Private eID (MitID)"),
+        ProofingRoute.IN_PERSON: N_("In-person check by a registrar"),
+        ProofingRoute.LEGACY_IMPORT: N_("Import from the legacy system"),
+        ProofingRoute.ATTESTATION: N_("Attestation by a manager"),
+        ProofingRoute.OPERATOR: N_("Set by the operator"),
+        ProofingRoute.ADJUSTMENT: N_("Adjustment by an administrator"),
+    },
+    NsisLevel: {
+        NsisLevel.LOW: N_("Low"),
+        NsisLevel.SUBSTANTIAL: N_("Substantial"),
+        NsisLevel.HIGH: N_("High"),
+    },
+    RequestStatus: {
+        RequestStatus.PENDING: N_("Waiting for a decision"),
+        RequestStatus.APPROVED: N_("Approved"),
+        RequestStatus.REJECTED: N_("Rejected"),
+    },
+    ImportOutcome: {
+        ImportOutcome.CREATED: N_("Created"),
+        ImportOutcome.UPDATED: N_("Updated"),
+        ImportOutcome.UNCHANGED: N_("Unchanged"),
+        ImportOutcome.INVALID: N_("Invalid"),
+        ImportOutcome.SKIPPED_PENDING_ACTIVATION: N_("Skipped: waiting for activation"),
+        ImportOutcome.SKIPPED_ACTIVE: N_("Skipped: already active"),
+        ImportOutcome.SKIPPED_SUSPENDED: N_("Skipped: suspended"),
+        ImportOutcome.SKIPPED_REVOKED: N_("Skipped: revoked"),
+    },
+    LinkProblemKind: {
+        LinkProblemKind.UNKNOWN: N_("Unknown link"),
+        LinkProblemKind.USED: N_("Already used"),
+        LinkProblemKind.SUPERSEDED: N_("Replaced by a newer link"),
+        LinkProblemKind.EXPIRED: N_("Expired"),
+    },
+    MailStatus: {
+        MailStatus.PENDING: N_("Waiting to be sent"),
+        MailStatus.SENT: N_("Sent"),
+        MailStatus.FAILED: N_("Failed"),
+    },
+}
+
+
+class Word(Message):
+    """A value's word inside a sentence: lower case first ("is waiting for activation")."""
+
+    def __new__(cls, template: str) -> Word:
+        self = str.__new__(cls, _lower_first(template))
+        self.template = template
+        self.params = {}
+        return self
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Word, (self.template,))
+
+    def localized(self) -> str:
+        return _lower_first(super().localized())
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def english(kind: type[StrEnum], value: object) -> str | None:
+    """The English word for ``value`` of the value set ``kind``, or None for an unknown value."""
+    return WORDS[kind].get(str(value)) if value is not None else None
+
+
+def word(kind: type[StrEnum], value: object) -> Message | str:
+    """``value``'s word, for a service message's params (a ``Message`` the page translates);
+    an unknown value stays as it is."""
+    text = english(kind, value)
+    return Word(text) if text else str(value)

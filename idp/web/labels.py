@@ -1,0 +1,95 @@
+"""Template filters that turn stored values into words in the person's language.
+
+One filter per value set of idp.models.enums (the English words are
+idp.services.wording.WORDS), and ``when``/``day`` for moments and dates in the person's locale
+and time zone (BABEL_DEFAULT_TIMEZONE). An unknown value is shown as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, get_locale, gettext
+
+from ..models.enums import (
+    AdminRole,
+    AuthenticatorStatus,
+    ImportOutcome,
+    LinkProblemKind,
+    LoginMeans,
+    MailStatus,
+    NsisLevel,
+    ProofingRoute,
+    RequestStatus,
+    UserStatus,
+)
+from ..services.wording import english
+
+FILTERS: dict[str, type[StrEnum]] = {
+    "level": NsisLevel,
+    "user_status": UserStatus,
+    "means_type": LoginMeans,
+    "means_status": AuthenticatorStatus,
+    "route": ProofingRoute,
+    "outcome": ImportOutcome,
+    "request_status": RequestStatus,
+    "mail_status": MailStatus,
+    "role": AdminRole,
+    "link_problem": LinkProblemKind,
+}
+MOMENT = {"da": "d. MMMM y 'kl.' HH.mm", "en": "d MMMM y, HH:mm"}
+DAY = {"da": "d. MMMM y", "en": "d MMMM y"}
+
+
+def label(kind: type[StrEnum], value: object) -> str:
+    """``value``'s word in the language of the page; "" for None, the value for an unknown one."""
+    if value is None or value == "":
+        return ""
+    text = english(kind, value)
+    return gettext(text) if text else str(value)
+
+
+def _filter(kind: type[StrEnum]) -> Callable[[object], str]:
+    def words(value: object) -> str:
+        return label(kind, value)
+
+    words.__doc__ = f"The word for a {kind.__name__} value."
+    return words
+
+
+def roles(values: Iterable[str] | None) -> str:
+    """Administrative roles as words, comma separated."""
+    return ", ".join(label(AdminRole, value) for value in values or [])
+
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None and locale.language in MOMENT else "en"
+
+
+def when(moment: datetime | str | None) -> str:
+    """A moment in the person's locale and the IdP's time zone: "2. december 2026 kl. 04.15"."""
+    if not moment:
+        return ""
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment)
+        except ValueError:
+            return str(moment)
+    return format_datetime(moment, MOMENT[_language()])
+
+
+def day(value: date | datetime | None) -> str:
+    """A date in the person's locale: "2. december 2026"."""
+    return format_date(value, DAY[_language()]) if value else ""
+
+
+def register(app: Flask) -> None:
+    for name, kind in FILTERS.items():
+        app.add_template_filter(_filter(kind), name)
+    app.add_template_filter(roles, "roles")
+    app.add_template_filter(when, "when")
+    app.add_template_filter(day, "day")
