@@ -92,24 +92,24 @@ WORDS: dict[type[StrEnum], dict[str, str]] = {
 }
 
 
-class Word(Message):
-    """A value's word inside a sentence: lower case first ("is waiting for activation")."""
-
-    def __new__(cls, template: str) -> Word:
-        self = str.__new__(cls, _lower_first(template))
-        self.template = template
-        self.params = {}
-        return self
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (Word, (self.template,))
-
-    def localized(self) -> str:
-        return _lower_first(super().localized())
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
+# A status or a level inside a service's sentence ("emp01 is pending activation, not imported"):
+# the English is the stored value with spaces, as the CLI and the logs have always said it (a
+# value means the same in every value set it is in); pages translate it.
+IN_SENTENCE: dict[str, str] = {
+    UserStatus.IMPORTED: N_("imported"),
+    UserStatus.PENDING_ACTIVATION: N_("pending activation"),
+    UserStatus.ACTIVE: N_("active"),
+    UserStatus.SUSPENDED: N_("suspended"),
+    UserStatus.REVOKED: N_("revoked"),
+    AuthenticatorStatus.IN_STOCK: N_("in stock"),
+    AuthenticatorStatus.ASSIGNED: N_("assigned"),
+    RequestStatus.PENDING: N_("pending"),
+    RequestStatus.APPROVED: N_("approved"),
+    RequestStatus.REJECTED: N_("rejected"),
+    NsisLevel.LOW: N_("Low"),
+    NsisLevel.SUBSTANTIAL: N_("Substantial"),
+    NsisLevel.HIGH: N_("High"),
+}
 
 
 def english(kind: type[StrEnum], value: object) -> str | None:
@@ -117,8 +117,8 @@ def english(kind: type[StrEnum], value: object) -> str | None:
     return WORDS[kind].get(str(value)) if value is not None else None
 
 
-def word(kind: type[StrEnum], value: object) -> Message | str:
-    """``value``'s word, for a service message's params (a ``Message`` the page translates);
-    an unknown value stays as it is."""
-    text = english(kind, value)
-    return Word(text) if text else str(value)
+def word(value: object) -> Message | str:
+    """A status for a service message's params: a ``Message`` the page translates ("pending
+    activation", Danish "afventer aktivering"); an unknown value stays as it is."""
+    text = IN_SENTENCE.get(str(value))
+    return Message(text) if text else str(value)
