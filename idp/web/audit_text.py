@@ -11,7 +11,7 @@ from flask_babel import gettext
 from ..models import AuditEvent
 from ..models.enums import AdminRole, AuthenticatorStatus, LoginMeans, NsisLevel, ProofingRoute
 from ..services.errors import N_
-from .labels import label, when
+from .labels import label, scopes, when
 
 ACTIONS: dict[str, tuple[str, str]] = {
     "access_request.submitted": (
@@ -249,6 +249,8 @@ def _value(key: str, value: Any) -> str:
         return label(VALUES[key], value)
     if key == "roles" or (key in ("added", "removed") and value in set(AdminRole)):
         return label(AdminRole, value)
+    if key == "scope":
+        return scopes(value)
     if key == "until":
         return when(value)
     if key == "reason" and value in REASONS:

@@ -26,6 +26,7 @@ from ..models.enums import (
     RequestStatus,
     UserStatus,
 )
+from ..services.errors import N_
 from ..services.wording import english
 
 FILTERS: dict[str, type[StrEnum]] = {
@@ -39,6 +40,15 @@ FILTERS: dict[str, type[StrEnum]] = {
     "mail_status": MailStatus,
     "role": AdminRole,
     "link_problem": LinkProblemKind,
+}
+# What a service gets with each scope (idp.services.clients.SCOPES), as the consent page says it.
+SCOPE_WORDS = {
+    "openid": N_("Who you are (a fixed identifier)"),
+    "profile": N_("Your name"),
+    "email": N_("Your e-mail address"),
+    "organization": N_("Organisation and CVR number"),
+    "privileges": N_("Your rights"),
+    "offline_access": N_("Access, also when you are not logged in"),
 }
 MOMENT = {"da": "d. MMMM y 'kl.' HH.mm", "en": "d MMMM y, HH:mm"}
 DAY = {"da": "d. MMMM y", "en": "d MMMM y"}
@@ -63,6 +73,17 @@ def _filter(kind: type[StrEnum]) -> Callable[[object], str]:
 def roles(values: Iterable[str] | None) -> str:
     """Administrative roles as words, comma separated."""
     return ", ".join(label(AdminRole, value) for value in values or [])
+
+
+def scope(value: str) -> str:
+    """What one scope shares, in words ("Your name"); an unknown scope as it is."""
+    return gettext(SCOPE_WORDS[value]) if value in SCOPE_WORDS else value
+
+
+def scopes(value: str | Iterable[str] | None) -> str:
+    """A scope string or list as words, comma separated."""
+    names = value.split() if isinstance(value, str) else list(value or [])
+    return ", ".join(scope(name) for name in names)
 
 
 def _language() -> str:
@@ -91,5 +112,7 @@ def register(app: Flask) -> None:
     for name, kind in FILTERS.items():
         app.add_template_filter(_filter(kind), name)
     app.add_template_filter(roles, "roles")
+    app.add_template_filter(scope, "scope")
+    app.add_template_filter(scopes, "scopes")
     app.add_template_filter(when, "when")
     app.add_template_filter(day, "day")

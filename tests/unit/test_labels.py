@@ -98,3 +98,13 @@ def test_an_audit_event_reads_as_a_sentence_with_readable_details() -> None:
             "Offentlig klient: Nej"
         )
         assert audit_text.action_name("user.login") == "Logget ind"
+
+
+def test_every_scope_is_said_in_words_on_the_consent_page() -> None:
+    from idp.services.clients import SCOPES
+
+    assert set(SCOPES) == set(labels.SCOPE_WORDS)
+    with _page("da"):
+        assert labels.scopes("openid profile") == "Hvem du er (et fast id), Dit navn"
+    with _page("en"):
+        assert labels.scope("organization") == "Organisation and CVR number"
