@@ -214,6 +214,12 @@ VALUES = {
     "route": ProofingRoute,
 }
 DASH = "\u2013"
+# How a person logged in (RFC 8176 amr values, idp/services/sessions.py).
+METHODS = {
+    "pwd": N_("password"),
+    "otp": N_("one-time code"),
+    "hwk": N_("hardware key"),
+}
 REASONS = {"password failures": N_("too many wrong passwords")}
 
 
@@ -223,8 +229,17 @@ def action_name(action: str) -> str:
     return gettext(known[0]) if known else action
 
 
-def _actor(name: str | None) -> str:
-    return gettext("the system") if name in (None, "system", "unknown") else str(name)
+ACTORS = {
+    "operator:cli": N_("the operator (command line)"),
+    "operator:demo": N_("the operator (demo)"),
+}
+
+
+def audit_actor(name: str | None) -> str:
+    """Who did it: a username, the system or the operator, in words."""
+    if name in (None, "system", "unknown"):
+        return gettext("the system")
+    return gettext(ACTORS[name]) if name in ACTORS else name
 
 
 def audit_sentence(event: AuditEvent) -> str:
@@ -232,8 +247,10 @@ def audit_sentence(event: AuditEvent) -> str:
     known = ACTIONS.get(event.action)
     if known is None:
         return event.action
-    text = gettext(known[1], actor=_actor(event.actor), target=event.target or DASH)
-    return text[:1].upper() + text[1:]
+    actor = audit_actor(event.actor)
+    text = gettext(known[1], actor=actor, target=event.target or DASH)
+    said = actor != event.actor  # the system or the operator, in words: capitalised
+    return text[:1].upper() + text[1:] if said and text.startswith(actor) else text
 
 
 def _value(key: str, value: Any) -> str:
@@ -249,6 +266,8 @@ def _value(key: str, value: Any) -> str:
         return label(VALUES[key], value)
     if key == "roles" or (key in ("added", "removed") and value in set(AdminRole)):
         return label(AdminRole, value)
+    if key == "amr" and value in METHODS:
+        return gettext(METHODS[value])
     if key == "scope":
         return scopes(value)
     if key == "until":
@@ -278,3 +297,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(audit_sentence, "audit_sentence")
     app.add_template_filter(audit_details, "audit_details")
     app.add_template_filter(action_name, "action_name")
+    app.add_template_filter(audit_actor, "audit_actor")

@@ -69,7 +69,7 @@ def test_values_are_danish_on_a_danish_page() -> None:
         assert labels.label(enums.LoginMeans, "totp_app") == "Authenticator-app"
         assert labels.label(enums.UserStatus, "pending_activation") == "Afventer aktivering"
         assert labels.label(enums.ProofingRoute, None) == ""
-        assert labels.roles(["user_admin", "registrar"]) == "Brugeradministrator, Registrant"
+        assert labels.roles(["user_admin", "registrar"]) == "Brugeradministrator, Registrator"
         assert str(word("pending_activation").localized()) == "afventer aktivering"
         moment = datetime(2026, 12, 2, 3, 15, tzinfo=UTC)
         assert labels.when(moment) == "2. december 2026 kl. 04.15"
