@@ -50,6 +50,11 @@ SCOPE_WORDS = {
     "privileges": N_("Your rights"),
     "offline_access": N_("Access, also when you are not logged in"),
 }
+# A client's kind of subject identifier (Client.subject_type, idp/services/oauth/subjects.py).
+SUBJECT_TYPES = {
+    "public": N_("The same for every service"),
+    "pairwise": N_("One per service (pairwise)"),
+}
 MOMENT = {"da": "d. MMMM y 'kl.' HH.mm", "en": "d MMMM y, HH:mm"}
 DAY = {"da": "d. MMMM y", "en": "d MMMM y"}
 
@@ -86,6 +91,11 @@ def scopes(value: str | Iterable[str] | None) -> str:
     return ", ".join(scope(name) for name in names)
 
 
+def subject_type(value: str) -> str:
+    """How the service's subject identifiers are made, in words."""
+    return gettext(SUBJECT_TYPES[value]) if value in SUBJECT_TYPES else value
+
+
 def _language() -> str:
     locale = get_locale()
     return locale.language if locale is not None and locale.language in MOMENT else "en"
@@ -114,5 +124,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(roles, "roles")
     app.add_template_filter(scope, "scope")
     app.add_template_filter(scopes, "scopes")
+    app.add_template_filter(subject_type, "subject_type")
     app.add_template_filter(when, "when")
     app.add_template_filter(day, "day")

@@ -19,7 +19,7 @@ from idp.services import orgs
 from idp.services.lifecycle.imports import import_users
 from idp.services.wording import WORDS
 from idp.web import audit_text, labels
-from tests.support.activation import _run
+from tests.support.activation import _link, _path, _run
 from tests.support.admin import (
     ORG,
     PSKC,
@@ -28,6 +28,8 @@ from tests.support.admin import (
     future,
     import_seed_file,
     pending_person,
+    register_service,
+    text,
     token,
 )
 from tests.support.helpers import (
@@ -48,6 +50,7 @@ REPRS = ("None", "True", "False", "{'", "UTC")
 
 def _keys() -> set[str]:
     values = {m.value for kind in WORDS for m in kind if m.value.lower() not in DANISH_WORDS}
+    values |= set(labels.SUBJECT_TYPES) | set(audit_text.METHODS)
     return values | {"totp_app"} | set(audit_text.ACTIONS) | set(SCOPES)
 
 
@@ -94,6 +97,14 @@ def _people(app: Flask) -> dict[str, int]:
         )
         db.session.commit()
     return {"boss": boss, "anna": anna, "pia": pia}  # type: ignore[dict-item]
+
+
+def _journey_page(app: Flask) -> list[tuple[str, str]]:
+    """The first step of an activation journey (it names the organisation's minimum level)."""
+    assert _run(app, f"users activate ida --org {ORG} --login-means app").exit_code == 0
+    response = _danish(app.test_client()).get(_path(_link(app, "ida")))
+    assert response.status_code == 200
+    return [("activation", response.get_data(as_text=True))]
 
 
 def _consent_pages(app: Flask, anna: Any) -> list[tuple[str, str]]:
@@ -150,6 +161,12 @@ def _admin_pages(app: Flask, people: dict[str, Any]) -> list[tuple[str, str]]:
         content_type="multipart/form-data",
     )
     pages.append(("import report", report.get_data(as_text=True)))
+    service = register_service(http)
+    assert service.status_code == 201, service.status_code
+    pages.append(("service secret", text(service)))
+    client_id = re.search(r'href="/admin/services/([^"]+)"', text(http.get("/admin/services")))
+    assert client_id, "no registered service"
+    pages.append(("service", text(http.get(f"/admin/services/{client_id.group(1)}"))))
     seeds = PSKC.read_bytes()
     upload = http.post(
         "/admin/login-means/upload",
@@ -168,7 +185,7 @@ def _found(text: str, keys: set[str], english: set[str]) -> list[str]:
 
 def test_every_page_with_data_shows_values_in_danish(app: Flask) -> None:
     people = _people(app)
-    pages = _admin_pages(app, people) + _consent_pages(app, people["anna"])
+    pages = _admin_pages(app, people) + _consent_pages(app, people["anna"]) + _journey_page(app)
     keys, english = _keys(), _english(app)
     problems = {
         name: found for name, page in pages if (found := _found(_text(page), keys, english))
