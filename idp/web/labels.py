@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from enum import StrEnum
 
+from babel import dates
 from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale, gettext
+from flask_babel import format_datetime, get_locale, gettext
 
 from ..models.enums import (
     AdminRole,
@@ -96,9 +97,11 @@ def subject_type(value: str) -> str:
     return gettext(SUBJECT_TYPES[value]) if value in SUBJECT_TYPES else value
 
 
-def _language() -> str:
-    locale = get_locale()
-    return locale.language if locale is not None and locale.language in MOMENT else "en"
+def _language(language: str | None = None) -> str:
+    if language is None:
+        locale = get_locale()
+        language = locale.language if locale is not None else None
+    return language if language in MOMENT else "en"
 
 
 def when(moment: datetime | str | None) -> str:
@@ -113,9 +116,18 @@ def when(moment: datetime | str | None) -> str:
     return format_datetime(moment, MOMENT[_language()])
 
 
-def day(value: date | datetime | None) -> str:
-    """A date in the person's locale: "2. december 2026"."""
-    return format_date(value, DAY[_language()]) if value else ""
+def day(value: date | datetime | str | None, language: str | None = None) -> str:
+    """A date in the person's locale (or ``language``, for a mail): "2. december 2026"; a
+    string that is no ISO date is shown as it is."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return str(value)
+    if not value:
+        return ""
+    chosen = _language(language)  # a mail's is given; a page's comes from the request
+    return dates.format_date(value, DAY[chosen], locale=chosen)
 
 
 def register(app: Flask) -> None:

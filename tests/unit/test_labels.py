@@ -108,3 +108,10 @@ def test_every_scope_is_said_in_words_on_the_consent_page() -> None:
         assert labels.scopes("openid profile") == "Hvem du er (et fast id), Dit navn"
     with _page("en"):
         assert labels.scope("organization") == "Organisation and CVR number"
+
+
+def test_a_mail_gives_its_own_language_for_dates() -> None:
+    with _page("en"):
+        assert labels.day("2026-12-09", "da") == "9. december 2026"
+        assert labels.day("2026-12-09") == "9 December 2026"
+        assert labels.day("31-01-2030") == "31-01-2030"  # not an ISO date: as it is
