@@ -1,5 +1,5 @@
-"""The words for the stored values: one table per value set of idp.models.enums, in English and
-marked with ``N_`` so the catalogues translate them.
+"""The words for the stored values: one table per value set of idp.models.enums (and the names
+of the audit details' keys), in English and marked with ``N_`` so the catalogues translate them.
 
 The web's label filters (idp/web/labels.py) show them on pages; a service message that names a
 value interpolates ``word(...)``, a ``Message`` that is translated with the message, never the
@@ -122,3 +122,60 @@ def word(value: object) -> Message | str:
     activation", Danish "afventer aktivering"); an unknown value stays as it is."""
     text = IN_SENTENCE.get(str(value))
     return Message(text) if text else str(value)
+
+
+# The names of the keys of audit events' details (idp/web/audit_text.py shows them).
+AUDIT_FIELDS: dict[str, str] = {
+    "type": N_("Login means"),
+    "login_means": N_("Login means"),
+    "serial": N_("Serial number"),
+    "status": N_("Status"),
+    "level": N_("Identity level"),
+    "identity_level_before": N_("Identity level before"),
+    "identity_level_after": N_("Identity level after"),
+    "minimum_ial": N_("Minimum identity level"),
+    "route": N_("Route"),
+    "routes": N_("Routes"),
+    "enabled": N_("Accepted"),
+    "cap": N_("Highest level"),
+    "scope": N_("Shared"),
+    "amr": N_("Methods"),
+    "count": N_("Count"),
+    "key_version": N_("Key version"),
+    "seconds": N_("Seconds"),
+    "imported": N_("Imported"),
+    "replaced": N_("Replaced"),
+    "alg": N_("Algorithm"),
+    "name": N_("Name"),
+    "public": N_("Public client"),
+    "grants": N_("Grants"),
+    "before": N_("Before"),
+    "after": N_("After"),
+    "request": N_("Request"),
+    "username": N_("Username"),
+    "reason_given": N_("Reason given"),
+    "reason": N_("Reason"),
+    "change": N_("Change"),
+    "kind": N_("Kind"),
+    "add": N_("Add"),
+    "remove": N_("Remove"),
+    "added": N_("Added"),
+    "removed": N_("Removed"),
+    "roles": N_("Roles"),
+    "proposed_by": N_("Proposed by"),
+    "approved_by": N_("Approved by"),
+    "added_privileges": N_("Added rights"),
+    "created": N_("Created"),
+    "updated": N_("Updated"),
+    "unchanged": N_("Unchanged"),
+    "skipped": N_("Skipped"),
+    "invalid": N_("Invalid"),
+    "people": N_("People"),
+    "family": N_("Token family"),
+    "source": N_("Address"),
+    "failures": N_("Failures"),
+    "failed_logins": N_("Failed logins"),
+    "until": N_("Until"),
+    "operator": N_("Operator"),
+    "allow_access_requests": N_("Access requests allowed"),
+}

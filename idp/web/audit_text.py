@@ -11,6 +11,7 @@ from flask_babel import gettext
 from ..models import AuditEvent
 from ..models.enums import AdminRole, AuthenticatorStatus, LoginMeans, NsisLevel, ProofingRoute
 from ..services.errors import N_
+from ..services.wording import AUDIT_FIELDS as FIELDS
 from .labels import label, scopes, when
 
 ACTIONS: dict[str, tuple[str, str]] = {
@@ -148,60 +149,6 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "users.imported": (N_("People imported"), N_("%(actor)s imported people from %(target)s")),
 }
 
-FIELDS: dict[str, str] = {
-    "type": N_("Login means"),
-    "login_means": N_("Login means"),
-    "serial": N_("Serial number"),
-    "status": N_("Status"),
-    "level": N_("Identity level"),
-    "identity_level_before": N_("Identity level before"),
-    "identity_level_after": N_("Identity level after"),
-    "minimum_ial": N_("Minimum identity level"),
-    "route": N_("Route"),
-    "routes": N_("Routes"),
-    "enabled": N_("Accepted"),
-    "cap": N_("Highest level"),
-    "scope": N_("Shared"),
-    "amr": N_("Methods"),
-    "count": N_("Count"),
-    "key_version": N_("Key version"),
-    "seconds": N_("Seconds"),
-    "imported": N_("Imported"),
-    "replaced": N_("Replaced"),
-    "alg": N_("Algorithm"),
-    "name": N_("Name"),
-    "public": N_("Public client"),
-    "grants": N_("Grants"),
-    "before": N_("Before"),
-    "after": N_("After"),
-    "request": N_("Request"),
-    "username": N_("Username"),
-    "reason_given": N_("Reason given"),
-    "reason": N_("Reason"),
-    "change": N_("Change"),
-    "kind": N_("Kind"),
-    "add": N_("Add"),
-    "remove": N_("Remove"),
-    "added": N_("Added"),
-    "removed": N_("Removed"),
-    "roles": N_("Roles"),
-    "proposed_by": N_("Proposed by"),
-    "approved_by": N_("Approved by"),
-    "added_privileges": N_("Added rights"),
-    "created": N_("Created"),
-    "updated": N_("Updated"),
-    "unchanged": N_("Unchanged"),
-    "skipped": N_("Skipped"),
-    "invalid": N_("Invalid"),
-    "people": N_("People"),
-    "family": N_("Token family"),
-    "source": N_("Address"),
-    "failures": N_("Failures"),
-    "failed_logins": N_("Failed logins"),
-    "until": N_("Until"),
-    "operator": N_("Operator"),
-    "allow_access_requests": N_("Access requests allowed"),
-}
 VALUES = {
     "type": LoginMeans,
     "login_means": LoginMeans,
