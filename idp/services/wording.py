@@ -178,4 +178,9 @@ AUDIT_FIELDS: dict[str, str] = {
     "until": N_("Until"),
     "operator": N_("Operator"),
     "allow_access_requests": N_("Access requests allowed"),
+    "redirect_uris": N_("Redirect URIs"),
+    "post_logout_redirect_uris": N_("Redirect URIs after logout"),
+    "first_party": N_("One of our own services"),
+    "allow_any_org": N_("Any organisation may log in"),
+    "allowed_org_cvrs": N_("Organisations (CVR) that may log in"),
 }

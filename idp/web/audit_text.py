@@ -167,6 +167,14 @@ METHODS = {
     "otp": N_("one-time code"),
     "hwk": N_("hardware key"),
 }
+# Words for other stored values in details: grant types (the services form says them so) and
+# the kind of a four-eyes change.
+WORDS = {
+    "authorization_code": N_("Authorization code (log in people)"),
+    "refresh_token": N_("Refresh tokens"),
+    "client_credentials": N_("Client credentials (the service itself)"),
+    "privileges": N_("Rights"),
+}
 REASONS = {"password failures": N_("too many wrong passwords")}
 
 
@@ -219,6 +227,8 @@ def _value(key: str, value: Any) -> str:
         return scopes(value)
     if key == "until":
         return when(value)
+    if key in ("grants", "kind") and value in WORDS:
+        return gettext(WORDS[value])
     if key == "reason" and value in REASONS:
         return gettext(REASONS[value])
     if key in ("routes", "before", "after") and value in set(ProofingRoute):

@@ -115,3 +115,29 @@ def test_a_mail_gives_its_own_language_for_dates() -> None:
         assert labels.day("2026-12-09", "da") == "9. december 2026"
         assert labels.day("2026-12-09") == "9 December 2026"
         assert labels.day("31-01-2030") == "31-01-2030"  # not an ISO date: as it is
+
+
+def test_nested_details_read_as_words_too() -> None:
+    settings = {"redirect_uris": ["https://a.example.dk/cb"], "first_party": True}
+    changed = AuditEvent(
+        action="client.updated",
+        actor="operator:cli",
+        target="abc",
+        details={"before": settings, "after": {**settings, "grants": ["authorization_code"]}},
+    )
+    configured = AuditEvent(
+        action="org.configured",
+        actor="boss",
+        target="12345678",
+        details={
+            "routes": {"in_person": {"enabled": True, "cap": "High"}},
+            "minimum_ial": "Substantial",
+        },
+    )
+    with _page("da"):
+        assert audit_text.audit_sentence(changed) == (
+            "Driftsoperatøren (kommandolinjen) ændrede tjenesten abc"
+        )
+        said = audit_text.audit_details(changed) + audit_text.audit_details(configured)
+        assert "Autorisationskode (log personer ind)" in said and "Høj" in said, said
+        assert not re.search(r"[{}\[\]]|\w_\w|True|High|in_person", said), said
