@@ -114,6 +114,7 @@ def _flask_config(cfg: Settings) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": cfg.ratelimit_storage_url,
         "RATELIMIT_ENABLED": cfg.ratelimit_enabled,
         "BABEL_DEFAULT_LOCALE": cfg.default_locale,
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
         "BABEL_TRANSLATION_DIRECTORIES": str(asset_dir("translations")),
         "TESTING": cfg.testing,
         "PREFERRED_URL_SCHEME": "https" if cfg.issuer.startswith("https") else "http",

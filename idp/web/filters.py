@@ -1,8 +1,11 @@
-"""Template filters."""
+"""Template filters: ``localized`` for service messages, the value words of labels.py and the
+audit sentences of audit_text.py."""
 
 from typing import Any
 
 from flask import Flask
+
+from . import audit_text, labels
 
 
 def localized(value: Any) -> Any:
@@ -14,3 +17,5 @@ def localized(value: Any) -> Any:
 
 def register(app: Flask) -> None:
     app.add_template_filter(localized, "localized")
+    labels.register(app)
+    audit_text.register(app)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from flask import Flask
 
 from idp.extensions import db
@@ -20,6 +22,7 @@ from .helpers import SEED_FILES, TestUser, csrf_of, login, make_user
 PSKC = SEED_FILES / "rfc6030-figure3-totp.pskcxml"
 ORG = "12345678"
 OTHER = "87654321"
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 
 def grant(app: Flask, username: str, *roles: str, cvr: str = ORG) -> None:
@@ -58,9 +61,15 @@ def hidden(html: str, name: str) -> str:
 
 
 def events(response: Any) -> list[tuple[str, str, str]]:
-    """(action, actor, target) of each row of the audit page, top to bottom."""
-    row = r"<tr><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>"
+    """(action, actor, target) of each row of the audit page, top to bottom (the action's key is
+    the data-action of the cell that says it in words)."""
+    row = r'<tr><td>[^<]*</td><td data-action="([^"]*)">[^<]*</td><td>([^<]*)</td><td>([^<]*)</td>'
     return re.findall(row, text(response))
+
+
+def shown(moment: datetime) -> str:
+    """A moment as an English page shows it (idp/web/labels.py ``when``, Copenhagen time)."""
+    return format_datetime(moment, "d MMMM y, HH:mm", tzinfo=COPENHAGEN, locale="en")
 
 
 def pending_person(app: Flask, username: str = "pia", cvr: str = ORG) -> int:

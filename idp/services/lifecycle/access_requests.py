@@ -1,10 +1,9 @@
 """Access requests: a person without a business identity asks an organisation for one.
 
-The person proves who they are with their private eID (a route the organisation accepts, at
-its minimum level or above) and gives a work e-mail; the organisation's user administrators
-are mailed and approve (the person then continues as in an activation, with a mailed link)
-or reject (with an optional reason mailed to the person). One pending request per upstream
-person and organisation.
+The person proves who they are with their private eID (a route the organisation accepts, at its
+minimum level or above) and gives a work e-mail; the organisation's user administrators are mailed
+and approve (the person then continues as in an activation, with a mailed link) or reject (with an
+optional reason mailed to the person). One pending request per upstream person and organisation.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from ..platform.search import MAX_SEARCH
 from ..proofing.private_eid import record_private_eid
 from ..proofing.settings import minimum_ial, route_settings
 from ..users import EMAIL_PATTERN, USERNAME_PATTERN
+from ..wording import word
 from .activation import activate_users, check_choices
 from .employee_file import username_base
 
@@ -132,9 +132,9 @@ def _checked_requester(org: Organisation, level: str, name: str, email: str) -> 
                 "Your private eID login proves your identity at level %(level)s, but %(org)s "
                 "requires at least %(needed)s."
             ),
-            level=capped or level,
+            level=word(capped or level),
             org=org.name,
-            needed=needed,
+            needed=word(needed),
         )
     name, email = name.strip(), email.strip()
     if not name:
@@ -199,7 +199,7 @@ def _free_username(email: str) -> str:
 
 def _decide(request: AccessRequest, status: str, actor: str) -> None:
     if request.status != RequestStatus.PENDING:
-        raise Conflict(N_("This request is already %(status)s."), status=request.status)
+        raise Conflict(N_("This request is already %(status)s."), status=word(request.status))
     request.status = status
     request.decided_at = utcnow()
     request.decided_by = actor

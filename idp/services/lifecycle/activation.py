@@ -28,6 +28,7 @@ from ..platform.secrets import digest
 from ..platform.single_use import consume_once
 from ..proofing.settings import minimum_ial
 from ..users import check_privileges
+from ..wording import word
 
 LOGIN_MEANS = tuple(LoginMeans)
 
@@ -106,7 +107,7 @@ def _activate_one(
             if person.status == UserStatus.PENDING_ACTIVATION
             else N_("%(username)s is %(status)s, not imported")
         )
-        raise Conflict(message, username=person.username, status=person.status.replace("_", " "))
+        raise Conflict(message, username=person.username, status=word(person.status))
     # One guarded UPDATE decides who activates (also across nodes): of concurrent
     # activations of one person exactly one changes the status, the others send nothing.
     if not _claim(person, User.status == UserStatus.IMPORTED, status=UserStatus.PENDING_ACTIVATION):

@@ -74,6 +74,7 @@ def _mail_locale(locale: str | None, cfg: Settings) -> str:
 
 def _render(template: str, locale: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """Subject, text and HTML of a mail; the subject is the text's ``Subject: `` line."""
+    context = {**context, "mail_locale": locale}  # dates in the mail's language (``day``)
     text = render_template(_template_path(locale, template, "txt"), **context)
     html = render_template(_template_path(locale, template, "html"), **context)
     subject = ""

@@ -12,6 +12,7 @@ from ...models import Authenticator, User
 from ...models.enums import AuthenticatorStatus, LoginMeans
 from .. import audit
 from ..errors import N_, Conflict, InvalidInput, NotFound
+from ..wording import word
 from .authenticators import activate, revoke_all
 from .verification import check_code
 
@@ -44,7 +45,7 @@ def assign_code_display(user: User, serial: str, *, actor: str) -> Authenticator
         raise Conflict(
             N_("Code display %(serial)s is %(status)s, not in stock"),
             serial=serial,
-            status=auth.status,
+            status=word(auth.status),
         )
     auth.status = AuthenticatorStatus.ASSIGNED
     auth.user_id = user.id

@@ -14,6 +14,7 @@ from ...models.enums import AuthenticatorStatus, LoginMeans
 from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, InvalidInput, Message, NotFound
+from ..wording import word
 from .authenticators import seal
 from .code_display import find_code_display
 from .seed_files import SeedRow
@@ -114,7 +115,7 @@ def _serial_problems(
             template = N_("serial %(serial)s is already imported (%(status)s) (use --replace)")
         else:
             template = N_("serial %(serial)s is already imported (%(status)s)")
-        errors.append(Message(template, serial=row.serial, status=found.status))
+        errors.append(Message(template, serial=row.serial, status=word(found.status)))
     return errors
 
 

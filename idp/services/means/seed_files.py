@@ -112,7 +112,7 @@ def read_pskc(data: bytes, psk: bytes | None) -> list[SeedRow]:
 
 
 def _pskc_row(index: int, key: object) -> SeedRow:
-    row = SeedRow(where=f"key {index}")
+    row = SeedRow(where=Message(N_("key %(number)s"), number=index))
     row.serial = str(getattr(key, "serial", None) or "").strip()
     algorithm = (getattr(key, "algorithm", None) or "").strip()
     if algorithm in HOTP_URNS:
@@ -179,7 +179,9 @@ def read_csv(data: bytes) -> list[SeedRow]:
 
 
 def _csv_row(number: int, values: dict[str, str]) -> SeedRow:
-    row = SeedRow(where=f"row {number}", serial=values.get("serial", ""))
+    row = SeedRow(
+        where=Message(N_("row %(number)s"), number=number), serial=values.get("serial", "")
+    )
     encoding = values.get("encoding", "").lower()
     try:
         if encoding == "base32":

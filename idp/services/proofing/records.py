@@ -16,6 +16,7 @@ from ...models import Organisation, ProofingRecord, User
 from ...models.enums import ProofingRoute, UserStatus
 from .. import audit
 from ..errors import N_, InvalidInput
+from ..wording import word
 from .settings import minimum_ial, route_settings
 
 
@@ -92,9 +93,9 @@ def level_for(org: Organisation, route: str, offered: str) -> str:
                 "This proves your identity at level %(level)s, but %(org)s requires at least "
                 "%(needed)s."
             ),
-            level=level,
+            level=word(level),
             org=org.name,
-            needed=needed,
+            needed=word(needed),
         )
     return level
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import g, request
 from werkzeug.wrappers import Response
 
@@ -35,5 +33,4 @@ def audit() -> Response:
         filters=filters,
         query={name: value for name, value in filters.items() if value},
         actions=audit_service.actions_of(g.org),
-        details=lambda event: json.dumps(event.details or {}, sort_keys=True, ensure_ascii=False),
     )

@@ -33,9 +33,9 @@ def test_audit_lists_the_events_of_these_actions_newest_first_and_filters(app):
 
     html = text(http.get("/admin/audit"))
     for action in ("client.created", "code_displays.imported", "org.configured"):
-        assert f"<td>{action}</td>" in html
+        assert f'data-action="{action}"' in html
     rows = [
-        html.index(f"<td>{action}</td>")
+        html.index(f'data-action="{action}"')
         for action in ("org.configured", "code_displays.imported", "client.created")
     ]
     assert rows == sorted(rows)  # newest first

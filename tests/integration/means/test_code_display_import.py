@@ -129,7 +129,7 @@ def test_reimport_is_refused_unless_in_stock_and_replace(app):
     path = DATA / "rfc6030-figure3-totp.pskcxml"
     assert _run(app, f"tokens import {path} --org 12345678").exit_code == 0
     again = _run(app, f"tokens import {path} --org 12345678")
-    assert again.exit_code != 0 and "already imported (in_stock) (use --replace)" in again.output
+    assert again.exit_code != 0 and "already imported (in stock) (use --replace)" in again.output
     replaced = _run(app, f"tokens import {path} --org 12345678 --replace --json")
     assert json.loads(replaced.output)["replaced"] == 1
 

@@ -1,0 +1,257 @@
+"""Audit events as words: a short name and a sentence per action (with the actor and the
+target), and the details as labelled fields with translated values, never raw JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_babel import gettext
+
+from ..models import AuditEvent
+from ..models.enums import AdminRole, AuthenticatorStatus, LoginMeans, NsisLevel, ProofingRoute
+from ..services.errors import N_
+from ..services.wording import AUDIT_FIELDS as FIELDS
+from .labels import label, scopes, when
+
+ACTIONS: dict[str, tuple[str, str]] = {
+    "access_request.submitted": (
+        N_("Access requested"),
+        N_("%(actor)s asked for access as %(target)s"),
+    ),
+    "access_request.approved": (
+        N_("Access request approved"),
+        N_("%(actor)s approved the access request of %(target)s"),
+    ),
+    "access_request.rejected": (
+        N_("Access request rejected"),
+        N_("%(actor)s rejected the access request of %(target)s"),
+    ),
+    "authenticator.activated": (
+        N_("Login means activated"),
+        N_("%(actor)s activated a login means of %(target)s"),
+    ),
+    "authenticator.app_enrolment_started": (
+        N_("App setup started"),
+        N_("%(actor)s started setting up an authenticator app for %(target)s"),
+    ),
+    "authenticator.assigned": (
+        N_("Code display assigned"),
+        N_("%(actor)s assigned a code display to %(target)s"),
+    ),
+    "authenticator.enrolled": (
+        N_("App set up"),
+        N_("%(actor)s set up an authenticator app for %(target)s"),
+    ),
+    "authenticator.locked": (
+        N_("Login means locked"),
+        N_("%(actor)s locked a login means of %(target)s"),
+    ),
+    "authenticator.revoked": (
+        N_("Login means revoked"),
+        N_("%(actor)s revoked a login means of %(target)s"),
+    ),
+    "authenticator.unlocked": (
+        N_("Login means unlocked"),
+        N_("%(actor)s unlocked the login means of %(target)s"),
+    ),
+    "authenticators.reencrypted": (
+        N_("Secrets re-encrypted"),
+        N_("%(actor)s re-encrypted the secrets of the login means"),
+    ),
+    "change.proposed": (N_("Change proposed"), N_("%(actor)s proposed a change for %(target)s")),
+    "change.approved": (N_("Change approved"), N_("%(actor)s approved a change for %(target)s")),
+    "change.rejected": (N_("Change rejected"), N_("%(actor)s rejected a change for %(target)s")),
+    "client.created": (N_("Service registered"), N_("%(actor)s registered the service %(target)s")),
+    "client.updated": (N_("Service changed"), N_("%(actor)s changed the service %(target)s")),
+    "client.first_party_set": (
+        N_("Service marked as own"),
+        N_("%(actor)s changed whether %(target)s is one of our own services"),
+    ),
+    "client.secret_rotated": (
+        N_("Service secret renewed"),
+        N_("%(actor)s made a new secret for the service %(target)s"),
+    ),
+    "client.removed": (N_("Service removed"), N_("%(actor)s removed the service %(target)s")),
+    "code_displays.imported": (
+        N_("Code displays imported"),
+        N_("%(actor)s imported code displays from %(target)s"),
+    ),
+    "consent.granted": (
+        N_("Consent given"),
+        N_("%(actor)s gave consent to the service %(target)s"),
+    ),
+    "consent.revoked": (
+        N_("Consent withdrawn"),
+        N_("%(actor)s withdrew the consent to the service %(target)s"),
+    ),
+    "keys.rotated": (
+        N_("Signing key renewed"),
+        N_("%(actor)s renewed the signing key (new key %(target)s)"),
+    ),
+    "oauth.code_reused": (
+        N_("Code used twice"),
+        N_("An authorization code of the service %(target)s was used twice"),
+    ),
+    "oauth.refresh_reused": (
+        N_("Token used twice"),
+        N_("A refresh token of the service %(target)s was used twice"),
+    ),
+    "org.created": (
+        N_("Organisation created"),
+        N_("%(actor)s created the organisation %(target)s"),
+    ),
+    "org.configured": (
+        N_("Settings changed"),
+        N_("%(actor)s changed the settings of the organisation %(target)s"),
+    ),
+    "proofing.recorded": (
+        N_("Identity check recorded"),
+        N_("%(actor)s recorded an identity check of %(target)s"),
+    ),
+    "user.created": (N_("Person created"), N_("%(actor)s created %(target)s")),
+    "user.identity_level_attested": (
+        N_("Identity level set"),
+        N_("%(actor)s set the identity level of %(target)s"),
+    ),
+    "user.roles_changed": (
+        N_("Roles changed"),
+        N_("%(actor)s changed the administrator roles of %(target)s"),
+    ),
+    "user.privileges_changed": (
+        N_("Rights changed"),
+        N_("%(actor)s changed the rights of %(target)s"),
+    ),
+    "user.activation_started": (
+        N_("Activation started"),
+        N_("%(actor)s started the activation of %(target)s"),
+    ),
+    "user.activation_resent": (
+        N_("Activation e-mail sent again"),
+        N_("%(actor)s sent the activation e-mail to %(target)s again"),
+    ),
+    "user.password_set": (N_("Password chosen"), N_("%(target)s chose a password")),
+    "user.activated": (N_("Account activated"), N_("%(target)s activated the account")),
+    "user.login": (N_("Logged in"), N_("%(target)s logged in")),
+    "user.logout": (N_("Logged out"), N_("%(actor)s logged out")),
+    "user.address_throttled": (
+        N_("Password guesses slowed down"),
+        N_("%(actor)s slowed down password guesses for %(target)s from one address"),
+    ),
+    "user.locked": (
+        N_("Account locked"),
+        N_("%(actor)s locked %(target)s after too many wrong passwords"),
+    ),
+    "user.under_attack": (
+        N_("Many wrong passwords"),
+        N_("%(actor)s told the user administrators about many wrong passwords for %(target)s"),
+    ),
+    "users.imported": (N_("People imported"), N_("%(actor)s imported people from %(target)s")),
+}
+
+VALUES = {
+    "type": LoginMeans,
+    "login_means": LoginMeans,
+    "status": AuthenticatorStatus,
+    "level": NsisLevel,
+    "identity_level_before": NsisLevel,
+    "identity_level_after": NsisLevel,
+    "minimum_ial": NsisLevel,
+    "cap": NsisLevel,
+    "route": ProofingRoute,
+}
+DASH = "\u2013"
+# How a person logged in (RFC 8176 amr values, idp/services/sessions.py).
+METHODS = {
+    "pwd": N_("password"),
+    "otp": N_("one-time code"),
+    "hwk": N_("hardware key"),
+}
+# Words for other stored values in details: grant types (the services form says them so) and
+# the kind of a four-eyes change.
+WORDS = {
+    "authorization_code": N_("Authorization code (log in people)"),
+    "refresh_token": N_("Refresh tokens"),
+    "client_credentials": N_("Client credentials (the service itself)"),
+    "privileges": N_("Rights"),
+}
+REASONS = {"password failures": N_("too many wrong passwords")}
+
+
+def action_name(action: str) -> str:
+    """The action's short name ("Login means locked")."""
+    known = ACTIONS.get(action)
+    return gettext(known[0]) if known else action
+
+
+ACTORS = {
+    "operator:cli": N_("the operator (command line)"),
+    "operator:demo": N_("the operator (demo)"),
+}
+
+
+def audit_actor(name: str | None) -> str:
+    """Who did it: a username, the system or the operator, in words."""
+    if name in (None, "system", "unknown"):
+        return gettext("the system")
+    return gettext(ACTORS[name]) if name in ACTORS else name
+
+
+def audit_sentence(event: AuditEvent) -> str:
+    """One sentence for the event, with its actor and target."""
+    known = ACTIONS.get(event.action)
+    if known is None:
+        return event.action
+    actor = audit_actor(event.actor)
+    text = gettext(known[1], actor=actor, target=event.target or DASH)
+    said = actor != event.actor  # the system or the operator, in words: capitalised
+    return text[:1].upper() + text[1:] if said and text.startswith(actor) else text
+
+
+def _value(key: str, value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return DASH
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, dict):
+        return "(" + _fields(value) + ")"
+    if isinstance(value, list):
+        return ", ".join(_value(key, item) for item in value)
+    if key in VALUES:
+        return label(VALUES[key], value)
+    if key == "roles" or (key in ("added", "removed") and value in set(AdminRole)):
+        return label(AdminRole, value)
+    if key == "amr" and value in METHODS:
+        return gettext(METHODS[value])
+    if key == "scope":
+        return scopes(value)
+    if key == "until":
+        return when(value)
+    if key in ("grants", "kind") and value in WORDS:
+        return gettext(WORDS[value])
+    if key == "reason" and value in REASONS:
+        return gettext(REASONS[value])
+    if key in ("routes", "before", "after") and value in set(ProofingRoute):
+        return label(ProofingRoute, value)
+    return str(value)
+
+
+def _fields(details: dict[str, Any]) -> str:
+    parts = []
+    for key, value in details.items():
+        name = label(ProofingRoute, key) if key in set(ProofingRoute) else key
+        name = gettext(FIELDS[key]) if key in FIELDS else name
+        parts.append(f"{name}: {_value(key, value)}")
+    return "; ".join(parts)
+
+
+def audit_details(event: AuditEvent) -> str:
+    """The event's details as "Field: value; …" with translated names and values."""
+    return _fields(event.details or {})
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(audit_sentence, "audit_sentence")
+    app.add_template_filter(audit_details, "audit_details")
+    app.add_template_filter(action_name, "action_name")
+    app.add_template_filter(audit_actor, "audit_actor")
