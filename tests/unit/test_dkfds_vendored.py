@@ -36,3 +36,19 @@ def test_the_version_and_licence_are_recorded() -> None:
     assert re.fullmatch(r"dkfds \d+\.\d+\.\d+\n", (DKFDS / "VERSION").read_text())
     assert "MIT" in (DKFDS / "LICENSE.md").read_text(encoding="utf-8")
     assert (DKFDS / "js" / "dkfds.js").is_file()
+
+
+def test_no_page_template_has_an_inline_style() -> None:
+    # The CSP has no 'unsafe-inline' for styles: a style= attribute would be ignored.
+    templates = STATIC.parent / "templates"
+    offenders = [
+        str(path.relative_to(templates))
+        for path in templates.rglob("*.html")
+        if "email" not in path.parts and re.search(r"\sstyle=", path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders
+
+
+def test_every_page_loads_the_design_system_before_our_own_stylesheet() -> None:
+    base = (STATIC.parent / "templates" / "base.html").read_text(encoding="utf-8")
+    assert base.index("dkfds/css/dkfds-virkdk.css") < base.index("idp.css")
