@@ -155,6 +155,7 @@ def _register_web(app: Flask) -> None:
         filters,
         health,
         input_guard,
+        landing,
         language,
         login,
         means,
@@ -174,6 +175,7 @@ def _register_web(app: Flask) -> None:
     app.register_blueprint(activation.bp)
     app.register_blueprint(access.bp)
     app.register_blueprint(language.bp)
+    app.register_blueprint(landing.bp)
     app.register_blueprint(admin_bp)
     errors.register(app)
     input_guard.register(app)
@@ -231,9 +233,9 @@ def _security_headers(response: Any) -> Any:
     form_action = "'self' https: http:"
     response.headers.setdefault(
         "Content-Security-Policy",
-        f"default-src 'none'; script-src {script}; style-src 'self' 'unsafe-inline'; "
-        f"img-src 'self' data:; form-action {form_action}; frame-ancestors 'none'; "
-        "base-uri 'none'",
+        f"default-src 'none'; script-src {script}; style-src 'self'; "
+        f"img-src 'self' data:; font-src 'self'; form-action {form_action}; "
+        "frame-ancestors 'none'; base-uri 'none'",
     )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Flask, g, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
@@ -28,6 +29,16 @@ from .pages import oauth_error, page, plain_text
 # The endpoints a program calls (RFC 6749 §5.2, RFC 6750 §3.1, RFC 7009, RFC 7662): JSON.
 JSON_ENDPOINTS = frozenset({"oidc.token", "oidc.userinfo", "oidc.revoke", "oidc.introspect"})
 ErrorPage = Callable[[ServiceError], Response]
+# What an HTTP error says when its view gave no message of its own (Werkzeug's is English).
+HTTP_MESSAGES = {
+    400: _l("The request could not be understood."),
+    403: _l("You do not have access to this page."),
+    404: _l("The page does not exist. Check the address, or start from the front page."),
+    405: _l("The page cannot be used this way."),
+    413: _l("The file is too large."),
+    429: _l("Too many attempts. Wait a while and try again."),
+    500: _l("An error occurred on our side. Try again later."),
+}
 
 
 # A view's page: ``show(status, error=...)`` or ``show(status, errors=...)``, with its context.
@@ -115,7 +126,11 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
-        response = _error_page(error.code or 500, error.description or "")
+        code = error.code or 500
+        message = error.description or ""
+        if message == type(error).description and code in HTTP_MESSAGES:
+            message = str(HTTP_MESSAGES[code])
+        response = _error_page(code, message)
         # Keep what the exception says in its headers (Allow on a 405, Retry-After on a 429).
         for name, value in error.get_headers():
             if name.lower() != "content-type":

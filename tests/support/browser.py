@@ -34,8 +34,8 @@ class Form:
     buttons: list[tuple[str, str]] = field(default_factory=list)
 
 
-# The language switch on every page is page chrome, not the page's own form.
-CHROME_FORM = "language-switch"
+# The language switch and the logout in every page's header are chrome, not the page's forms.
+CHROME_FORMS = ("language-switch", "logout-form")
 
 
 class _FormParser(HTMLParser):
@@ -50,7 +50,7 @@ class _FormParser(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
-        if tag == "form" and a.get("id") == CHROME_FORM:
+        if tag == "form" and a.get("id") in CHROME_FORMS:
             self.in_chrome = True
         elif self.in_chrome:
             return

@@ -25,7 +25,7 @@ def test_login_means_page_lists_uploads_assigns_and_revokes(app):
     assert page.status_code == 200
     html = text(page)
     assert 'href="/admin/login-means" aria-current="page"' in html
-    assert 'id="seed_file"' in html and '<label for="seed_file">' in html
+    assert 'id="seed_file"' in html and '<label class="form-label" for="seed_file">' in html
 
     csrf = token(http)
     checked = http.post(

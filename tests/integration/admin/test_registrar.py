@@ -18,7 +18,8 @@ def test_registrar_records_an_in_person_check_and_the_identity_level_rises(app):
 
     page = http.get(f"/admin/registrar/{person_id}")
     assert page.status_code == 200
-    assert '<label for="document_type">' in text(page) and '<label for="expires">' in text(page)
+    assert '<label class="form-label" for="document_type">' in text(page)
+    assert '<label class="form-label" for="expires">' in text(page)
     csrf = token(http)
 
     expired = http.post(

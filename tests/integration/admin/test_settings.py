@@ -11,7 +11,8 @@ from tests.support.admin import ORG, admin, browser, text, token
 def test_org_admin_changes_the_settings(app):
     http = browser(app, admin(app, "oa", "org_admin"))
     page = text(http.get("/admin/settings"))
-    assert '<label for="minimum_ial">' in page and '<label for="cap_in_person">' in page
+    assert '<label class="form-label" for="minimum_ial">' in page
+    assert '<label class="form-label" for="cap_in_person">' in page
     response = http.post(
         "/admin/settings",
         data={
