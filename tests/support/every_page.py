@@ -140,7 +140,8 @@ def _authorize_query(app: Flask) -> str:
 
 
 def pages(app: Flask, data: Seeded) -> dict[str, str]:
-    """endpoint -> path of every GET rule of the URL map but ``SKIPPED``."""
+    """endpoint -> path of every GET rule of the URL map but ``SKIPPED``, and a path that
+    matches no rule."""
     fill = {
         "token": data.activation_token,
         "user_id": str(data.pending_id),
@@ -159,6 +160,7 @@ def pages(app: Flask, data: Seeded) -> dict[str, str]:
         found[rule.endpoint] = path
     found["admin.registrar_person"] = f"/admin/registrar/{data.imported_id}"
     found["oidc.authorize"] = "/authorize?" + data.authorize_query
+    found["(no such page)"] = "/no-such-page"  # the 404 page, in the product's layout
     return dict(sorted(found.items()))
 
 
