@@ -16,7 +16,8 @@ critical violation. A screenshot of each goes to test-artifacts/screenshots/ever
 
 All failures are collected and reported at once, against ``KNOWN_FAILURES``: the test fails on
 a failure not in that list and on a listed failure that no longer happens, so the list only
-shrinks as the pages move to DKFDS. Mend a page, then delete its lines there.
+shrinks as the pages move to DKFDS. Mend a page, then delete its lines there. A second test
+shows each check failing on a page made to fail it, so that a pass means the checks looked.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.support.chromium import (  # skips this module where Chromium or Playwright is missing
-    HTML,
     SCREENSHOTS,
     TIMEOUT_MS,
     Browser,
@@ -40,14 +40,12 @@ from tests.support.chromium import (  # skips this module where Chromium or Play
 from tests.support.e2e import Server, Smtp, downstream_app
 from tests.support.every_page import PERSONAS, Seeded, pages, seed
 from tests.support.fake_op import FakeOP
-from tests.support.helpers import ROOT, TestUser
+from tests.support.helpers import TestUser
+from tests.support.page_checks import Tab, check_page
 
-AXE = ROOT / "tests" / "support" / "vendor" / "axe.min.js"
-AXE_SOURCE = AXE.read_text(encoding="utf-8")
 SHOTS = SCREENSHOTS / "every-page"
 WIDTHS = {1280: 800, 390: 844}
 LANGUAGES = ("da", "en")
-SERIOUS = ("serious", "critical")
 # The failures of today's pages, (page, check), filled from a run on 2026-12-02 while the pages
 # move to DKFDS (issue 11). A check is "html", "overflow <width>", "console", "sub-request" or
 # "axe <rule id>". The test fails when one of these no longer happens: delete it then.
@@ -122,33 +120,6 @@ def assert_only_known(failures: Failures) -> None:
         + f"\n{len(mended)} listed in KNOWN_FAILURES that no longer happen (delete them):\n"
         + "\n".join(f"    {key!r}," for key in mended)
     )
-
-
-class Tab:
-    """One page of a browser context, with what it logged and failed to load since ``clear``."""
-
-    def __init__(self, page: Page, origin: str) -> None:
-        self.page = page
-        self.origin = origin
-        self.console: list[str] = []
-        self.failed: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda error: self.console.append(f"page error: {error}"))
-        page.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
-        page.on("response", self._response)
-
-    def _console(self, message: Any) -> None:
-        # Chromium logs every >= 400 answer, the page's own too: sub-requests are checked below.
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            self.console.append(message.text)
-
-    def _response(self, response: Any) -> None:
-        if response.request.resource_type != "document" and response.status >= 400:
-            self.failed.append(f"{response.url} ({response.status})")
-
-    def clear(self) -> None:
-        self.console.clear()
-        self.failed.clear()
 
 
 @contextmanager
@@ -267,33 +238,30 @@ def pending_key(page: Page, origin: str, data: Seeded) -> str:
     return action.rsplit("/", 1)[1]
 
 
-def check_page(tab: Tab, content_type: str, width: int) -> Iterator[tuple[str, str]]:
-    """(check, detail) of every failed check of the page now shown."""
-    page = tab.page
-    if content_type != HTML:
-        yield "html", content_type
-    wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    if wide[0] > wide[1]:
-        yield f"overflow {width}", f"{wide[0]} px wide"
-    if tab.console:
-        yield "console", " | ".join(tab.console)
-    if tab.failed:
-        yield "sub-request", " | ".join(tab.failed)
-    for rule, detail in axe_violations(page):
-        yield f"axe {rule}", detail
+BAD_PAGE = """<!doctype html><html><head><title>bad</title></head><body>
+<div style="width: 900px">wider than a phone</div><img src="/missing.png"><input type="text">
+<script>console.error("boom")</script></body></html>"""
 
 
-def axe_violations(page: Page) -> list[tuple[str, str]]:
-    # Not page.add_script_tag: that adds an inline <script>, which the IdP's CSP (script-src
-    # with a nonce) rightly blocks, and bypass_csp would hide the pages' own CSP violations.
-    # Evaluated through DevTools, the same file runs beside the page's CSP, not through it.
-    page.evaluate(AXE_SOURCE + "\n;true")
-    found = page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-            .map(v => [v.id, v.impact, v.nodes.length, v.nodes[0].target.join(' ')])"""
-    )
-    return [
-        (rule, f"{impact}, {nodes} nodes, e.g. {target}")
-        for rule, impact, nodes, target in found
-        if impact in SERIOUS
-    ]
+def test_the_checks_catch_what_they_look_for(chromium: Browser) -> None:
+    """A page made to fail each check fails each one: the crawl cannot pass by seeing nothing."""
+
+    def serve(route: Any) -> None:
+        if route.request.url.endswith("/missing.png"):
+            route.fulfill(status=404, body="")
+        else:
+            route.fulfill(
+                status=200, body=BAD_PAGE, content_type="text/html"
+            )  # no charset: not HTML
+
+    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    try:
+        tab = Tab(context.new_page(), "http://checks.test")
+        tab.page.route("http://checks.test/**", serve)
+        response = tab.page.goto("http://checks.test/")
+        assert response is not None
+        found = {name for name, _ in check_page(tab, response.headers["content-type"], 390)}
+    finally:
+        context.close()
+    expected = {"html", "overflow 390", "console", "sub-request", "axe image-alt", "axe label"}
+    assert expected <= found, found
