@@ -200,6 +200,7 @@ def prepare(
         page.goto(origin + "/login/")
         page.fill("#username", data.people["employee"].username)
         page.press("#username", "Enter")
+        page.wait_for_url(re.compile(r"/login/password"))
         if endpoint == "login.code":
             page.fill("#password", data.people["employee"].password)
             page.press("#password", "Enter")

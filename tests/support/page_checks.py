@@ -24,9 +24,13 @@ class Tab:
         self.origin = origin
         self.console: list[str] = []
         self.failed: list[str] = []
+        # Requests made since ``clear``: a load the previous page left under way is aborted
+        # by the next navigation, which says nothing about the page now shown.
+        self.started: set[Any] = set()
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.console.append(f"page error: {error}"))
-        page.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
+        page.on("request", lambda request: self.started.add(request))
+        page.on("requestfailed", self._request_failed)
         page.on("response", self._response)
 
     def _console(self, message: Any) -> None:
@@ -34,13 +38,20 @@ class Tab:
         if message.type == "error" and not message.text.startswith("Failed to load resource"):
             self.console.append(message.text)
 
+    def _request_failed(self, request: Any) -> None:
+        if request in self.started:
+            self.failed.append(f"{request.url} ({request.failure})")
+
     def _response(self, response: Any) -> None:
-        if response.request.resource_type != "document" and response.status >= 400:
+        request = response.request
+        ours = request in self.started and request.resource_type != "document"
+        if ours and response.status >= 400:
             self.failed.append(f"{response.url} ({response.status})")
 
     def clear(self) -> None:
         self.console.clear()
         self.failed.clear()
+        self.started.clear()
 
 
 def check_page(tab: Tab, content_type: str, width: int) -> Iterator[tuple[str, str]]:
