@@ -29,6 +29,9 @@ ORG_NAME = "Eksempel Kommune"
 # The people who log in to look at the pages: None is the anonymous visitor.
 ROLES = ("user_admin", "registrar", "org_admin")
 PERSONAS: tuple[str | None, ...] = (None, "employee", *ROLES)
+# Usernames of people, never equal to a stored value (the Danish check would take the
+# registrar's username "registrar" for the untranslated role).
+USERNAMES = {"user_admin": "ulla.admin", "registrar": "rita.registrator", "org_admin": "ole.org"}
 IMPORTED = [  # username, name, e-mail, RID
     ("ida.imported", "Ida Importeret", "ida@example.dk", "5001"),
     ("per.pending", "Per Ventende", "per@example.dk", "5002"),
@@ -66,7 +69,7 @@ def seed(app: Flask, smtp: Smtp, tmp_path: Path) -> Seeded:
     cli(app, f"orgs configure {CVR} --route-cap in_person=Substantial --allow-access-requests")
     people = {"employee": make_user(app, "emil.employee", cvr=CVR)}
     for role in ROLES:
-        people[role] = make_user(app, role.replace("_", "."), cvr=CVR)
+        people[role] = make_user(app, USERNAMES[role], cvr=CVR)
         cli(app, f"admins grant {people[role].username} {role} --org {CVR}")
     rows = [{"rid": r, "username": u, "name": n, "email": e} for u, n, e, r in IMPORTED]
     cli(app, f"users import {write_csv(tmp_path / 'people.csv', rows)} --org {CVR} --json")

@@ -5,20 +5,16 @@ action keys, Python reprs and the English words of idp/services/wording.py and t
 
 from __future__ import annotations
 
-import html as entities
 import io
 import re
 from typing import Any
 
 from flask import Flask
-from flask_babel import force_locale, gettext
 
 from idp.extensions import db
 from idp.models import AccessRequest
 from idp.services import orgs
 from idp.services.lifecycle.imports import import_users
-from idp.services.wording import WORDS
-from idp.web import audit_text, labels
 from tests.support.activation import _link, _path, _run
 from tests.support.admin import (
     ORG,
@@ -32,6 +28,7 @@ from tests.support.admin import (
     text,
     token,
 )
+from tests.support.danish_text import DanishCheck
 from tests.support.helpers import (
     auth_params,
     csrf_of,
@@ -40,32 +37,6 @@ from tests.support.helpers import (
     make_user,
     pkce_pair,
 )
-
-DANISH_WORDS = {"app", "sent", "attestation"}  # stored values that are Danish words too
-SCOPES = ("openid", "offline_access", "organization", "privileges")
-# The import page names the CSV file's column headers, which are written as they are.
-COLUMNS = re.compile(r"\b(username|privileges|login_means|given_name|family_name)\b(?=[ ,]| og)")
-REPRS = ("None", "True", "False", "{'", "UTC")
-
-
-def _keys() -> set[str]:
-    values = {m.value for kind in WORDS for m in kind if m.value.lower() not in DANISH_WORDS}
-    values |= set(labels.SUBJECT_TYPES) | set(audit_text.METHODS)
-    return values | {"totp_app"} | set(audit_text.ACTIONS) | set(SCOPES)
-
-
-def _english(app: Flask) -> set[str]:
-    """The English words that have a different Danish translation."""
-    texts = {text for table in WORDS.values() for text in table.values()}
-    texts |= set(labels.SCOPE_WORDS.values()) | set(audit_text.FIELDS.values())
-    texts |= {short for short, _ in audit_text.ACTIONS.values()}
-    with app.test_request_context("/"), force_locale("da"):
-        return {text for text in texts if gettext(text) != text}
-
-
-def _text(page: str) -> str:
-    page = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", page)
-    return COLUMNS.sub(" ", entities.unescape(re.sub(r"<[^>]+>", " ", page)))
 
 
 def _danish(http: Any) -> Any:
@@ -177,17 +148,9 @@ def _admin_pages(app: Flask, people: dict[str, Any]) -> list[tuple[str, str]]:
     return pages
 
 
-def _found(text: str, keys: set[str], english: set[str]) -> list[str]:
-    hits = [k for k in keys if re.search(rf"(?<![\w.-]){re.escape(k)}(?![\w-])", text, re.I)]
-    hits += [e for e in english if re.search(rf"(?<![\w-]){re.escape(e)}(?![\w-])", text)]
-    return sorted(hits + [r for r in REPRS if r in text])
-
-
 def test_every_page_with_data_shows_values_in_danish(app: Flask) -> None:
     people = _people(app)
     pages = _admin_pages(app, people) + _consent_pages(app, people["anna"]) + _journey_page(app)
-    keys, english = _keys(), _english(app)
-    problems = {
-        name: found for name, page in pages if (found := _found(_text(page), keys, english))
-    }
+    check = DanishCheck(app)
+    problems = {name: found for name, page in pages if (found := check.leaks(page))}
     assert not problems, problems
