@@ -231,10 +231,13 @@ def _security_headers(response: Any) -> Any:
     # Browsers apply form-action to the redirects that follow a form submission, and a login
     # or consent form ends in a redirect to the relying party, so other origins are allowed.
     form_action = "'self' https: http:"
+    # Images from here only, except where a view widens it (the consent page, to show a
+    # relying party's logo_uri, by the spec an image on the relying party's own server).
+    img_src = g.get("csp_img_src") or "'self' data:"
     response.headers.setdefault(
         "Content-Security-Policy",
         f"default-src 'none'; script-src {script}; style-src 'self'; "
-        f"img-src 'self' data:; font-src 'self'; form-action {form_action}; "
+        f"img-src {img_src}; font-src 'self'; form-action {form_action}; "
         "frame-ancestors 'none'; base-uri 'none'",
     )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 from flask.cli import with_appcontext
 
@@ -11,6 +13,17 @@ from .util import OPERATOR, out, service_call
 @click.group("clients", help="Relying parties (OAuth clients).")
 def clients_group() -> None:
     pass
+
+
+def _info_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--logo-uri, --policy-uri and --tos-uri: shown on the consent page ("" clears one)."""
+    for option, what in (
+        ("--tos-uri", "terms of service"),
+        ("--policy-uri", "privacy policy"),
+        ("--logo-uri", "logo image"),
+    ):
+        command = click.option(option, help=f"URI of the service's {what} (consent page)")(command)
+    return command
 
 
 @clients_group.command("add")
@@ -33,6 +46,7 @@ def clients_group() -> None:
 @click.option("--auth-method", type=click.Choice(["client_secret_basic", "client_secret_post"]))
 @click.option("--pairwise", is_flag=True, help="Pairwise subject identifiers")
 @click.option("--id-token-alg", type=click.Choice(["RS256", "ES256"]))
+@_info_options
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def clients_add(
@@ -47,6 +61,7 @@ def clients_add(
     pairwise: bool,
     id_token_alg: str | None,
     as_json: bool,
+    **info_uris: str | None,
 ) -> None:
     from ..services.clients import create_client
     from ..services.orgs import get_by_cvr
@@ -65,6 +80,7 @@ def clients_add(
         auth_method=auth_method,
         subject_type="pairwise" if pairwise else "public",
         id_token_alg=id_token_alg,
+        info_uris={k: v for k, v in info_uris.items() if v is not None},
         actor=OPERATOR,
     )
     data = {
@@ -78,28 +94,47 @@ def clients_add(
     out(as_json, data, text)
 
 
-@clients_group.command("update", help="Change the operator-only settings of a client.")
+@clients_group.command(
+    "update", help="Change the operator-only settings and the consent page links of a client."
+)
 @click.argument("client_id")
 @click.option(
     "--first-party/--no-first-party",
     default=None,
     help="Skip the consent page for the client organisation's own people",
 )
+@_info_options
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
-def clients_update(client_id: str, first_party: bool | None, as_json: bool) -> None:
-    from ..services.clients import get_client, set_first_party
+def clients_update(
+    client_id: str, first_party: bool | None, as_json: bool, **info_uris: str | None
+) -> None:
+    from ..services.clients import get_client, set_first_party, update_client
 
     client = get_client(client_id)
     if client is None:
         raise click.ClickException(f"no client {client_id!r}")
     if first_party is not None:
         service_call(set_first_party, client, first_party, actor=OPERATOR)
-    out(
-        as_json,
-        {"client_id": client.client_id, "first_party": client.first_party},
-        f"{client.client_id}  first party: {'yes' if client.first_party else 'no'}",
-    )
+    given = {k: v for k, v in info_uris.items() if v is not None}
+    if given:
+        service_call(
+            update_client,
+            client,
+            redirect_uris=list(client.redirect_uris or []),
+            post_logout_redirect_uris=list(client.post_logout_redirect_uris or []),
+            grant_types=list(client.grant_types or []),
+            info_uris=given,
+            actor=OPERATOR,
+        )
+    data = {
+        "client_id": client.client_id,
+        "first_party": client.first_party,
+        "logo_uri": client.logo_uri,
+        "policy_uri": client.policy_uri,
+        "tos_uri": client.tos_uri,
+    }
+    out(as_json, data, f"{client.client_id}  first party: {'yes' if client.first_party else 'no'}")
 
 
 @clients_group.command("list")

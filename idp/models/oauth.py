@@ -38,6 +38,10 @@ class Client(db.Model):  # type: ignore[name-defined]
     subject_type: Mapped[str] = mapped_column(String(16), default="public")
     sector_identifier: Mapped[str | None] = mapped_column(String(255))
     id_token_signed_response_alg: Mapped[str | None] = mapped_column(String(8))
+    # Shown on the consent page (OIDC Dynamic Client Registration 1.0 §2 metadata names).
+    logo_uri: Mapped[str | None] = mapped_column(String(512))
+    policy_uri: Mapped[str | None] = mapped_column(String(512))
+    tos_uri: Mapped[str | None] = mapped_column(String(512))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -94,6 +94,12 @@ def _run(
         return redirect_to(url_for("login.start", r=key, login_hint=params.get("login_hint")))
     if outcome.kind == "consent":
         grant = outcome.grant
+        if grant.request.client.row.logo_uri:
+            # logo_uri (OIDC Dynamic Client Registration 1.0 §2) is an image on the relying
+            # party's server, so this page alone, and only with a logo, lets images come from
+            # any https origin. An image runs no script, and Referrer-Policy: no-referrer keeps
+            # this page's address (the pending request's key) from the logo's server.
+            g.csp_img_src = "'self' data: https:"
         return page(
             "oidc/consent.html",
             key=key,

@@ -6,7 +6,7 @@ Callers import from here: ``from idp.services import clients`` or
 """
 
 from .admission import is_own_person, may_log_in, skips_consent
-from .checks import GRANT_TYPES
+from .checks import GRANT_TYPES, INFO_URIS
 from .registry import (
     DEFAULT_SCOPE,
     SCOPES,
@@ -23,6 +23,7 @@ from .registry import (
 __all__ = [
     "DEFAULT_SCOPE",
     "GRANT_TYPES",
+    "INFO_URIS",
     "SCOPES",
     "client_of",
     "create_client",

@@ -1,7 +1,8 @@
 """What a client may be registered with: absolute http(s) redirect URIs without a fragment
 (https except on loopback), known grant types, a subject type and signing algorithm we
 support, an authentication method that fits a public or confidential client, and known
-organisations to admit. Each rule raises :class:`InvalidInput` naming the field."""
+organisations to admit, and the consent page's logo, policy and terms URIs. Each rule
+raises :class:`InvalidInput` naming the field."""
 
 from __future__ import annotations
 
@@ -35,6 +36,29 @@ def _check_uri(uri: str, what: str, field: str) -> str:
             field=field,
         )
     return uri
+
+
+INFO_URIS = ("logo_uri", "policy_uri", "tos_uri")
+_INFO_WHAT = {"logo_uri": "logo URI", "policy_uri": "policy URI", "tos_uri": "terms of service URI"}
+MAX_INFO_URI = 512
+
+
+def checked_info_uris(values: dict[str, str | None]) -> dict[str, str | None]:
+    """The consent page's logo, policy and terms links (OIDC Dynamic Client Registration 1.0
+    §2): each an absolute https URI (http on loopback) without a fragment, at most 512
+    characters; blank clears one. Only the keys given are returned."""
+    checked: dict[str, str | None] = {}
+    for field, value in values.items():
+        uri = (value or "").strip()
+        if len(uri) > MAX_INFO_URI:
+            raise InvalidInput(
+                N_("%(what)s must be at most %(max)s characters"),
+                what=_INFO_WHAT[field],
+                max=MAX_INFO_URI,
+                field=field,
+            )
+        checked[field] = _check_uri(uri, _INFO_WHAT[field], field) if uri else None
+    return checked
 
 
 def checked_grants(grant_types: list[str] | None, *, public: bool) -> list[str]:

@@ -17,6 +17,7 @@ from .checks import (
     check_subject_and_alg,
     checked_auth_method,
     checked_grants,
+    checked_info_uris,
     checked_org_cvrs,
     checked_uris,
 )
@@ -39,11 +40,12 @@ def create_client(
     require_pkce: bool = True,
     client_id: str | None = None,
     org_id: int | None = None,
+    info_uris: dict[str, str | None] | None = None,
     actor: str,
 ) -> tuple[Client, str | None]:
-    """Register a relying party; returns the client and its secret (shown once, stored hashed).
-
-    ``org_id`` makes it a service of that organisation (its administrators manage it)."""
+    """Register a relying party, a service of organisation ``org_id`` (its administrators
+    manage it) if given, with ``info_uris`` its logo, policy and terms URIs; returns the
+    client and its secret (shown once, stored hashed)."""
     grants = checked_grants(grant_types, public=public)
     uris, logout_uris = checked_uris(grants, redirect_uris, post_logout_redirect_uris)
     check_subject_and_alg(subject_type, id_token_alg, uris)
@@ -67,6 +69,7 @@ def create_client(
         subject_type=subject_type,
         sector_identifier=urlsplit(uris[0]).hostname if uris else None,
         id_token_signed_response_alg=id_token_alg,
+        **checked_info_uris(info_uris or {}),
     )
     db.session.add(client)
     db.session.flush()
@@ -94,9 +97,11 @@ def update_client(
     actor: str,
     allow_any_org: bool | None = None,
     allowed_org_cvrs: list[str] | None = None,
+    info_uris: dict[str, str | None] | None = None,
 ) -> Client:
     """Change a client's redirect URIs, grants and whose people may log in, validated and
-    audited; ``None`` leaves a setting as it is.
+    audited; ``None`` leaves a setting as it is (``info_uris`` changes only the logo, policy
+    and terms URIs it names; a blank one is cleared).
 
     The first-party flag is not among them: it is the operator's alone (:func:`set_first_party`,
     the CLI). A pairwise client keeps its sector (the host its subjects are derived
@@ -106,14 +111,9 @@ def update_client(
         raise InvalidInput(N_("Choose at least one grant type"), field="grant_types")
     grants = checked_grants(grant_types, public=public)
     uris, logout_uris = checked_uris(grants, redirect_uris, post_logout_redirect_uris)
-    hosts = {urlsplit(u).hostname for u in uris}
-    if client.subject_type == "pairwise" and hosts - {client.sector_identifier}:
-        raise InvalidInput(
-            N_("A pairwise client's redirect URIs must stay on %(sector)s"),
-            sector=client.sector_identifier,
-            field="redirect_uris",
-        )
+    _check_sector(client, uris)
     cvrs = None if allowed_org_cvrs is None else checked_org_cvrs(client, allowed_org_cvrs)
+    info = checked_info_uris(info_uris or {})
     if client.subject_type != "pairwise" and uris:
         client.sector_identifier = urlsplit(uris[0]).hostname
     before = _settings(client)
@@ -124,6 +124,8 @@ def update_client(
     if cvrs is not None:
         client.allowed_org_cvrs = cvrs
     client.grant_types = grants
+    for field, uri in info.items():
+        setattr(client, field, uri)
     audit.record(
         "client.updated",
         actor=actor,
@@ -135,6 +137,16 @@ def update_client(
     return client
 
 
+def _check_sector(client: Client, uris: list[str]) -> None:
+    hosts = {urlsplit(u).hostname for u in uris}
+    if client.subject_type == "pairwise" and hosts - {client.sector_identifier}:
+        raise InvalidInput(
+            N_("A pairwise client's redirect URIs must stay on %(sector)s"),
+            sector=client.sector_identifier,
+            field="redirect_uris",
+        )
+
+
 def _settings(client: Client) -> dict[str, object]:
     return {
         "redirect_uris": list(client.redirect_uris or []),
@@ -143,6 +155,9 @@ def _settings(client: Client) -> dict[str, object]:
         "grants": list(client.grant_types or []),
         "allow_any_org": client.allow_any_org,
         "allowed_org_cvrs": list(client.allowed_org_cvrs or []),
+        "logo_uri": client.logo_uri,
+        "policy_uri": client.policy_uri,
+        "tos_uri": client.tos_uri,
     }
 
 

@@ -1,8 +1,9 @@
 """The organisation's services (relying parties): register one, change its redirect URIs,
-grants and which organisations' people may log in, and rotate its secret. A secret is shown
-once, on the page that follows its creation; only its SHA-256 digest is stored. The
-first-party flag (no consent page) is the operator's alone (`idp clients add/update
---first-party`): these forms never read it, so a forged field sets nothing."""
+grants, consent page links (logo, policy, terms) and which organisations' people may log
+in, and rotate its secret. A secret is shown once, on the page that follows its creation;
+only its SHA-256 digest is stored. The first-party flag (no consent page) is the operator's
+alone (`idp clients add/update --first-party`): these forms never read it, so a forged field
+sets nothing."""
 
 from __future__ import annotations
 
@@ -25,6 +26,11 @@ Page = Response
 
 def _lines(name: str) -> list[str]:
     return [line.strip() for line in request.form.get(name, "").splitlines() if line.strip()]
+
+
+def _info_uris() -> dict[str, str | None]:
+    """The consent page's logo, policy and terms URIs the form sent (blank clears one)."""
+    return {name: request.form[name] for name in clients.INFO_URIS if name in request.form}
 
 
 def _login_orgs() -> tuple[bool, list[str]]:
@@ -64,6 +70,7 @@ def register_service() -> Page:
             post_logout_redirect_uris=_lines("post_logout_redirect_uris"),
             public=form.get("public") == "on",
             grant_types=form.getlist("grant_types") or None,
+            info_uris=_info_uris(),
             org_id=g.org.id,
             actor=g.admin.username,
         )
@@ -103,6 +110,7 @@ def update_service(client_id: str) -> Page | Response:
             grant_types=form.getlist("grant_types"),
             allow_any_org=allow_any_org,
             allowed_org_cvrs=allowed_org_cvrs,
+            info_uris=_info_uris(),
             actor=g.admin.username,
         )
     return redirect_to(url_for("admin.service", client_id=client.client_id, done="saved"))

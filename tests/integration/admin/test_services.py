@@ -102,3 +102,58 @@ def test_org_admin_edits_a_service_and_rotates_its_secret(app):
         "/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
     )
     assert tokens.status_code == 200
+
+
+def test_consent_page_links_round_trip_through_the_forms(app):
+    http = browser(app, admin(app, "oa", "org_admin"))
+    links = {
+        "logo_uri": "https://payroll.example.dk/logo.png",
+        "policy_uri": "https://payroll.example.dk/privacy",
+        "tos_uri": "",
+    }
+    registered = text(register_service(http, **links))
+    client_id = re.search(r'id="client-id">([^<]+)<', registered).group(1)  # type: ignore[union-attr]
+    form = text(http.get(f"/admin/services/{client_id}"))
+    assert 'name="logo_uri" value="https://payroll.example.dk/logo.png"' in form
+    assert 'name="policy_uri" value="https://payroll.example.dk/privacy"' in form
+    assert 'name="tos_uri" value=""' in form
+    assert 'class="form-input" type="url" id="tos_uri"' in form
+    edited = http.post(
+        f"/admin/services/{client_id}",
+        data={
+            "csrf_token": token(http),
+            "redirect_uris": "https://payroll.example.dk/cb",
+            "grant_types": ["authorization_code"],
+            "logo_uri": "",
+            "policy_uri": "https://payroll.example.dk/privacy",
+            "tos_uri": "https://payroll.example.dk/terms",
+        },
+    )
+    assert edited.status_code == 303
+    with app.app_context():
+        client = db.session.query(Client).filter_by(client_id=client_id).one()
+        assert client.logo_uri is None
+        assert client.policy_uri == "https://payroll.example.dk/privacy"
+        assert client.tos_uri == "https://payroll.example.dk/terms"
+    bad = http.post(
+        f"/admin/services/{client_id}",
+        data={
+            "csrf_token": token(http),
+            "redirect_uris": "https://payroll.example.dk/cb",
+            "grant_types": ["authorization_code"],
+            "tos_uri": "https://payroll.example.dk/terms#x",
+        },
+    )
+    assert bad.status_code == 400
+    html = text(bad)
+    assert 'id="tos_uri-error"' in html and 'aria-describedby="tos_uri-error"' in html
+    assert 'value="https://payroll.example.dk/terms#x"' in html  # what was typed is kept
+
+
+def test_register_form_refuses_an_http_logo_with_the_field_named(app):
+    http = browser(app, admin(app, "oa", "org_admin"))
+    response = register_service(http, logo_uri="http://payroll.example.dk/logo.png")
+    assert response.status_code == 400
+    assert 'role="alert" id="logo_uri-error"' in text(response)
+    with app.app_context():
+        assert db.session.query(Client).count() == 0

@@ -94,6 +94,36 @@ def test_clients_add_refuses_http_redirect_to_non_loopback(app):
     assert "must use https" in result.output
 
 
+def test_clients_add_and_update_set_the_consent_page_links(app):
+    added = _run(
+        app,
+        "clients add --name Portal --redirect-uri https://portal.example.dk/cb --json"
+        " --logo-uri https://portal.example.dk/logo.png --policy-uri https://portal.example.dk/p",
+    )
+    assert added.exit_code == 0, added.output
+    client_id = json.loads(added.output)["client_id"]
+    updated = _run(
+        app,
+        f"clients update {client_id} --json --tos-uri https://portal.example.dk/terms"
+        " --logo-uri ''",
+    )
+    assert updated.exit_code == 0, updated.output
+    data = json.loads(updated.output)
+    assert data["logo_uri"] is None  # "" clears it
+    assert data["policy_uri"] == "https://portal.example.dk/p"  # not given: unchanged
+    assert data["tos_uri"] == "https://portal.example.dk/terms"
+    with app.app_context():
+        client = db.session.query(Client).filter_by(client_id=client_id).one()
+        assert client.redirect_uris == ["https://portal.example.dk/cb"]
+        assert (client.logo_uri, client.tos_uri) == (None, "https://portal.example.dk/terms")
+    bad = _run(app, f"clients update {client_id} --policy-uri http://portal.example.dk/p")
+    assert bad.exit_code != 0 and "must use https" in bad.output
+    fragment = _run(
+        app, "clients add --name X --redirect-uri https://x.dk/cb --logo-uri https://x.dk/l#a"
+    )
+    assert fragment.exit_code != 0 and "must not have a fragment" in fragment.output
+
+
 def test_keys_rotate_and_list(app):
     before = {e["kid"] for e in json.loads(_run(app, "keys list --json").output)}
     rotated = json.loads(_run(app, "keys rotate --alg ES256 --json").output)

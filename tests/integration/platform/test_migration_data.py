@@ -93,3 +93,15 @@ def test_organisations_services_stop_being_first_party_and_the_operators_stay(
             " FROM oauth_client ORDER BY client_id"
         )
         assert rows == ["operator-service:yes", "org-service:no", "third-party:no"]
+
+
+def test_client_links_migration_adds_and_drops_the_three_columns(unmigrated_app: Flask) -> None:
+    with unmigrated_app.app_context():
+        upgrade(revision="f3b8a2c6d1e9")
+        _insert("oauth_client", client_id="rp", name="RP", token_endpoint_auth_method="none")
+        upgrade(revision="e5c1a7d9b3f2")
+        assert _column("SELECT logo_uri FROM oauth_client") == [None]
+        downgrade(revision="f3b8a2c6d1e9")
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("oauth_client")}
+        assert not columns & {"logo_uri", "policy_uri", "tos_uri"}
+        assert _column("SELECT client_id FROM oauth_client") == ["rp"]
