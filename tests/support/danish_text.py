@@ -10,11 +10,14 @@ from __future__ import annotations
 import html as entities
 import re
 
+from babel.messages.pofile import read_po
 from flask import Flask
 from flask_babel import force_locale, gettext
 
 from idp.services.wording import WORDS
 from idp.web import audit_text, labels
+
+from .helpers import ROOT
 
 DANISH_WORDS = {"app", "sent", "attestation"}  # stored values that are Danish words too
 SCOPES = ("openid", "offline_access", "organization", "privileges")
@@ -35,6 +38,7 @@ class DanishCheck:
         texts |= {short for short, _ in audit_text.ACTIONS.values()}
         with app.test_request_context("/"), force_locale("da"):
             self.english = {text for text in texts if gettext(text) != text}
+        self.english |= untranslated_sentences()
 
     def leaks(self, page: str) -> list[str]:
         """The internal keys, reprs and English words found in the page's visible text."""
@@ -44,6 +48,23 @@ class DanishCheck:
         ]
         hits += [e for e in self.english if re.search(rf"(?<![\w-]){re.escape(e)}(?![\w-])", text)]
         return sorted(hits + [r for r in REPRS if r in text])
+
+
+def untranslated_sentences() -> set[str]:
+    """The English sentences of the catalogue (three words or more, no placeholder) whose
+    Danish differs: one of them on a Danish page is text that missed its translation."""
+    path = ROOT / "translations" / "da" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale="da")
+    return {
+        str(m.id)
+        for m in catalog
+        if isinstance(m.id, str)
+        and m.string
+        and m.string != m.id
+        and "%(" not in m.id
+        and len(m.id.split()) >= 3
+    }
 
 
 def visible_text(page: str) -> str:
