@@ -51,3 +51,20 @@ def test_styles_need_no_unsafe_inline(client):
     policy = client.get("/").headers["Content-Security-Policy"]
     assert "style-src 'self';" in policy and "unsafe-inline" not in policy
     assert "font-src 'self'" in policy
+
+
+def test_an_unexpected_error_is_a_500_in_the_layout_and_the_language(app):
+    """A fault the code did not expect: the person sees the product's 500 page in their
+    language, never a stack trace or Werkzeug's English text."""
+
+    def broken() -> str:
+        raise RuntimeError("a fault no view expected")
+
+    app.add_url_rule("/test-only/broken", "test_broken", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production, not as in testing
+    response = app.test_client().get("/test-only/broken", headers={"Accept-Language": "da"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500 and response.mimetype == "text/html"
+    assert "dkfds-virkdk.css" in html and "RuntimeError" not in html
+    assert "Internal Server Error" not in html and "a fault no view expected" not in html
+    assert "Der opstod en fejl hos os. Prøv igen senere." in html
