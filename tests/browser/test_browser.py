@@ -15,7 +15,6 @@ Skipped as a whole where Chromium or Playwright is missing, and failed under CI=
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -41,9 +40,9 @@ from tests.support.e2e import (
     activation_link,
     cli,
     downstream_app,
+    served_with_private_eid,
     write_csv,
 )
-from tests.support.fake_op import FakeOP
 
 CVR = "12345678"
 ORG_NAME = "Eksempel Kommune"
@@ -262,21 +261,7 @@ def test_an_access_request_from_search_to_approval_in_chromium(
 ) -> None:
     smtp.start()
     server = servers("127.0.0.1")
-    # The scripted upstream OP sets no cookies, so 127.0.0.1 serves it as well as localhost.
-    with FakeOP(
-        client_id="lokal-idp",
-        client_secret=secrets.token_urlsafe(24),
-        redirect_uri=server.url + "/proofing/private-eid/callback",
-    ) as op:
-        app = downstream_app(
-            make_app,
-            server,
-            smtp,
-            private_eid_issuer=op.url,
-            private_eid_client_id=op.client_id,
-            private_eid_client_secret=op.client_secret,
-        )
-        server.serve(app)
+    with served_with_private_eid(make_app, server, smtp) as (app, op):
         cli(app, f"orgs create --cvr {CVR} --name '{ORG_NAME}' --json")
         cli(app, f"orgs configure {CVR} --allow-access-requests")
         admin = cli(

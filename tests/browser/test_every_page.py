@@ -40,7 +40,7 @@ from tests.support.chromium import (  # skips this module where Chromium or Play
     Page,
 )
 from tests.support.danish_text import DanishCheck
-from tests.support.e2e import Server, Smtp, downstream_app
+from tests.support.e2e import Server, Smtp, served_with_private_eid
 from tests.support.every_page import PERSONAS, Seeded, pages, seed
 from tests.support.fake_op import FakeOP
 from tests.support.helpers import TestUser
@@ -66,21 +66,8 @@ def test_every_page_is_html_fits_a_phone_and_passes_axe(
     tmp_path: Path,
 ) -> None:
     server = servers("127.0.0.1")
-    # The scripted private eID behind the access request pages (tests/support/fake_op.py).
-    with FakeOP(
-        client_id="lokal-idp",
-        client_secret=secrets.token_urlsafe(24),
-        redirect_uri=server.url + "/proofing/private-eid/callback",
-    ) as op:
-        app = downstream_app(
-            make_app,
-            server,
-            smtp,
-            private_eid_issuer=op.url,
-            private_eid_client_id=op.client_id,
-            private_eid_client_secret=op.client_secret,
-        )
-        server.serve(app)
+    # The scripted private eID behind the access request pages.
+    with served_with_private_eid(make_app, server, smtp) as (app, op):
         data = seed(app, smtp, tmp_path)
         paths = pages(app, data)
         paths["oidc.logout"] = paths.pop("oidc.logout")  # last: nothing after it as logged out

@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import json
 import re
+import secrets
 import shlex
 import socket
 import threading
@@ -22,6 +23,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from .fake_op import FakeOP
 
 TIMEOUT = 10
 
@@ -127,6 +130,30 @@ def downstream_app(make_app: Any, server: Server, smtp: Smtp, **extra: Any) -> F
         **extra,
     )
     return app
+
+
+@contextmanager
+def served_with_private_eid(
+    make_app: Any, server: Server, smtp: Smtp
+) -> Iterator[tuple[Flask, FakeOP]]:
+    """A downstream app served by ``server`` whose private eID provider is the scripted
+    upstream OP (tests/support/fake_op.py); it sets no cookies, so 127.0.0.1 serves it as
+    well as localhost."""
+    with FakeOP(
+        client_id="lokal-idp",
+        client_secret=secrets.token_urlsafe(24),
+        redirect_uri=server.url + "/proofing/private-eid/callback",
+    ) as op:
+        app = downstream_app(
+            make_app,
+            server,
+            smtp,
+            private_eid_issuer=op.url,
+            private_eid_client_id=op.client_id,
+            private_eid_client_secret=op.client_secret,
+        )
+        server.serve(app)
+        yield app, op
 
 
 def cli(app: Flask, command: str, *, input: str | None = None, ok: bool = True) -> Any:
