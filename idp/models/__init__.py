@@ -19,6 +19,7 @@ from .lifecycle import Activation, OutboxMail
 from .oauth import AuthorizationCode, BrowserSession, Client, Consent, Token
 from .org import Organisation
 from .pending import PendingChange
+from .privilege import Privilege
 from .proofing import FederatedIdentity, ProofingRecord
 from .throttle import LoginThrottle
 from .user import Authenticator, User
@@ -44,6 +45,7 @@ __all__ = [
     "Organisation",
     "OutboxMail",
     "PendingChange",
+    "Privilege",
     "ProofingRecord",
     "ProofingRoute",
     "RequestStatus",

@@ -11,7 +11,7 @@ from flask_babel import gettext
 from ..models import AuditEvent
 from ..models.enums import AdminRole, AuthenticatorStatus, LoginMeans, NsisLevel, ProofingRoute
 from ..services.errors import N_
-from ..services.wording import AUDIT_FIELDS as FIELDS
+from ..services.wording import AUDIT_FIELDS
 from .labels import label, scopes, when
 
 ACTIONS: dict[str, tuple[str, str]] = {
@@ -118,6 +118,18 @@ ACTIONS: dict[str, tuple[str, str]] = {
         N_("Roles changed"),
         N_("%(actor)s changed the administrator roles of %(target)s"),
     ),
+    "privilege.added": (
+        N_("Right added to the catalogue"),
+        N_("%(actor)s added the right %(target)s to the catalogue"),
+    ),
+    "privilege.changed": (
+        N_("Right in the catalogue changed"),
+        N_("%(actor)s changed the right %(target)s in the catalogue"),
+    ),
+    "privilege.removed": (
+        N_("Right removed from the catalogue"),
+        N_("%(actor)s removed the right %(target)s from the catalogue"),
+    ),
     "user.privileges_changed": (
         N_("Rights changed"),
         N_("%(actor)s changed the rights of %(target)s"),
@@ -147,6 +159,13 @@ ACTIONS: dict[str, tuple[str, str]] = {
         N_("%(actor)s told the user administrators about many wrong passwords for %(target)s"),
     ),
     "users.imported": (N_("People imported"), N_("%(actor)s imported people from %(target)s")),
+}
+# The catalogue of rights' details (idp/services/lifecycle/privileges.py).
+FIELDS = {
+    **AUDIT_FIELDS,
+    "label_da": N_("Danish label"),
+    "label_en": N_("English label"),
+    "services": N_("Services"),
 }
 
 VALUES = {

@@ -22,15 +22,14 @@ from ...models.enums import LinkProblemKind, LoginMeans, UserStatus
 from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, Conflict, InvalidInput, NotFound, ServiceError
+from ..mail.outbox import _plain_address, queue_mail
 from ..means.authenticators import active_authenticator
 from ..platform.runtime import settings
 from ..platform.secrets import digest
 from ..platform.single_use import consume_once
 from ..proofing.settings import minimum_ial
-from ..users import check_privileges
 from ..wording import word
-
-LOGIN_MEANS = tuple(LoginMeans)
+from .choices import check_choices
 
 
 @dataclass
@@ -63,16 +62,6 @@ class LinkProblem(ServiceError):
 
 
 # -- activation by an administrator ----------------------------------------------------------
-def check_choices(login_means: str, privileges: list[str]) -> None:
-    """Refuse (InvalidInput) an unknown login means or an entry that is not a privilege URN:
-    what an administrator chooses when activating someone or approving a request."""
-    if login_means not in LOGIN_MEANS:
-        raise InvalidInput(
-            N_("login means must be one of %(choices)s"), choices=", ".join(LOGIN_MEANS)
-        )
-    check_privileges(privileges)
-
-
 def activate_users(
     org: Organisation,
     people: list[User],
@@ -81,18 +70,18 @@ def activate_users(
     privileges: list[str],
     actor: str,
 ) -> list[PersonResult]:
-    """Activate each person in a transaction of its own; one failure does not undo others."""
-    check_choices(login_means, privileges)
+    """Activate everyone who still can be, in ONE transaction: a person who cannot (not
+    imported any more, activated meanwhile by someone else, no usable e-mail) is a failed
+    line of the report and changes nothing; every mail of the others is queued together."""
+    check_choices(login_means, privileges, org)
     results = []
     for person in people:
-        label = person.username
         try:
             _activate_one(org, person, login_means, privileges, actor)
-            db.session.commit()
-            results.append(PersonResult(label, True, "activation mail queued"))
+            results.append(PersonResult(person.username, True, "activation mail queued"))
         except ServiceError as error:
-            db.session.rollback()
-            results.append(PersonResult(label, False, str(error), error))
+            results.append(PersonResult(person.username, False, str(error), error))
+    db.session.commit()
     return results
 
 
@@ -108,6 +97,7 @@ def _activate_one(
             else N_("%(username)s is %(status)s, not imported")
         )
         raise Conflict(message, username=person.username, status=word(person.status))
+    _check_mailable(person)
     # One guarded UPDATE decides who activates (also across nodes): of concurrent
     # activations of one person exactly one changes the status, the others send nothing.
     if not _claim(person, User.status == UserStatus.IMPORTED, status=UserStatus.PENDING_ACTIVATION):
@@ -124,10 +114,21 @@ def _activate_one(
     _issue_link(person, actor)
 
 
+def _check_mailable(person: User) -> None:
+    """Checked before anything changes, so a failure needs no rollback of the others."""
+    try:
+        _plain_address(person.email or "")
+    except ValueError:
+        raise InvalidInput(
+            N_("%(username)s has no usable e-mail address"), username=person.username
+        ) from None
+
+
 def resend(person: User, *, actor: str) -> None:
     """A new link for a pending person; every earlier link stops working. Throttled."""
     if person.status != UserStatus.PENDING_ACTIVATION:
         raise Conflict(N_("%(username)s is not waiting for activation"), username=person.username)
+    _check_mailable(person)
     wait = settings().resend_min_seconds
     long_enough = or_(
         User.link_sent_at.is_(None), User.link_sent_at <= utcnow() - timedelta(seconds=wait)
@@ -162,8 +163,6 @@ def _claim(person: User, *conditions: Any, **values: Any) -> bool:
 
 
 def _issue_link(person: User, actor: str) -> str:
-    from ..mail.outbox import queue_mail
-
     now = utcnow()
     db.session.execute(
         update(Activation)
@@ -185,26 +184,21 @@ def _issue_link(person: User, actor: str) -> str:
             expires_at=expires,
         )
     )
-    try:
-        queue_mail(
-            "activation",
-            to=person.email,
-            template="activation",
-            context={
-                "org_name": person.organisation.name,
-                "name": person.name,
-                # Built from the configured issuer, never from a request's Host header.
-                "link": settings().url(f"/activate/{token}"),
-                "expires": expires.date().isoformat(),
-                "login_means": person.login_means,
-            },
-            org_id=person.org_id,
-            user_id=person.id,
-        )
-    except ValueError as error:  # an address the mail cannot go to
-        raise InvalidInput(
-            N_("Cannot send to %(email)r: %(error)s"), email=person.email, error=error
-        ) from None
+    queue_mail(
+        "activation",
+        to=person.email,
+        template="activation",
+        context={
+            "org_name": person.organisation.name,
+            "name": person.name,
+            # Built from the configured issuer, never from a request's Host header.
+            "link": settings().url(f"/activate/{token}"),
+            "expires": expires.date().isoformat(),
+            "login_means": person.login_means,
+        },
+        org_id=person.org_id,
+        user_id=person.id,
+    )
     return token
 
 

@@ -12,10 +12,12 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from . import (  # noqa: E402,F401
     audit,
     auth,
+    bulk_activation,
     home,
     inventory,
     people,
     person,
+    privileges,
     registrar,
     requests,
     services,

@@ -25,6 +25,7 @@ TABS = [
     ("admin.requests", _l("Access requests"), (AdminRole.USER_ADMIN,)),
     ("admin.login_means", _l("Login means"), (AdminRole.USER_ADMIN,)),
     ("admin.registrar", _l("Identity checks"), (AdminRole.REGISTRAR,)),
+    ("admin.privileges_page", _l("Rights"), (AdminRole.ORG_ADMIN,)),
     ("admin.services", _l("Services"), (AdminRole.ORG_ADMIN,)),
     ("admin.settings", _l("Settings"), (AdminRole.ORG_ADMIN,)),
     ("admin.audit", _l("Audit"), (AdminRole.USER_ADMIN, AdminRole.REGISTRAR, AdminRole.ORG_ADMIN)),

@@ -1,5 +1,5 @@
-"""The user administrator's pages: imported people and their (bulk) activation, the other
-people, and the CSV import (a person's page is in person.py). Every view is scoped to the
+"""The user administrator's pages: the people (the imported ones and their activation are in
+bulk_activation.py, a person's page in person.py), and the CSV import. Every view is scoped to the
 administrator's organisation; the rules are in services.
 """
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from functools import partial
 from typing import Any
 
 from flask import abort, g, request
@@ -17,7 +16,6 @@ from werkzeug.wrappers import Response
 
 from ...models.enums import AdminRole, UserStatus
 from ...services import people
-from ...services.lifecycle import activation
 from ...services.lifecycle.funnel import PeopleFilter
 from ...services.lifecycle.imports import ImportReport, import_users
 from ..errors import shown_on
@@ -91,51 +89,6 @@ def _listing(
         exclude_status=exclude_status,
         state=state,
     )
-
-
-# -- imported people and their activation ----------------------------------------------------
-def _imported_page(search: str, status: int = 200, **extra: Any) -> Response:
-    result = _listing(status=UserStatus.IMPORTED, exclude_status=None, search=search)
-    return page(
-        "admin/imported.html",
-        status,
-        result=result,
-        search=search,
-        listing=_links("admin.imported", q=search, sort=_sort()),
-        page_numbers=page_numbers(result.page, result.pages),
-        **extra,
-    )
-
-
-@bp.get("/imported")
-@admin_required(AdminRole.USER_ADMIN)
-def imported() -> Page:
-    return _imported_page(request.args.get("q", "").strip())
-
-
-@bp.post("/imported/activate")
-@admin_required(AdminRole.USER_ADMIN)
-def activate_imported() -> Page:
-    form = request.form
-    search = form.get("q", "").strip()
-    if form.get("all_matching"):
-        chosen = people.matching_people(g.org, status=UserStatus.IMPORTED, search=search or None)
-    else:
-        ids = [int(v) for v in form.getlist("person") if v.isdigit()]
-        chosen = people.people_by_ids(g.org, ids)
-    choices = {"login_means": form.get("login_means", ""), "privileges": form.get("privileges")}
-    if not chosen:
-        error = _("Choose at least one person to activate.")
-        return _imported_page(search, 400, error=error, choices=choices)
-    with shown_on(partial(_imported_page, search), choices=choices):
-        results = activation.activate_users(
-            g.org,
-            chosen,
-            login_means=form.get("login_means", ""),
-            privileges=privilege_lines(form.get("privileges")),
-            actor=_actor(),
-        )
-    return page("admin/activation_result.html", results=results)
 
 
 # -- the other people --------------------------------------------------------------------------

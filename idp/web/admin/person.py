@@ -18,13 +18,13 @@ from ...services import people
 from ...services import users as user_service
 from ...services.errors import NotFound
 from ...services.lifecycle import activation, four_eyes
+from ...services.lifecycle import privileges as privilege_catalogue
 from ...services.means import authenticators, code_display, verification
 from ...services.proofing import records as proofing
 from ..errors import shown_on
 from ..pages import page, redirect_to
 from . import bp
 from .auth import admin_required, person_of_org
-from .people import privilege_lines
 
 Page = Response
 
@@ -48,6 +48,7 @@ def _person_page(person: User, status: int = 200, **extra: Any) -> Response:
         pending=four_eyes.pending_changes(g.org, person),
         current_admin_id=g.admin.id,
         done=request.args.get("done"),
+        catalogue=privilege_catalogue.catalogue(g.org),
         **extra,
     )
 
@@ -71,7 +72,7 @@ def activate_person(user_id: int) -> Page:
             g.org,
             [someone],
             login_means=request.form.get("login_means", ""),
-            privileges=privilege_lines(request.form.get("privileges")),
+            privileges=list(dict.fromkeys(request.form.getlist("privileges"))),
             actor=_actor(),
         )
     if not result.ok:
@@ -92,11 +93,12 @@ def resend_activation(user_id: int) -> Page:
 @admin_required(AdminRole.USER_ADMIN)
 def person_privileges(user_id: int) -> Page:
     someone = person_of_org(user_id)
-    add = privilege_lines(request.form.get("add"))
+    add = list(dict.fromkeys(request.form.getlist("add")))
     remove = request.form.getlist("remove")
     if not add and not remove:
         return _person_page(someone, 400, error=_("Add or remove at least one right."))
     with shown_on(partial(_person_page, someone)):
+        privilege_catalogue.check_known(g.org, add)  # rights are chosen from the catalogue
         if four_eyes.is_own_change(g.admin, someone):
             # Four eyes: your own rights change only when a second administrator approves.
             four_eyes.propose_privileges(g.admin, add=add, remove=remove)

@@ -19,6 +19,7 @@ from idp.models.types import utcnow
 from idp.services import orgs, people
 from idp.services.lifecycle.imports import import_users
 from tests.support.admin import shown
+from tests.support.catalogue import add_rights, confirm_form
 from tests.support.helpers import (
     SEED_FILES,
     TestUser,
@@ -108,6 +109,14 @@ def actions(app, target: str | None = None) -> list[str]:
         return list(db.session.execute(query).scalars())
 
 
+def activate(http, data: dict[str, Any]) -> Any:
+    """Both steps of a bulk activation: choose (the confirmation page), then confirm."""
+    chosen = post(http, "/admin/imported/activate", data)
+    assert chosen.status_code == 200, chosen.get_data(as_text=True)
+    form = confirm_form(chosen.get_data(as_text=True))
+    return post(http, "/admin/imported/activate/confirm", form)
+
+
 def rows_of(html: str) -> list[str]:
     return re.findall(r'<label for="person-\d+">([^<]+)</label>', html)
 
@@ -186,16 +195,17 @@ def test_search_people_costs_one_count_and_one_page_query(app):
 def test_bulk_activation_in_two_runs_reports_each_person(app):
     boss = make_admin(app)
     ids = employees(app, 3)
+    add_rights(app, "urn:dk:kommune:sag", "urn:dk:kommune:loen")
     http = browser(app, boss)
     html = http.get("/admin/imported").get_data(as_text=True)
     assert 'name="all_matching"' in html and 'type="radio"' in html
-    first = http.post(
-        "/admin/imported/activate",
-        data={
-            "csrf_token": csrf_of(html),
+    assert 'name="privileges" value="urn:dk:kommune:sag"' in html  # chosen from the catalogue
+    first = activate(
+        http,
+        {
             "person": [ids["emp01"], ids["emp02"]],
             "login_means": "app",
-            "privileges": "urn:dk:kommune:sag\n\nurn:dk:kommune:loen\n",
+            "privileges": ["urn:dk:kommune:sag", "urn:dk:kommune:loen"],
         },
     )
     html = first.get_data(as_text=True)
@@ -203,10 +213,8 @@ def test_bulk_activation_in_two_runs_reports_each_person(app):
     assert results_of(html) == {"emp01": "OK", "emp02": "OK"}
     assert "2 of 2 people were activated" in html
 
-    second = post(
-        http,
-        "/admin/imported/activate",
-        {"person": [ids["emp03"], ids["emp01"]], "login_means": "code_display"},
+    second = activate(
+        http, {"person": [ids["emp03"], ids["emp01"]], "login_means": "code_display"}
     )
     html = second.get_data(as_text=True)
     assert results_of(html) == {"emp01": "Not activated", "emp03": "OK"}
@@ -239,11 +247,7 @@ def test_select_all_matching_activates_every_match_on_every_page(app):
     employees(app, 30)
     import_people(app, ["x-1,Other Person,other@example.dk,"])
     http = browser(app, boss)
-    response = post(
-        http,
-        "/admin/imported/activate",
-        {"all_matching": "1", "q": "emp", "login_means": "app"},
-    )
+    response = activate(http, {"all_matching": "1", "q": "emp", "login_means": "app"})
     html = response.get_data(as_text=True)
     assert "30 of 30 people were activated" in html
     with app.app_context():
@@ -265,6 +269,13 @@ def test_activation_needs_people_a_login_means_and_valid_rights(app):
         {"person": ids["emp01"], "login_means": "app", "privileges": "not a urn"},
     )
     assert bad.status_code == 400 and "Not a privilege URN" in bad.get_data(as_text=True)
+    unknown = post(
+        http,
+        "/admin/imported/activate",
+        {"person": ids["emp01"], "login_means": "app", "privileges": "urn:dk:not:listed"},
+    )
+    assert unknown.status_code == 400
+    assert "Not in the catalogue of rights" in unknown.get_data(as_text=True)
     no_means = post(http, "/admin/imported/activate", {"person": ids["emp01"]})
     assert no_means.status_code == 400
     assert person_row(app, ids["emp01"]).status == "imported"
@@ -286,6 +297,7 @@ def test_person_page_shows_details_but_never_the_cpr(app):
 def test_single_activation_from_the_person_page(app):
     boss = make_admin(app)
     ids = employees(app, 1)
+    add_rights(app, "urn:dk:a:b")
     http = browser(app, boss)
     page = http.get(f"/admin/people/{ids['emp01']}").get_data(as_text=True)
     assert f'action="/admin/people/{ids["emp01"]}/activate"' in page
@@ -355,13 +367,17 @@ def test_rights_are_added_and_removed(app):
     with app.app_context():
         db.session.get(User, worker.id).privileges = ["urn:dk:old:one", "urn:dk:old:two"]
         db.session.commit()
+    add_rights(app, "urn:dk:new:right", "urn:dk:old:two")
     http = browser(app, boss)
     html = http.get(f"/admin/people/{worker.id}").get_data(as_text=True)
-    assert 'value="urn:dk:old:one"' in html
+    assert 'value="urn:dk:old:one"' in html  # held, though not in the catalogue: still shown
+    assert "urn:dk:old:one <small>(not in the catalogue)</small>" in html
+    assert 'name="add" value="urn:dk:new:right"' in html
+    assert 'name="add" value="urn:dk:old:two"' not in html  # already held
     response = post(
         http,
         f"/admin/people/{worker.id}/privileges",
-        {"remove": ["urn:dk:old:one"], "add": "urn:dk:new:right\nurn:dk:new:right"},
+        {"remove": ["urn:dk:old:one"], "add": ["urn:dk:new:right", "urn:dk:new:right"]},
     )
     assert response.status_code == 303 and response.location.endswith("done=privileges")
     assert person_row(app, worker.id).privileges == ["urn:dk:new:right", "urn:dk:old:two"]
@@ -369,7 +385,10 @@ def test_rights_are_added_and_removed(app):
 
     bad = post(http, f"/admin/people/{worker.id}/privileges", {"add": "right two"})
     assert bad.status_code == 400 and "Not a privilege URN" in bad.get_data(as_text=True)
-    empty = post(http, f"/admin/people/{worker.id}/privileges", {"add": "  \n"})
+    typed = post(http, f"/admin/people/{worker.id}/privileges", {"add": "urn:dk:typed:by:hand"})
+    assert typed.status_code == 400
+    assert "Not in the catalogue of rights" in typed.get_data(as_text=True)
+    empty = post(http, f"/admin/people/{worker.id}/privileges")
     assert empty.status_code == 400
     assert person_row(app, worker.id).privileges == ["urn:dk:new:right", "urn:dk:old:two"]
 
@@ -550,6 +569,7 @@ def test_a_registrar_sees_users_and_people_but_changes_nothing(app):
 GETS = ["/admin/imported", "/admin/users", "/admin/people/{id}", "/admin/import"]
 POSTS = [
     "/admin/imported/activate",
+    "/admin/imported/activate/confirm",
     "/admin/people/{id}/activate",
     "/admin/people/{id}/resend",
     "/admin/people/{id}/privileges",
@@ -636,9 +656,13 @@ def test_an_administrator_of_another_organisation_sees_nothing_of_this_one(app):
 
     # Ticking this organisation's people (forged ids) activates nobody of theirs.
     mine = employees(app, 1, prefix="mine")["mine01"]
+    chosen = post(
+        http, "/admin/imported/activate", {"person": [mine, theirs["their01"]], "login_means": "app"}
+    )
+    assert f'name="person" value="{mine}"' not in chosen.get_data(as_text=True)
     response = post(
         http,
-        "/admin/imported/activate",
+        "/admin/imported/activate/confirm",
         {"person": [mine, theirs["their01"]], "login_means": "app"},
     )
     assert results_of(response.get_data(as_text=True)) == {"their01": "OK"}
