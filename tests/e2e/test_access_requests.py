@@ -22,6 +22,7 @@ from idp.extensions import db
 from idp.models import AccessRequest, AuditEvent, FederatedIdentity, OutboxMail, User
 from idp.services import orgs
 from idp.services.proofing.settings import configure_organisation
+from tests.support.catalogue import add_rights
 from tests.support.fake_op import FakeOP
 from tests.support.helpers import csrf_of, login, make_admin, make_org, make_user, redirect_status
 
@@ -181,6 +182,7 @@ def test_full_flow_submit_approve_and_activate(world: World) -> None:
     html = listing.get_data(as_text=True)
     assert listing.status_code == 200 and "ny@testfirma.dk" in html
     request_id = pending_id(w.app)
+    add_rights(w.app, "urn:dk:gov:saml:privilege:example:read", cvr=CVR)
     approved = admin.post(
         f"/admin/requests/{request_id}/approve",
         data={

@@ -122,8 +122,8 @@ def remove_privilege(org: Organisation, privilege_id: int, *, actor: str) -> Non
     if held:
         raise Conflict(
             N_(
-                "%(count)s people hold %(urn)s; withdraw it from them before removing it "
-                "from the catalogue"
+                "%(urn)s is still held (people: %(count)s); withdraw it from them before "
+                "removing it from the catalogue"
             ),
             count=held,
             urn=row.urn,

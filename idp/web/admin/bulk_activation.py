@@ -46,7 +46,7 @@ class Selection:
 
     @classmethod
     def of(cls, form: MultiDict[str, str]) -> Selection:
-        ids = [int(v) for v in form.getlist("person") if v.isdigit()][:MAX_TICKED]
+        ids = [int(v) for v in form.getlist("person") if v.isdigit() and len(v) < 19][:MAX_TICKED]
         return cls(list(dict.fromkeys(ids)), bool(form.get("all_matching")), form.get("q", ""))
 
     def own(self) -> Selection:

@@ -6,14 +6,22 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from idp.extensions import db
 from idp.models import AuditEvent, PendingChange, User
 from tests.support.admin import OTHER, admin, browser, text, token
+from tests.support.catalogue import add_rights
 from tests.support.helpers import TestUser, make_user
 
 RIGHT = "urn:dk:kommune:loen"
+
+
+@pytest.fixture(autouse=True)
+def _catalogue(app: Flask) -> None:
+    """The right the administrators grant is in the organisation's catalogue."""
+    add_rights(app, RIGHT)
 
 
 def _privileges(app: Flask, person: TestUser) -> list[str]:

@@ -19,6 +19,7 @@ from tests.support.activation import (
     _run,
     make_imported,
 )
+from tests.support.catalogue import add_rights
 from tests.support.helpers import (
     SEED_FILES,
     TestUser,
@@ -42,6 +43,7 @@ def _status(app, username):
 def test_activation_queues_a_mail_with_a_link_from_the_issuer(app):
     make_org(app)
     make_imported(app, "anna")
+    add_rights(app, "urn:dk:some_domain:right1")
     result = _run(
         app,
         "users activate anna --org 12345678 --login-means app "
