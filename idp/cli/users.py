@@ -163,7 +163,12 @@ def users_list(
 @click.option(
     "--login-means", required=True, type=click.Choice([means.value for means in LoginMeans])
 )
-@click.option("--privilege", "privileges", multiple=True, help="Right to add (URN)")
+@click.option(
+    "--privilege",
+    "privileges",
+    multiple=True,
+    help="Right to add: a URN from the organisation's catalogue of rights (admin, Rights)",
+)
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def users_activate(
