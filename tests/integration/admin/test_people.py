@@ -213,9 +213,7 @@ def test_bulk_activation_in_two_runs_reports_each_person(app):
     assert results_of(html) == {"emp01": "OK", "emp02": "OK"}
     assert "2 of 2 people were activated" in html
 
-    second = activate(
-        http, {"person": [ids["emp03"], ids["emp01"]], "login_means": "code_display"}
-    )
+    second = activate(http, {"person": [ids["emp03"], ids["emp01"]], "login_means": "code_display"})
     html = second.get_data(as_text=True)
     assert results_of(html) == {"emp01": "Not activated", "emp03": "OK"}
     assert "emp01 is pending activation, not imported (use resend)" in html
@@ -656,9 +654,8 @@ def test_an_administrator_of_another_organisation_sees_nothing_of_this_one(app):
 
     # Ticking this organisation's people (forged ids) activates nobody of theirs.
     mine = employees(app, 1, prefix="mine")["mine01"]
-    chosen = post(
-        http, "/admin/imported/activate", {"person": [mine, theirs["their01"]], "login_means": "app"}
-    )
+    forged = {"person": [mine, theirs["their01"]], "login_means": "app"}
+    chosen = post(http, "/admin/imported/activate", forged)
     assert f'name="person" value="{mine}"' not in chosen.get_data(as_text=True)
     response = post(
         http,
