@@ -75,9 +75,7 @@ def test_bulk_activation_confirms_before_any_mail(
     page.locator("#bulk-rights label").filter(has_text="Ret sag").click()
     shoot(page, "imported-ticked-da")
     tab.clear()
-    content_type = _post(
-        page, lambda: page.locator("form[method=post] button[type=submit]").click()
-    )
+    content_type = _post(page, lambda: page.locator("#activate button[type=submit]").click())
 
     expect(page.locator("h1")).to_have_text("Bekræft aktivering")
     expect(page.locator("#count")).to_have_text("2")
