@@ -14,9 +14,8 @@ from sqlalchemy import func, select
 
 from idp.extensions import db
 from idp.models import OutboxMail, User
-from tests.integration.admin.test_people import employees
 from tests.support.admin import admin
-from tests.support.catalogue import add_rights
+from tests.support.catalogue import add_rights, employees
 from tests.support.chromium import HTML, SCREENSHOTS, Browser, expect, screenshot_taker
 from tests.support.page_checks import Tab, check_page
 

@@ -12,12 +12,20 @@ from sqlalchemy import func, select, update
 
 from idp.extensions import db
 from idp.models import OutboxMail, User
-from tests.integration.admin.test_people import browser, employees, make_admin, post
-from tests.support.catalogue import add_rights, confirm_form
+from tests.support.admin import admin, browser, token
+from tests.support.catalogue import add_rights, confirm_form, employees
 
 STEP = "/admin/imported/activate"
 CONFIRM = "/admin/imported/activate/confirm"
 SAG, LOEN = "urn:dk:kommune:sag", "urn:dk:kommune:loen"
+
+
+def make_admin(app, username: str = "boss", role: str = "user_admin") -> Any:
+    return admin(app, username, role)
+
+
+def post(http, path: str, data: dict[str, Any] | None = None) -> Any:
+    return http.post(path, data={"csrf_token": token(http), **(data or {})})
 
 
 def outbox(app) -> int:
@@ -152,11 +160,6 @@ def test_an_empty_catalogue_says_to_create_rights_first(app):
     assert "create them in the catalogue first" in html
     assert "An organisation administrator creates them." in html
     assert 'name="privileges"' not in html  # no silent free-text field
-    org_admin = make_admin(app, "owner", role="org_admin")
-    with app.app_context():
-        db.session.execute(
-            update(User).where(User.id == org_admin.id).values(roles=["org_admin", "user_admin"])
-        )
-        db.session.commit()
+    org_admin = admin(app, "owner", "org_admin", "user_admin")
     html = browser(app, org_admin).get("/admin/imported").get_data(as_text=True)
     assert 'href="/admin/privileges"' in html
