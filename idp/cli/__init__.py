@@ -17,11 +17,13 @@ def register_commands(app: Flask) -> None:
     from .maintenance import demo, purge_expired, serve
     from .means import means_group
     from .orgs import orgs_group
+    from .privileges import privileges_group
     from .proofing import proofing_group
     from .users import users_group
 
     for command in (
         users_group,
+        privileges_group,
         orgs_group,
         admins_group,
         clients_group,

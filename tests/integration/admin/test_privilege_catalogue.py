@@ -186,5 +186,10 @@ def test_a_typed_urn_on_the_command_line_is_checked_against_the_catalogue(app):
             db.session.execute(select(User.status).where(User.username == "anna")).scalar_one()
             == "imported"
         )
-    add_rights(app, URN)
+    added = runner.invoke(
+        args=["privileges", "add", URN, "--org", "12345678", "--da", "Skrive", "--en", "Write"]
+    )
+    assert added.exit_code == 0, added.output
+    listed = runner.invoke(args=["privileges", "list", "--org", "12345678"])
+    assert f"{URN}  Skrive / Write" in listed.output
     assert runner.invoke(args=shlex.split(command)).exit_code == 0
