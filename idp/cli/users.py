@@ -257,9 +257,11 @@ def users_resend(user: str, as_json: bool) -> None:
 def users_privileges(
     user: str, add: tuple[str, ...], remove: tuple[str, ...], as_json: bool
 ) -> None:
+    from ..services.lifecycle.privileges import check_known
     from ..services.users import set_privileges
 
     person = find_person(user)
+    service_call(check_known, person.organisation, list(add))  # from the catalogue only
     rights = service_call(
         set_privileges, person, add=list(add), remove=list(remove), actor=OPERATOR
     )

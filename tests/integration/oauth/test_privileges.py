@@ -10,6 +10,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from idp.privileges import BPP_NAMESPACE
+from tests.support.catalogue import add_rights
 from tests.support.helpers import authorize_code, make_client, make_user, redeem
 
 CLAIM = "https://data.gov.dk/model/core/eid/privilegesIntermediate"
@@ -19,6 +20,7 @@ RIGHTS = ["urn:dk:some_domain:myPrivilege1A", "urn:dk:gov:saml:privilege:sicknes
 def _claims(app, client, scope):
     rp = make_client(app)
     user = make_user(app)
+    add_rights(app, *RIGHTS)  # the rights granted are in the organisation's catalogue
     runner = app.test_cli_runner()
     add = " ".join(f"--add {r}" for r in RIGHTS)
     assert runner.invoke(args=shlex.split(f"users privileges {user.username} {add}")).exit_code == 0
@@ -54,3 +56,11 @@ def test_privilege_must_be_a_urn(app):
         args=shlex.split(f"users privileges {user.username} --add not-a-urn")
     )
     assert result.exit_code != 0 and "Not a privilege URN" in result.output
+
+
+def test_a_right_outside_the_catalogue_is_refused(app):
+    user = make_user(app)
+    result = app.test_cli_runner().invoke(
+        args=shlex.split(f"users privileges {user.username} --add urn:dk:not:listed")
+    )
+    assert result.exit_code == 1 and "Not in the catalogue of rights" in result.output
