@@ -2,7 +2,7 @@
 means and a right from the catalogue; the confirmation page says how many, which means, which
 rights and how many mails, while the outbox stays empty; confirming queues one mail each.
 Each page: text/html, no sideways scroll at 390 px, axe clean. Screenshots go to
-test-artifacts/screenshots/bulk/.
+test-artifacts/screenshots/bulk/ (activation/, catalogue/).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def test_bulk_activation_confirms_before_any_mail(
     ids = employees(app, 3)
     add_rights(app, SAG)
     server.serve(app)
-    shoot = screenshot_taker(SCREENSHOTS / "bulk")
+    shoot = screenshot_taker(SCREENSHOTS / "bulk" / "activation")
     context = chromium.new_context(extra_http_headers={"Accept-Language": "da"})
     tab = Tab(context.new_page(), server.url)
     page = tab.page
@@ -103,4 +103,31 @@ def test_bulk_activation_confirms_before_any_mail(
         "emp02": ("imported", []),
         "emp03": ("pending_activation", [SAG]),
     }
+    context.close()
+
+
+def test_the_organisation_administrator_fills_the_catalogue(
+    make_app: Any, servers: Callable[..., Any], chromium: Browser
+) -> None:
+    server = servers()
+    app = make_app(issuer=server.url)
+    owner = admin(app, "owner", "org_admin")
+    server.serve(app)
+    shoot = screenshot_taker(SCREENSHOTS / "bulk" / "catalogue")
+    context = chromium.new_context(extra_http_headers={"Accept-Language": "da"})
+    tab = Tab(context.new_page(), server.url)
+    page = tab.page
+    _log_in(page, server.url, owner)
+    page.locator("#admin-tabs").get_by_role("link", name="Rettigheder").click()
+    expect(page.locator("h1")).to_have_text("Rettigheder")
+    page.fill("#urn", SAG)
+    page.fill("#label_da", "Behandle sager")
+    page.fill("#label_en", "Handle cases")
+    tab.clear()
+    _post(page, lambda: page.locator("#add-right button[type=submit]").click())
+    expect(page.locator("#done")).to_have_text("Rettigheden blev tilføjet kataloget.")
+    expect(page.locator("#rights")).to_contain_text("Behandle sager")
+    page.locator("details summary").first.click()
+    _checked(tab, HTML)
+    shoot(page, "catalogue-da-phone")
     context.close()
