@@ -13,6 +13,7 @@ from . import (  # noqa: E402,F401
     audit,
     auth,
     home,
+    importing,
     inventory,
     people,
     person,
