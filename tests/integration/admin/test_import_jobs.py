@@ -20,6 +20,7 @@ from idp.import_worker import ImportWorker
 from idp.models import ImportJob, ImportJobRow, User
 from idp.services.lifecycle import import_jobs
 from tests.support.admin import admin, browser, text, token
+from tests.support.helpers import make_org
 
 CSV = (
     b"rid,name,email,cpr\n"
@@ -214,3 +215,20 @@ def test_summary_and_invalid_row_pages_stay_small_for_5000_rows(app):
     page = http.get(f"/admin/import/{job_id}")
     assert "<td>Invalid</td><td>2500</td>" in text(page)
     assert len(page.get_data()) < 60_000
+
+
+def test_the_command_line_import_shares_the_rules(app, tmp_path):
+    make_org(app, "12345678")
+    runner = app.test_cli_runner()
+    formula = tmp_path / "formula.csv"
+    formula.write_text("rid,name,email\n1,@SUM(A1),a@example.dk\n2,Bo Holm,bo@example.dk\n")
+    refused = runner.invoke(args=["users", "import", str(formula), "--org", "12345678"])
+    assert refused.exit_code == 1 and "name: starts with = + - @" in refused.output
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("rid;name;email\n1;Åse Ørum;aase@example.dk\n".encode("cp1252"))
+    hinted = runner.invoke(args=["users", "import", str(latin), "--org", "12345678"])
+    assert hinted.exit_code == 1 and "--encoding cp1252" in hinted.output
+    args = ["users", "import", str(latin), "--org", "12345678", "--encoding", "cp1252"]
+    assert runner.invoke(args=args).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(User.name).where(User.rid == "1")) == "Åse Ørum"
