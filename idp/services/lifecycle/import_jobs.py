@@ -148,26 +148,35 @@ def start_import(job: ImportJob, *, skip_invalid: bool) -> None:
 
 
 def claim_next(worker: str) -> int | None:
-    """Claim the oldest job waiting for a worker (a queued check, or an import nobody runs);
-    the conditional UPDATE has one winner among nodes. Returns the job id, or None."""
+    """Claim the oldest job waiting for a worker (a queued check, or an import nobody runs).
+    Returns the job id, or None."""
+    for job_id, status in waiting_jobs():
+        if claim(job_id, status, worker):
+            return job_id
+    return None
+
+
+def waiting_jobs(limit: int = 5) -> list[tuple[int, str]]:
+    """(id, status) of the oldest jobs waiting for a worker."""
     waiting = (ImportJob.status == S.QUEUED) | (
         (ImportJob.status == S.IMPORTING) & ImportJob.worker.is_(None)
     )
-    ids = db.session.execute(
-        select(ImportJob.id, ImportJob.status).where(waiting).order_by(ImportJob.id).limit(5)
-    ).all()
-    for job_id, status in ids:
-        step = S.CHECKING if status == S.QUEUED else S.IMPORTING
-        statement = (
-            update(ImportJob)
-            .where(ImportJob.id == job_id, ImportJob.status == status, ImportJob.worker.is_(None))
-            .values(status=step, worker=worker, updated_at=utcnow())
-        )
-        won = _changes(statement) == 1
-        db.session.commit()
-        if won:
-            return int(job_id)
-    return None
+    query = select(ImportJob.id, ImportJob.status).where(waiting).order_by(ImportJob.id)
+    return [(int(i), str(s)) for i, s in db.session.execute(query.limit(limit))]
+
+
+def claim(job_id: int, status: str, worker: str) -> bool:
+    """Take job ``job_id``, seen waiting in ``status``, for ``worker``: the conditional UPDATE
+    has one winner among the nodes that saw it waiting."""
+    step = S.CHECKING if status == S.QUEUED else S.IMPORTING
+    statement = (
+        update(ImportJob)
+        .where(ImportJob.id == job_id, ImportJob.status == status, ImportJob.worker.is_(None))
+        .values(status=step, worker=worker, updated_at=utcnow())
+    )
+    won = _changes(statement) == 1
+    db.session.commit()
+    return won
 
 
 def run_job(job_id: int, worker: str) -> None:

@@ -183,7 +183,10 @@ def test_a_cancelled_check_stops_and_two_claimers_have_one_winner(app):
     http = browser(app, admin(app, "boss", "user_admin"))
     job_id = _job_id(_upload(http, CSV))
     with app.app_context():
-        assert import_jobs.claim_next("node-a") == job_id
+        seen = import_jobs.waiting_jobs()  # two nodes see the job waiting at once
+        assert seen == [(job_id, "queued")] and import_jobs.waiting_jobs() == seen
+        assert import_jobs.claim(job_id, "queued", "node-a")
+        assert not import_jobs.claim(job_id, "queued", "node-b")
         assert import_jobs.claim_next("node-b") is None
     assert _post(http, f"/admin/import/{job_id}/cancel").status_code == 303
     with app.app_context():
@@ -232,3 +235,21 @@ def test_the_command_line_import_shares_the_rules(app, tmp_path):
     assert runner.invoke(args=args).exit_code == 0
     with app.app_context():
         assert db.session.scalar(select(User.name).where(User.rid == "1")) == "Åse Ørum"
+
+
+def test_a_check_cancelled_while_it_runs_leaves_no_summary(app, monkeypatch):
+    http = browser(app, admin(app, "boss", "user_admin"))
+    job_id = _job_id(_upload(http, CSV + BAD_ROWS))
+    real = import_jobs.import_users
+
+    def cancelled_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        report = real(*args, **kwargs)
+        import_jobs.cancel(import_jobs.get_job(args[0], job_id))  # the admin's click
+        return report
+
+    monkeypatch.setattr(import_jobs, "import_users", cancelled_meanwhile)
+    assert ImportWorker(app).run_once()
+    job = _job(app, job_id)
+    assert job.status == "cancelled" and job.summary == {} and job.worker is None
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ImportJobRow)) == 0
