@@ -121,20 +121,7 @@ def import_users(
         return report
     _insert(org, created, level, source=source, actor=actor)
     _update(updated)
-    counts = report.counts
-    audit.record(
-        "users.imported",
-        actor=actor,
-        org_id=org.id,
-        target=source[:200],
-        details={
-            "created": len(created),
-            "updated": len(updated),
-            "unchanged": counts.get(ImportOutcome.UNCHANGED, 0),
-            "skipped": sum(n for a, n in counts.items() if ImportOutcome(a).is_skipped),
-            "invalid": counts.get(ImportOutcome.INVALID, 0),
-        },
-    )
+    _audit(org, report, len(created), len(updated), source=source, actor=actor)
     report.written = True
     if before_commit is not None:
         before_commit(report)
@@ -146,6 +133,25 @@ def import_users(
             N_("These people were changed at the same time; run the import again")
         ) from None
     return report
+
+
+def _audit(
+    org: Organisation, report: ImportReport, created: int, updated: int, *, source: str, actor: str
+) -> None:
+    counts = report.counts
+    audit.record(
+        "users.imported",
+        actor=actor,
+        org_id=org.id,
+        target=source[:200],
+        details={
+            "created": created,
+            "updated": updated,
+            "unchanged": counts.get(ImportOutcome.UNCHANGED, 0),
+            "skipped": sum(n for a, n in counts.items() if ImportOutcome(a).is_skipped),
+            "invalid": counts.get(ImportOutcome.INVALID, 0),
+        },
+    )
 
 
 def list_users(

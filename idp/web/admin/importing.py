@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from ...models import ImportJob, ImportJobStatus
 from ...models.enums import AdminRole, ImportOutcome
 from ...services.errors import localize
-from ...services.lifecycle import import_jobs
+from ...services.lifecycle import import_jobs, import_rows
 from ...services.lifecycle.employee_file import NotUtf8
 from ...services.platform.safe_csv import iter_csv
 from ..errors import shown_on
@@ -116,7 +116,7 @@ def import_job(job_id: int) -> Response:
     status = ImportJobStatus(job.status)
     rows = None
     if status in (ImportJobStatus.CHECKED, ImportJobStatus.IMPORTING, ImportJobStatus.DONE):
-        rows = import_jobs.invalid_rows(job, request.args.get("page", 1, type=int) or 1)
+        rows = import_rows.invalid_rows(job, request.args.get("page", 1, type=int) or 1)
     return page(
         "admin/import_job.html",
         job=job,
@@ -139,7 +139,7 @@ def import_report(job_id: int) -> Response:
     header = [_("Line"), _("Username"), _("E-mail"), _("RID"), _("Problems")]
     rows = (
         [line, username, email, rid, errors_text(errors)]
-        for line, username, email, rid, errors in import_jobs.all_invalid_rows(job.id)
+        for line, username, email, rid, errors in import_rows.all_invalid_rows(job.id)
     )
     response = Response(
         stream_with_context(iter(iter_csv(header, rows))), content_type="text/csv; charset=utf-8"
