@@ -93,6 +93,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .mail_sender import install_background_sender
 
     install_background_sender(app)
+    from .import_worker import install_import_worker
+
+    install_import_worker(app)
     return app
 
 
@@ -117,6 +120,8 @@ def _flask_config(cfg: Settings) -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
         "BABEL_TRANSLATION_DIRECTORIES": str(asset_dir("translations")),
         "TESTING": cfg.testing,
+        # Larger uploads are refused with a 413 page before the view reads them.
+        "MAX_CONTENT_LENGTH": cfg.max_upload_mb * 1024 * 1024,
         "PREFERRED_URL_SCHEME": "https" if cfg.issuer.startswith("https") else "http",
     }
 

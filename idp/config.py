@@ -85,6 +85,7 @@ class Settings:
     log_format: str = "text"
     ratelimit_enabled: bool = True
     testing: bool = False
+    max_upload_mb: int = 20
 
     @property
     def instance_dir(self) -> Path:
@@ -148,6 +149,7 @@ _RANGES = {
     "otp_lock_seconds": (1, 86400),
     "otp_bind_window_steps": (1, 20),
     "app_enrolment_hours": (1, 24 * 30),
+    "max_upload_mb": (1, 200),
 }
 
 

@@ -83,23 +83,42 @@ def users_create(
 @click.option("--org", "cvr", required=True, help="CVR of the organisation")
 @click.option("--dry-run", is_flag=True, help="Check and report every row, import nothing")
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows, report the rest")
+@click.option(
+    "--encoding",
+    type=click.Choice(("utf-8", "cp1252")),
+    default="utf-8",
+    show_default=True,
+    help="cp1252: a Windows-1252 file (what Danish Excel writes unless CSV UTF-8 is chosen)",
+)
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
-def users_import(file: Path, cvr: str, dry_run: bool, skip_invalid: bool, as_json: bool) -> None:
+def users_import(
+    file: Path, cvr: str, dry_run: bool, skip_invalid: bool, encoding: str, as_json: bool
+) -> None:
     """Exit code 1 when the import is refused (invalid rows without --skip-invalid)."""
+    from ..services.errors import ServiceError
+    from ..services.lifecycle.employee_file import NotUtf8
     from ..services.lifecycle.imports import import_users
     from ..services.orgs import get_by_cvr
 
     org = service_call(get_by_cvr, cvr)
-    report = service_call(
-        import_users,
-        org,
-        file.read_bytes(),
-        source=file.name,
-        dry_run=dry_run,
-        skip_invalid=skip_invalid,
-        actor=OPERATOR,
-    )
+    try:
+        report = import_users(
+            org,
+            file.read_bytes(),
+            source=file.name,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            actor=OPERATOR,
+            encoding=encoding,
+        )
+    except NotUtf8 as error:  # the same rule as the admin's page: say what to do
+        hint = " but reads as Windows-1252: add --encoding cp1252" if error.windows_1252 else ""
+        raise click.ClickException(
+            f"{error}{hint} (or save it from Excel as 'CSV UTF-8 (comma delimited)')"
+        ) from None
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from None
     lines = [
         f"line {r['line']}: {r['email'] or r['rid'] or '?'}: {r['action']}"
         + (f": {'; '.join(r['errors'])}" if r["errors"] else "")

@@ -15,6 +15,7 @@ from .enums import (
     RequestStatus,
     UserStatus,
 )
+from .import_job import ImportJob, ImportJobRow, ImportJobStatus
 from .lifecycle import Activation, OutboxMail
 from .oauth import AuthorizationCode, BrowserSession, Client, Consent, Token
 from .org import Organisation
@@ -36,6 +37,9 @@ __all__ = [
     "Client",
     "Consent",
     "FederatedIdentity",
+    "ImportJob",
+    "ImportJobRow",
+    "ImportJobStatus",
     "ImportOutcome",
     "LinkProblemKind",
     "LoginMeans",

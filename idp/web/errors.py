@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from ..extensions import db
@@ -123,6 +123,14 @@ def register(app: Flask) -> None:
         if error.response is not None:
             return error.response  # type: ignore[return-value]  # werkzeug's sansio type
         return http_error(error)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge) -> Response:
+        # More than MAX_CONTENT_LENGTH (the max_upload_mb setting): refused before it is read.
+        if request.endpoint in JSON_ENDPOINTS:
+            return oauth_error("invalid_request", "request too large", 413)
+        limit = (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+        return _error_page(413, _("The file is too large: at most %(mb)s MB.", mb=limit))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import select, update
 
 from idp.extensions import db
+from idp.import_worker import start_import_worker
 from idp.models import AccessRequest, Activation, User
 from idp.models.types import utcnow
 from tests.support.chromium import (  # skips this module where Chromium or Playwright is missing
@@ -119,14 +120,18 @@ def test_admin_imports_activates_resends_and_a_person_activates_in_chromium(
             for username, name, address, rid in PEOPLE
         ],
     )
+    worker = start_import_worker(app, interval=0.2)  # the check and the import run in it
     page.goto(server.url + "/admin/import")
     page.set_input_files("#file", str(csv))
     page.get_by_role("button", name="Check the file").click()
+    expect(page.locator("#import-checked")).to_be_visible(timeout=30_000)  # meta refresh
     assert "nothing has been imported yet" in status_text(page, "#import-checked")
-    assert page.locator("#import-rows tbody tr").count() == len(PEOPLE)
+    assert f"Would be created\t{len(PEOPLE)}" in page.locator("#import-counts").inner_text()
     screenshots(page, "import-dry-run")
     assert cli(app, f"users list --org {CVR} --status imported --json") == []
     page.get_by_role("button", name="Import these people").click()
+    expect(page.locator("#import-done")).to_be_visible(timeout=30_000)
+    worker.stop()
     assert "The file was imported." in status_text(page, "#import-done")
     screenshots(page, "import-done")
     imported = cli(app, f"users list --org {CVR} --status imported --json")

@@ -17,8 +17,9 @@ from urllib.parse import urlencode
 from flask import Flask
 
 from idp.extensions import db
+from idp.import_worker import ImportWorker
 from idp.models import Client, Organisation, User
-from idp.services.lifecycle import access_requests
+from idp.services.lifecycle import access_requests, import_jobs
 from idp.services.oauth import consent
 
 from .e2e import Smtp, activation_link, cli, write_csv
@@ -48,6 +49,7 @@ SKIPPED = {
     "static": "static files (CSS, JS, images): checked as each page's sub-requests",
     "health.healthz": "the load balancer's health check, JSON",
     "oidc.userinfo": "OIDC UserInfo, JSON for relying parties (needs a bearer token)",
+    "admin.import_report": "an import's invalid rows as a CSV download (test_import_page.py)",
 }
 # /token, /jwks and /.well-known/openid-configuration are not GET rules of the URL map
 # (POST only, or served by idp/web/documents.py): nothing to skip there.
@@ -61,6 +63,7 @@ class Seeded:
     service_id: str  # the organisation's registered service (client_id)
     activation_token: str
     authorize_query: str  # a valid authorization request for a service not consented to
+    import_job_id: int  # an employee file checked in the background, with an invalid row
 
 
 def seed(app: Flask, smtp: Smtp, tmp_path: Path) -> Seeded:
@@ -95,6 +98,7 @@ def seed(app: Flask, smtp: Smtp, tmp_path: Path) -> Seeded:
         service_id=_services(app, people["employee"]),
         activation_token=link.rsplit("/", 1)[1],
         authorize_query=_authorize_query(app),
+        import_job_id=_import_job(app, people["user_admin"].username),
     )
 
 
@@ -134,6 +138,18 @@ def _services(app: Flask, employee: TestUser) -> str:
     return str(result["client_id"])
 
 
+def _import_job(app: Flask, admin: str) -> int:
+    """A checked import job (the worker run once): its page has a summary and invalid rows."""
+    rows = "rid;name;email\n6001;Ole Olsen;ole@example.dk\n6002;Bo;ikke-en-adresse\n"
+    with app.app_context():
+        org = db.session.query(Organisation).filter_by(cvr=CVR).one()
+        job = import_jobs.create_job(org, rows.encode(), filename="ansatte.csv", actor=admin)
+        job_id = job.id
+        db.session.remove()
+    ImportWorker(app).run_once()
+    return job_id
+
+
 def _authorize_query(app: Flask) -> str:
     with app.app_context():
         client = db.session.query(Client).filter_by(name="Intranet").one()
@@ -149,7 +165,10 @@ def pages(app: Flask, data: Seeded) -> dict[str, str]:
         "token": data.activation_token,
         "user_id": str(data.pending_id),
         "client_id": data.service_id,
-        "key": "{key}",  # a pending authorization request's key: known once a browser has one
+        "key": "{key}",
+        "job_id": str(
+            data.import_job_id
+        ),  # a pending authorization request's key: known once a browser has one
     }
     found: dict[str, str] = {}
     for rule in app.url_map.iter_rules():

@@ -6,16 +6,20 @@ The rules of the file format, and how rows become people, are in
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from ...models.enums import LoginMeans
 from ...privileges import is_privilege
 from ..errors import N_, InvalidInput, Message
+from ..platform.safe_csv import is_formula
 from ..users import EMAIL_PATTERN, USERNAME_PATTERN
 
 COLUMNS = (
@@ -34,6 +38,35 @@ CPR_PATTERN = re.compile(r"^(\d{6})-?(\d{4})$")
 LOGIN_MEANS_HINTS = tuple(LoginMeans)
 _TRANSLITERATE = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss"})
 _NOT_USERNAME = re.compile(r"[^a-z0-9._-]+")
+NAME_COLUMNS = ("name", "given_name", "family_name")
+ENCODINGS = ("utf-8", "cp1252")
+PROGRESS_EVERY = 5000  # rows between two calls of a reader's ``progress``
+
+
+class NotUtf8(InvalidInput):
+    """The file is not UTF-8; ``windows_1252``: it reads as Windows-1252 (what Danish Excel
+    writes unless "CSV UTF-8" is chosen), so it can be converted once the admin agrees."""
+
+    def __init__(self, windows_1252: bool) -> None:
+        super().__init__(N_("The file is not UTF-8 text"))
+        self.windows_1252 = windows_1252
+
+
+def decode_people_file(data: bytes, encoding: str = "utf-8") -> str:
+    """The file's text: UTF-8 (BOM allowed), or Windows-1252 when ``encoding`` says so.
+    Raises NotUtf8 (telling whether Windows-1252 would read it) for any other UTF-8 failure."""
+    if encoding not in ENCODINGS:
+        raise InvalidInput(N_("Unknown encoding"))
+    try:
+        return data.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    except UnicodeDecodeError:
+        if encoding != "utf-8":
+            raise InvalidInput(N_("The file is not Windows-1252 text either")) from None
+        try:
+            data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise NotUtf8(windows_1252=False) from None
+        raise NotUtf8(windows_1252=True) from None
 
 
 @dataclass
@@ -66,13 +99,35 @@ class PeopleFile:
     rows: list[PersonRow]
 
 
-def read_people_csv(data: bytes) -> PeopleFile:
+def read_people_csv(
+    data: bytes, *, encoding: str = "utf-8", progress: Callable[[int], None] | None = None
+) -> PeopleFile:
     """Parse and check every row. Raises InvalidInput when the file as a whole is unusable
-    (not UTF-8, bad header, no rows); a bad row only gets ``errors``."""
+    (not UTF-8 (NotUtf8) or the ``encoding`` given, bad header, no rows); a bad row only gets
+    ``errors``. ``progress(rows read)`` is called every PROGRESS_EVERY rows (it may raise to
+    stop the reading)."""
+    text = decode_people_file(data, encoding)
+    reader, header = read_header(text)
+    rows = []
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput(N_("The file is not UTF-8 text")) from None
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue  # blank line
+            rows.append(_row(reader.line_num, header, cells))
+            if progress is not None and len(rows) % PROGRESS_EVERY == 0:
+                progress(len(rows))
+    except csv.Error as error:
+        raise InvalidInput(
+            N_("line %(line)s: not valid CSV: %(error)s"), line=reader.line_num, error=error
+        ) from None
+    if not rows:
+        raise InvalidInput(N_("The file holds no people (only a header)"))
+    return PeopleFile(columns=frozenset(header), rows=rows)
+
+
+def read_header(text: str) -> tuple[Any, list[str]]:
+    """A CSV reader over ``text`` that has read the header, and the header's column names;
+    raises InvalidInput when the header is unusable (so an upload can be refused at once)."""
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -85,20 +140,7 @@ def read_people_csv(data: bytes) -> PeopleFile:
             N_("line %(line)s: not valid CSV: %(error)s"), line=1, error=error
         ) from None
     _check_header(header)
-    rows = []
-    try:
-        for cells in reader:
-            if not any(c.strip() for c in cells):
-                continue  # blank line
-            row = _row(reader.line_num, header, cells)
-            rows.append(row)
-    except csv.Error as error:
-        raise InvalidInput(
-            N_("line %(line)s: not valid CSV: %(error)s"), line=reader.line_num, error=error
-        ) from None
-    if not rows:
-        raise InvalidInput(N_("The file holds no people (only a header)"))
-    return PeopleFile(columns=frozenset(header), rows=rows)
+    return reader, header
 
 
 def _check_header(header: list[str]) -> None:
@@ -132,6 +174,7 @@ def _row(line: int, header: list[str], cells: list[str]) -> PersonRow:
     values = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
     _identity(row, values)
     _names(row, values)
+    _formulas(row, header, cells)
     _extras(row, values)
     return row
 
@@ -152,6 +195,8 @@ def _identity(row: PersonRow, values: dict[str, str]) -> None:
         match = CPR_PATTERN.match(cpr)
         if match is None:
             row.errors.append(Message(N_("cpr: invalid")))  # never echo the value
+        elif not _possible_date(match.group(1)):
+            row.errors.append(Message(N_("cpr: the date part (day and month) is impossible")))
         else:
             row.cpr = match.group(1) + match.group(2)
     username = values.get("username", "").lower()
@@ -181,6 +226,27 @@ def _names(row: PersonRow, values: dict[str, str]) -> None:
         row.errors.append(Message(N_("name: longer than 200 characters")))
     if len(given) > 100 or len(family) > 100:
         row.errors.append(Message(N_("given_name/family_name: longer than 100 characters")))
+
+
+def _possible_date(ddmmyy: str) -> bool:
+    """Whether a CPR's first six digits are a day that exists (the century is not known, so
+    29 February is allowed)."""
+    day, month = int(ddmmyy[:2]), int(ddmmyy[2:4])
+    return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(2000, month)[1]
+
+
+def _formulas(row: PersonRow, header: list[str], cells: list[str]) -> None:
+    """OWASP "CSV Injection": a name a spreadsheet would run as a formula is refused (before
+    and after trimming), so it never reaches a mail greeting or a report."""
+    for i, column in enumerate(header):
+        cell = cells[i] if i < len(cells) else ""
+        if column in NAME_COLUMNS and (is_formula(cell) or is_formula(cell.strip())):
+            row.errors.append(
+                Message(
+                    N_("%(column)s: starts with = + - @, a tab or a line break (a formula)"),
+                    column=column,
+                )
+            )
 
 
 def _extras(row: PersonRow, values: dict[str, str]) -> None:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,13 +98,18 @@ def import_users(
     dry_run: bool,
     skip_invalid: bool,
     actor: str,
+    encoding: str = "utf-8",
+    progress: Callable[[int], None] | None = None,
+    before_commit: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import (create or update) the people of a CSV file into ``org``; see the module text.
+    ``encoding`` and ``progress`` go to the reader (employee_file.read_people_csv);
+    ``before_commit(report)`` writes what else belongs to the import's transaction.
 
     Raises InvalidInput when the file as a whole is unusable, or when new people would get a
     legacy_import proofing that cannot reach the organisation's minimum level.
     """
-    plans = plan_rows(org, read_people_csv(data))
+    plans = plan_rows(org, read_people_csv(data, encoding=encoding, progress=progress))
     report = ImportReport(dry_run=dry_run, skip_invalid=skip_invalid)
     report.rows = [_report_row(p) for p in plans]
     created = [p for p in plans if p.action == ImportOutcome.CREATED]
@@ -115,20 +121,10 @@ def import_users(
         return report
     _insert(org, created, level, source=source, actor=actor)
     _update(updated)
-    counts = report.counts
-    audit.record(
-        "users.imported",
-        actor=actor,
-        org_id=org.id,
-        target=source[:200],
-        details={
-            "created": len(created),
-            "updated": len(updated),
-            "unchanged": counts.get(ImportOutcome.UNCHANGED, 0),
-            "skipped": sum(n for a, n in counts.items() if ImportOutcome(a).is_skipped),
-            "invalid": counts.get(ImportOutcome.INVALID, 0),
-        },
-    )
+    _audit(org, report, len(created), len(updated), source=source, actor=actor)
+    report.written = True
+    if before_commit is not None:
+        before_commit(report)
     try:
         db.session.commit()
     except IntegrityError:
@@ -136,8 +132,26 @@ def import_users(
         raise Conflict(
             N_("These people were changed at the same time; run the import again")
         ) from None
-    report.written = True
     return report
+
+
+def _audit(
+    org: Organisation, report: ImportReport, created: int, updated: int, *, source: str, actor: str
+) -> None:
+    counts = report.counts
+    audit.record(
+        "users.imported",
+        actor=actor,
+        org_id=org.id,
+        target=source[:200],
+        details={
+            "created": created,
+            "updated": updated,
+            "unchanged": counts.get(ImportOutcome.UNCHANGED, 0),
+            "skipped": sum(n for a, n in counts.items() if ImportOutcome(a).is_skipped),
+            "invalid": counts.get(ImportOutcome.INVALID, 0),
+        },
+    )
 
 
 def list_users(

@@ -14,6 +14,7 @@ from . import (  # noqa: E402,F401
     auth,
     bulk_activation,
     home,
+    importing,
     inventory,
     people,
     person,

@@ -1,12 +1,10 @@
 """The user administrator's pages: the people (the imported ones and their activation are in
-bulk_activation.py, a person's page in person.py), and the CSV import. Every view is scoped to the
-administrator's organisation; the rules are in services.
+bulk_activation.py, a person's page in person.py, the CSV import in importing.py). Every view is
+scoped to the administrator's organisation; the rules are in services.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from typing import Any
 
 from flask import abort, g, request
@@ -17,10 +15,7 @@ from werkzeug.wrappers import Response
 from ...models.enums import AdminRole, UserStatus
 from ...services import people
 from ...services.lifecycle.funnel import PeopleFilter
-from ...services.lifecycle.imports import ImportReport, import_users
-from ..errors import shown_on
 from ..pages import page
-from ..sealing import seal, unseal
 from . import bp
 from .auth import admin_required
 
@@ -34,10 +29,6 @@ STATE_LABELS: dict[str, Any] = {
     PeopleFilter.LINK_EXPIRING: _l("Activation link expires within 7 days"),
     PeopleFilter.MEANS_LOCKED: _l("Login means locked"),
 }
-IMPORT_MAX_BYTES = 20 * 1024 * 1024
-IMPORT_TTL_SECONDS = 1800
-# Room the rest of a confirm form needs besides the file carried in a hidden field.
-FORM_MARGIN = 16 * 1024
 Page = Response
 
 
@@ -117,71 +108,4 @@ def users() -> Page:
         statuses=USER_STATUSES,
         listing=_links("admin.users", q=search, status=wanted, state=state, sort=_sort()),
         page_numbers=page_numbers(result.page, result.pages),
-    )
-
-
-# -- CSV import ------------------------------------------------------------------------------
-def _import_page(status: int = 200, **extra: Any) -> Response:
-    return page("admin/import.html", status, **extra)
-
-
-def _uploaded() -> tuple[bytes, str] | str:
-    """The file content and name from the upload, or from the dry run's confirm form (carried
-    in a hidden field, or uploaded again and checked against the dry run's digest)."""
-    carried = request.form.get("data")
-    if carried:
-        # Sealed, bound to this administrator: the page never holds the CPRs readably.
-        payload = unseal("people-upload", carried, IMPORT_TTL_SECONDS)
-        if payload is None or payload.get("admin") != g.admin.id:
-            return _("The form has expired or was changed; upload the file again.")
-        return base64.b64decode(payload["data"]), str(payload.get("filename", ""))
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _("Choose a CSV file to import.")
-    data = upload.stream.read(IMPORT_MAX_BYTES + 1)
-    if len(data) > IMPORT_MAX_BYTES:
-        return _("The file is too large for the browser; use the command line import.")
-    checked = request.form.get("sha256")
-    if checked and checked != hashlib.sha256(data).hexdigest():
-        return _("This is not the file that was checked; check it again.")
-    return data, upload.filename
-
-
-@bp.get("/import")
-@admin_required(AdminRole.USER_ADMIN)
-def import_form() -> Page:
-    return _import_page()
-
-
-@bp.post("/import")
-@admin_required(AdminRole.USER_ADMIN)
-def import_file() -> Page:
-    got = _uploaded()
-    if isinstance(got, str):
-        return _import_page(400, error=got)
-    data, filename = got
-    confirm = request.form.get("confirm") == "1"
-    skip_invalid = request.form.get("skip_invalid") == "1"
-    with shown_on(_import_page):
-        report: ImportReport = import_users(
-            g.org,
-            data,
-            source=f"web:{filename}"[:200],
-            dry_run=not confirm,
-            skip_invalid=skip_invalid,
-            actor=_actor(),
-        )
-    encoded = seal(
-        "people-upload",
-        {"admin": g.admin.id, "filename": filename, "data": base64.b64encode(data).decode("ascii")},
-    )
-    # A file too large to post back in a form field is chosen again (and compared).
-    carry = len(encoded) + FORM_MARGIN <= (request.max_form_memory_size or 500_000)
-    return _import_page(
-        422 if report.refused else 200,
-        report=report,
-        filename=filename,
-        skip_invalid=skip_invalid,
-        data=encoded if carry else None,
-        sha256=hashlib.sha256(data).hexdigest(),
     )

@@ -4,14 +4,13 @@ who may use them (session level, role, organisation) and CSRF on every form."""
 
 from __future__ import annotations
 
-import io
 import re
 import shlex
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 
 from idp.extensions import db
 from idp.models import Activation, AuditEvent, Authenticator, User
@@ -434,98 +433,6 @@ def test_login_means_are_unlocked_revoked_and_replaced(app):
     done = actions(app, "worker")
     for action in ("authenticator.unlocked", "authenticator.revoked", "authenticator.assigned"):
         assert action in done
-
-
-# -- the import ------------------------------------------------------------------------------
-CSV = (
-    b"rid,name,email,cpr\n"
-    b"9001,Anna Jensen,anna.jensen@example.dk,010203-1234\n"
-    b"9002,Bo Hansen,bo@example.dk,\n"
-)
-
-
-def _count(app, status: str = "imported") -> int:
-    with app.app_context():
-        query = select(func.count()).select_from(User).where(User.status == status)
-        return db.session.execute(query).scalar_one()
-
-
-def _upload(http, content: bytes, **extra: str) -> Any:
-    data: dict[str, Any] = {"csrf_token": token(http), "file": (io.BytesIO(content), "people.csv")}
-    data.update(extra)
-    return http.post("/admin/import", data=data, content_type="multipart/form-data")
-
-
-def test_import_checks_first_then_imports_on_confirm(app):
-    boss = make_admin(app)
-    http = browser(app, boss)
-    assert 'type="file"' in http.get("/admin/import").get_data(as_text=True)
-
-    checked = _upload(http, CSV)
-    html = checked.get_data(as_text=True)
-    assert checked.status_code == 200, html
-    assert "nothing has been imported yet" in html and "anna.jensen" in html
-    assert "010203-1234" not in html
-    assert _count(app) == 0 and "users.imported" not in actions(app)
-
-    carried = re.search(r'name="data" value="([^"]+)"', html).group(1)
-    confirmed = http.post(
-        "/admin/import",
-        data={
-            "csrf_token": csrf_of(html),
-            "confirm": "1",
-            "data": carried,
-            "filename": "people.csv",
-            "sha256": re.search(r'name="sha256" value="([^"]+)"', html).group(1),
-        },
-    )
-    html = confirmed.get_data(as_text=True)
-    assert confirmed.status_code == 200, html
-    main = html.split('id="main-content"', 1)[1]  # the header's logout button is named confirm
-    assert "The file was imported." in main and 'name="confirm"' not in main
-    assert _count(app) == 2
-    assert actions(app).count("users.imported") == 1
-    with app.app_context():
-        source = db.session.execute(
-            select(AuditEvent.target).where(AuditEvent.action == "users.imported")
-        ).scalar_one()
-    assert source == "web:people.csv"
-
-    again = _upload(http, CSV, confirm="1")  # the same file again changes nothing
-    assert "Nothing to change" in again.get_data(as_text=True)
-
-
-def test_import_refuses_a_file_with_invalid_rows_unless_skipped(app):
-    boss = make_admin(app)
-    http = browser(app, boss)
-    content = CSV + b"9003,Cy Bad,not-an-email,\n"
-    refused = _upload(http, content)
-    html = refused.get_data(as_text=True)
-    assert refused.status_code == 422 and "invalid rows" in html
-    assert _upload(http, content, confirm="1").status_code == 422
-    assert _count(app) == 0
-    skipped = _upload(http, content, confirm="1", skip_invalid="1")
-    assert "The file was imported." in skipped.get_data(as_text=True)
-    assert _count(app) == 2
-    unusable = _upload(http, b"shoe_size\n42\n")
-    assert unusable.status_code == 400 and 'role="alert"' in unusable.get_data(as_text=True)
-    assert _upload(http, b"").status_code == 400
-
-
-def test_a_large_file_is_chosen_again_and_must_be_the_checked_one(app):
-    app.config["MAX_FORM_MEMORY_SIZE"] = 1000  # too small to carry the file in the form
-    boss = make_admin(app)
-    http = browser(app, boss)
-    html = _upload(http, CSV).get_data(as_text=True)
-    assert 'name="data"' not in html and 'id="confirm-file"' in html
-    digest = re.search(r'name="sha256" value="([^"]+)"', html).group(1)
-    other = _upload(http, CSV.replace(b"Bo Hansen", b"Bo Larsen"), confirm="1", sha256=digest)
-    assert other.status_code == 400 and "not the file that was checked" in other.get_data(
-        as_text=True
-    )
-    assert _count(app) == 0
-    same = _upload(http, CSV, confirm="1", sha256=digest)
-    assert "The file was imported." in same.get_data(as_text=True) and _count(app) == 2
 
 
 # -- the other people ------------------------------------------------------------------------
