@@ -18,6 +18,7 @@ def register_commands(app: Flask) -> None:
     from .means import means_group
     from .orgs import orgs_group
     from .proofing import proofing_group
+    from .reminders import reminders_group
     from .users import users_group
 
     for command in (
@@ -30,6 +31,7 @@ def register_commands(app: Flask) -> None:
         proofing_group,
         keys_group,
         mail_group,
+        reminders_group,
         demo,
         purge_expired,
         serve,
