@@ -48,6 +48,8 @@ SKIPPED = {
     "static": "static files (CSS, JS, images): checked as each page's sub-requests",
     "health.healthz": "the load balancer's health check, JSON",
     "oidc.userinfo": "OIDC UserInfo, JSON for relying parties (needs a bearer token)",
+    "admin.export_users": "a CSV download (tests/browser/test_reminders_export.py)",
+    "admin.export_imported": "a CSV download (tests/integration/admin/test_export.py)",
 }
 # /token, /jwks and /.well-known/openid-configuration are not GET rules of the URL map
 # (POST only, or served by idp/web/documents.py): nothing to skip there.

@@ -12,6 +12,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from . import (  # noqa: E402,F401
     audit,
     auth,
+    export,
     home,
     inventory,
     people,

@@ -59,9 +59,10 @@ def save_settings() -> Page | Response:
     caps = {route: form[f"cap_{route}"] for route in ROUTES if f"cap_{route}" in form}
     allow = form.get("allow_access_requests") == "on"
     minimum = form.get("minimum_ial", "")
+    remind = form.get("activation_reminders") == "on"
     values = {
         "allow_access_requests": allow,
-        "activation_reminders": form.get("activation_reminders") == "on",
+        "activation_reminders": remind,
         "minimum_ial": minimum,
         "routes": {
             route: {
@@ -81,5 +82,5 @@ def save_settings() -> Page | Response:
             allow_access_requests=allow,
             actor=g.admin.username,
         )
-        reminders.set_reminders(g.org, values["activation_reminders"], actor=g.admin.username)
+        reminders.set_reminders(g.org, remind, actor=g.admin.username)
     return redirect_to(url_for("admin.settings", done="saved"))
