@@ -101,6 +101,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
         N_("Organisation created"),
         N_("%(actor)s created the organisation %(target)s"),
     ),
+    "people.exported": (
+        N_("People exported"),
+        N_("%(actor)s exported a list of the people of %(target)s as CSV"),
+    ),
     "org.reminders_off": (
         N_("Activation reminders turned off"),
         N_("%(actor)s turned off the activation reminders of the organisation %(target)s"),

@@ -190,3 +190,47 @@ def _queue(person: User, old: Activation, days: int, now: datetime) -> None:
         org_id=person.org_id,
         user_id=person.id,
     )
+
+
+@dataclass(frozen=True)
+class ExpiringLink:
+    """A person whose live activation link runs out soon (the dashboard's list)."""
+
+    user_id: int
+    username: str
+    name: str
+    expires_at: datetime
+    reminded: bool  # a reminder about this link went out
+
+
+def expiring_soon(org: Organisation, *, limit: int = 10, days: int = 7) -> list[ExpiringLink]:
+    """The first ``limit`` people of ``org`` waiting for activation whose live link expires in
+    the next ``days`` days, soonest first (the full list is the people list's filter)."""
+    now = utcnow()
+    rows = db.session.execute(
+        select(
+            User.id,
+            User.username,
+            User.name,
+            Activation.expires_at,
+            Activation.reminded_7_at,
+            Activation.reminded_1_at,
+        )
+        .join(User, User.id == Activation.user_id)
+        .where(
+            User.org_id == org.id,
+            User.status == UserStatus.PENDING_ACTIVATION,
+            Activation.used_at.is_(None),
+            Activation.superseded_at.is_(None),
+            Activation.expires_at > now,
+            Activation.expires_at <= now + timedelta(days=days),
+        )
+        .order_by(Activation.expires_at, Activation.id)
+        .limit(limit)
+    ).all()
+    return [
+        ExpiringLink(
+            r[0], r[1], r[2], r[3], r.reminded_7_at is not None or r.reminded_1_at is not None
+        )
+        for r in rows
+    ]

@@ -194,3 +194,17 @@ def test_admin_turns_reminders_off_and_on_in_the_settings(app):
         assert reminders.reminders_enabled(org) and org.settings["minimum_ial"] == "Low"
         actions = [a for (a,) in db.session.query(AuditEvent.action).order_by(AuditEvent.id)]
         assert actions.count("org.reminders_off") == 1 and actions.count("org.reminders_on") == 1
+
+
+def test_dashboard_lists_links_that_expire_soon(app):
+    from tests.support.admin import admin, browser, text
+
+    http = browser(app, admin(app, "ua", "user_admin"))
+    first = _activate(app)
+    with app.app_context():  # the link runs out in 6 days (the server's clock is not moved)
+        db.session.get(Activation, first.id).expires_at = utcnow() + timedelta(days=6)
+        db.session.commit()
+    html = text(http.get("/admin/", headers={"Accept-Language": "da"}))
+    section = html.split('id="expiring"')[1].split("</section>")[0]
+    assert "Aktiveringslinks der udløber snart" in section and "Send nyt link" in section
+    assert section.count('href="/admin/') == 2  # the person page and the whole list
