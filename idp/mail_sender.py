@@ -11,15 +11,20 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
 
 from flask import Flask
 
 from .config import Settings
+from .services.lifecycle.reminders import send_due_reminders
 from .services.mail.outbox import deliver_pending
 
 log = logging.getLogger("idp.mail")
 
 BATCH = 100  # mails per delivery run; a full batch means more are due, so run again at once
+# How often the sender also queues the reminders before activation links expire (each is
+# claimed once in the database, so several processes doing this is harmless).
+REMINDER_INTERVAL = 300.0
 
 
 class BackgroundSender:
@@ -29,6 +34,7 @@ class BackgroundSender:
         self.app = app
         self.interval = interval
         self._stopping = threading.Event()
+        self._reminded_at: float | None = None  # time.monotonic() of the last reminder pass
         self._thread = threading.Thread(target=self._run, name="idp-mail-sender", daemon=True)
 
     def start(self) -> None:
@@ -46,9 +52,22 @@ class BackgroundSender:
         """Whether the thread is still alive."""
         return self._thread.is_alive()
 
+    def _remind(self) -> None:
+        """Queue the due activation reminders, at most every ``REMINDER_INTERVAL`` seconds."""
+        now = time.monotonic()
+        if self._reminded_at is not None and now - self._reminded_at < REMINDER_INTERVAL:
+            return
+        self._reminded_at = now
+        try:
+            with self.app.app_context():
+                send_due_reminders()
+        except Exception:
+            log.exception("activation reminders failed")
+
     def _run(self) -> None:
         while not self._stopping.is_set():
             busy = False
+            self._remind()
             try:
                 with self.app.app_context():
                     report = deliver_pending(BATCH)

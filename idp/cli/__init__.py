@@ -19,6 +19,7 @@ def register_commands(app: Flask) -> None:
     from .orgs import orgs_group
     from .privileges import privileges_group
     from .proofing import proofing_group
+    from .reminders import reminders_group
     from .users import users_group
 
     for command in (
@@ -32,6 +33,7 @@ def register_commands(app: Flask) -> None:
         proofing_group,
         keys_group,
         mail_group,
+        reminders_group,
         demo,
         purge_expired,
         serve,

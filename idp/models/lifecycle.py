@@ -19,9 +19,13 @@ class Activation(db.Model):  # type: ignore[name-defined]
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the reminders 7 days and 1 day before expires_at went out (each at most once; a
+    # reminder's fresh link inherits both, see services/lifecycle/reminders.py).
+    reminded_7_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_1_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OutboxMail(db.Model):  # type: ignore[name-defined]

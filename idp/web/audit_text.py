@@ -101,6 +101,18 @@ ACTIONS: dict[str, tuple[str, str]] = {
         N_("Organisation created"),
         N_("%(actor)s created the organisation %(target)s"),
     ),
+    "people.exported": (
+        N_("People exported"),
+        N_("%(actor)s exported a list of the people of %(target)s as CSV"),
+    ),
+    "org.reminders_off": (
+        N_("Activation reminders turned off"),
+        N_("%(actor)s turned off the activation reminders of the organisation %(target)s"),
+    ),
+    "org.reminders_on": (
+        N_("Activation reminders turned on"),
+        N_("%(actor)s turned on the activation reminders of the organisation %(target)s"),
+    ),
     "org.configured": (
         N_("Settings changed"),
         N_("%(actor)s changed the settings of the organisation %(target)s"),
@@ -137,6 +149,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "user.activation_started": (
         N_("Activation started"),
         N_("%(actor)s started the activation of %(target)s"),
+    ),
+    "user.activation_reminded": (
+        N_("Activation reminder sent"),
+        N_("%(target)s was reminded that the activation link expires soon"),
     ),
     "user.activation_resent": (
         N_("Activation e-mail sent again"),

@@ -50,6 +50,8 @@ SKIPPED = {
     "health.healthz": "the load balancer's health check, JSON",
     "oidc.userinfo": "OIDC UserInfo, JSON for relying parties (needs a bearer token)",
     "admin.import_report": "an import's invalid rows as a CSV download (test_import_page.py)",
+    "admin.export_users": "a CSV download (tests/integration/admin/test_export.py)",
+    "admin.export_imported": "a CSV download (tests/integration/admin/test_export.py)",
 }
 # /token, /jwks and /.well-known/openid-configuration are not GET rules of the URL map
 # (POST only, or served by idp/web/documents.py): nothing to skip there.

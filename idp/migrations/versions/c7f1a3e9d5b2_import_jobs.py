@@ -1,7 +1,7 @@
 """import_job, import_job_row: the admin's employee import checked and run in the background
 
 Revision ID: c7f1a3e9d5b2
-Revises: e5c1a7d9b3f2
+Revises: b4e8f2a6d0c9
 Create Date: 2026-12-02 19:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "c7f1a3e9d5b2"
-down_revision = "e5c1a7d9b3f2"
+down_revision = "b4e8f2a6d0c9"
 branch_labels = None
 depends_on = None
 

@@ -47,7 +47,12 @@ def configure_organisation(
     _check_caps(caps or {})
     _check_minimum(minimum)
     routes: dict[str, dict[str, Any]] = {r: route_settings(org, r) for r in ROUTES}
-    settings: dict[str, Any] = {"routes": routes, "minimum_ial": minimum or minimum_ial(org)}
+    # Other keys (e.g. the activation reminders' switch) are kept.
+    settings: dict[str, Any] = {
+        **(org.settings or {}),
+        "routes": routes,
+        "minimum_ial": minimum or minimum_ial(org),
+    }
     for route in enable or []:
         routes[route]["enabled"] = True
     for route in disable or []:

@@ -13,6 +13,7 @@ from . import (  # noqa: E402,F401
     audit,
     auth,
     bulk_activation,
+    export,
     home,
     importing,
     inventory,

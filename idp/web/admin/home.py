@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from ...models.enums import AdminRole, AuthenticatorStatus, UserStatus
-from ...services.lifecycle import funnel
+from ...services.lifecycle import funnel, reminders
 from ...services.lifecycle.funnel import PeopleFilter, Stage
 from ...services.means import login_throttle
 from ..pages import page
@@ -98,6 +98,7 @@ COUNTS = {
     "requests": funnel.pending_requests,
     "stock": funnel.codes_in_stock,
 }
+EXPIRING_SHOWN = 10  # people in the dashboard's list of links that expire soon
 BAR_WIDTH = 240  # the longest bar of the funnel picture, in SVG units
 
 
@@ -148,4 +149,17 @@ def home() -> Response:
         else []
     )
     steps, figures = dashboard(set(admin.roles or []))
-    return page("admin/home.html", attacked=attacked, steps=steps, figures=figures)
+    # The first few links that run out soon; the whole list is the people list's filter.
+    expiring = (
+        reminders.expiring_soon(org, limit=EXPIRING_SHOWN)
+        if AdminRole.USER_ADMIN in (admin.roles or [])
+        else []
+    )
+    return page(
+        "admin/home.html",
+        attacked=attacked,
+        steps=steps,
+        figures=figures,
+        expiring=expiring,
+        expiring_all=url_for(USERS, status=PENDING, state=PeopleFilter.LINK_EXPIRING),
+    )

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from ... import assurance
 from ...models.enums import AdminRole
+from ...services.lifecycle import reminders
 from ...services.proofing import ROUTES
 from ...services.proofing import settings as proofing
 from ..errors import shown_on
@@ -24,6 +25,7 @@ Page = Response
 def _current() -> dict[str, Any]:
     return {
         "allow_access_requests": g.org.allow_access_requests,
+        "activation_reminders": reminders.reminders_enabled(g.org),
         "minimum_ial": proofing.minimum_ial(g.org),
         "routes": {route: proofing.route_settings(g.org, route) for route in ROUTES},
     }
@@ -57,8 +59,10 @@ def save_settings() -> Page | Response:
     caps = {route: form[f"cap_{route}"] for route in ROUTES if f"cap_{route}" in form}
     allow = form.get("allow_access_requests") == "on"
     minimum = form.get("minimum_ial", "")
+    remind = form.get("activation_reminders") == "on"
     values = {
         "allow_access_requests": allow,
+        "activation_reminders": remind,
         "minimum_ial": minimum,
         "routes": {
             route: {
@@ -78,4 +82,5 @@ def save_settings() -> Page | Response:
             allow_access_requests=allow,
             actor=g.admin.username,
         )
+        reminders.set_reminders(g.org, remind, actor=g.admin.username)
     return redirect_to(url_for("admin.settings", done="saved"))
