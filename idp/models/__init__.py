@@ -12,10 +12,12 @@ from .enums import (
     MailStatus,
     NsisLevel,
     ProofingRoute,
+    RecoveryKind,
+    RecoveryProof,
     RequestStatus,
     UserStatus,
 )
-from .lifecycle import Activation, OutboxMail
+from .lifecycle import Activation, OutboxMail, RecoveryLink
 from .oauth import AuthorizationCode, BrowserSession, Client, Consent, Token
 from .org import Organisation
 from .pending import PendingChange
@@ -46,6 +48,9 @@ __all__ = [
     "PendingChange",
     "ProofingRecord",
     "ProofingRoute",
+    "RecoveryKind",
+    "RecoveryLink",
+    "RecoveryProof",
     "RequestStatus",
     "Token",
     "User",

@@ -17,7 +17,7 @@ from ...models.enums import AdminRole
 from ...services import people
 from ...services import users as user_service
 from ...services.errors import NotFound
-from ...services.lifecycle import activation, four_eyes
+from ...services.lifecycle import activation, four_eyes, recovery
 from ...services.means import authenticators, code_display, verification
 from ...services.proofing import records as proofing
 from ..errors import shown_on
@@ -152,3 +152,14 @@ def replace_means(user_id: int) -> Page:
     with shown_on(partial(_person_page, someone), serial=serial):
         code_display.replace_with_code_display(someone, serial, actor=_actor())
     return _done(someone, "replaced")
+
+
+@bp.post("/people/<int:user_id>/recovery/<any(password, means):kind>")
+@admin_required(AdminRole.USER_ADMIN)
+def start_recovery(user_id: int, kind: str) -> Page:
+    """Mail the person a recovery link (new password or new login means), audited; the
+    person still proves possession of their means or re-proves their identity."""
+    someone = person_of_org(user_id)
+    with shown_on(partial(_person_page, someone)):  # not active
+        recovery.start_for(someone, kind, actor=_actor())
+    return _done(someone, f"recovery_{kind}")
