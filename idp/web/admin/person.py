@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ...models import User
-from ...models.enums import AdminRole
+from ...models.enums import AdminRole, RecoveryKind
 from ...services import people
 from ...services import users as user_service
 from ...services.errors import NotFound
@@ -154,9 +154,19 @@ def replace_means(user_id: int) -> Page:
     return _done(someone, "replaced")
 
 
-@bp.post("/people/<int:user_id>/recovery/<any(password, means):kind>")
+@bp.post("/people/<int:user_id>/recovery/password")
 @admin_required(AdminRole.USER_ADMIN)
-def start_recovery(user_id: int, kind: str) -> Page:
+def recovery_password(user_id: int) -> Page:
+    return _start_recovery(user_id, RecoveryKind.PASSWORD)
+
+
+@bp.post("/people/<int:user_id>/recovery/means")
+@admin_required(AdminRole.USER_ADMIN)
+def recovery_means(user_id: int) -> Page:
+    return _start_recovery(user_id, RecoveryKind.MEANS)
+
+
+def _start_recovery(user_id: int, kind: str) -> Page:
     """Mail the person a recovery link (new password or new login means), audited; the
     person still proves possession of their means or re-proves their identity."""
     someone = person_of_org(user_id)
