@@ -133,5 +133,5 @@ class RecoveryKind(StrEnum):
 class RecoveryProof(StrEnum):
     """How the person following a recovery link showed it is them (NIST SP 800-63B §6.1.2.3)."""
 
-    LOGIN_MEANS = "login_means"  # a one-time code from their live login means
+    ONE_TIME_CODE = "one_time_code"  # a code from their live login means
     PRIVATE_EID = "private_eid"  # re-proved through their bound private eID

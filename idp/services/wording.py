@@ -96,7 +96,7 @@ WORDS: dict[type[StrEnum], dict[str, str]] = {
         RecoveryKind.MEANS: N_("Lost phone or code display"),
     },
     RecoveryProof: {
-        RecoveryProof.LOGIN_MEANS: N_("Code from the login means"),
+        RecoveryProof.ONE_TIME_CODE: N_("Code from the login means"),
         RecoveryProof.PRIVATE_EID: N_("Private eID"),
     },
 }

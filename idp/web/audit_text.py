@@ -151,7 +151,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
         N_("Recovery link sent"),
         N_("%(actor)s sent a recovery link to %(target)s"),
     ),
-    "recovery.proven_by_login_means": (
+    "recovery.proven_by_one_time_code": (
         N_("Recovery: login means shown"),
         N_("%(target)s typed a code from the login means to recover the account"),
     ),

@@ -172,7 +172,7 @@ def prove_with_code(link: RecoveryLink, person: User, code: str) -> None:
     if link.kind != RecoveryKind.PASSWORD:
         raise InvalidInput(N_("A lost login means is replaced only after proving your identity."))
     verification.verify_login_code(person, code)  # replay guard, lockout, drift; commits
-    _mark_proven(link, person, RecoveryProof.LOGIN_MEANS)
+    _mark_proven(link, person, RecoveryProof.ONE_TIME_CODE)
 
 
 def prove_with_private_eid(

@@ -64,7 +64,7 @@ def test_forgotten_password_with_a_code_sets_it_and_ends_everything(person):
     [notice] = mails_to(app, user.id, "recovery_done")
     assert notice.to_address == f"{user.username}@example.dk"
     actions = _actions(app, user.username)
-    assert "recovery.proven_by_login_means" in actions and "recovery.password_reset" in actions
+    assert "recovery.proven_by_one_time_code" in actions and "recovery.password_reset" in actions
     assert post(http, f"/recovery/{token}/password").status_code == 410  # used
 
     person.fresh_code()
@@ -186,3 +186,32 @@ def test_the_new_password_must_meet_the_rules(person):
     assert short.status_code == 400
     assert snapshot(app, user.id) == before
     assert step_of(http, token) == "password"  # the link still works
+
+
+def test_the_recovery_pages_are_danish_in_danish(person):
+    """Every step's page, in Danish, shows no English and no internal key."""
+    from tests.support.danish_text import DanishCheck
+
+    app, user = person.app, person.user
+    check = DanishCheck(app)
+    http = app.test_client()
+    http.environ_base["HTTP_ACCEPT_LANGUAGE"] = "da"
+    pages = {
+        kind: http.get(f"/recovery/?kind={kind}").get_data(as_text=True)
+        for kind in ("password", "means")
+    }
+    pages["sent"] = ask(http, user.username).get_data(as_text=True)
+    token = latest_token(app, user.id)
+    pages["prove"] = http.get(f"/recovery/{token}").get_data(as_text=True)
+    pages["wrong"] = post(http, f"/recovery/{token}/code", code="000000").get_data(as_text=True)
+    post(http, f"/recovery/{token}/code", code=person.fresh_code())
+    pages["password"] = http.get(f"/recovery/{token}").get_data(as_text=True)
+    pages["done"] = post(
+        http, f"/recovery/{token}/password", password=NEW_PASSWORD, password2=NEW_PASSWORD
+    ).get_data(as_text=True)
+    pages["used"] = http.get(f"/recovery/{token}").get_data(as_text=True)
+    assert 'lang="da"' in pages["prove"]
+    leaks = {name: found for name, page in pages.items() if (found := check.leaks(page))}
+    assert leaks == {}
+    [mail] = mails_to(app, user.id)
+    assert check.leaks(mail.body_html) == [] and "Ny adgangskode" in mail.subject
