@@ -166,6 +166,7 @@ def _register_web(app: Flask) -> None:
         means,
         oidc,
         proofing,
+        recovery,
         routing,
     )
     from .web.admin import bp as admin_bp
@@ -179,6 +180,7 @@ def _register_web(app: Flask) -> None:
     app.register_blueprint(proofing.bp)
     app.register_blueprint(activation.bp)
     app.register_blueprint(access.bp)
+    app.register_blueprint(recovery.bp)
     app.register_blueprint(language.bp)
     app.register_blueprint(landing.bp)
     app.register_blueprint(admin_bp)

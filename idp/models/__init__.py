@@ -12,11 +12,13 @@ from .enums import (
     MailStatus,
     NsisLevel,
     ProofingRoute,
+    RecoveryKind,
+    RecoveryProof,
     RequestStatus,
     UserStatus,
 )
 from .import_job import ImportJob, ImportJobRow, ImportJobStatus
-from .lifecycle import Activation, OutboxMail
+from .lifecycle import Activation, OutboxMail, RecoveryLink
 from .oauth import AuthorizationCode, BrowserSession, Client, Consent, Token
 from .org import Organisation
 from .pending import PendingChange
@@ -52,6 +54,9 @@ __all__ = [
     "Privilege",
     "ProofingRecord",
     "ProofingRoute",
+    "RecoveryKind",
+    "RecoveryLink",
+    "RecoveryProof",
     "RequestStatus",
     "Token",
     "User",

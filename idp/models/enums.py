@@ -121,3 +121,17 @@ class MailStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+
+
+class RecoveryKind(StrEnum):
+    """What a recovery link restores: a forgotten password, or a lost phone / code display."""
+
+    PASSWORD = "password"
+    MEANS = "means"
+
+
+class RecoveryProof(StrEnum):
+    """How the person following a recovery link showed it is them (NIST SP 800-63B §6.1.2.3)."""
+
+    ONE_TIME_CODE = "one_time_code"  # a code from their live login means
+    PRIVATE_EID = "private_eid"  # re-proved through their bound private eID

@@ -1,4 +1,4 @@
-"""Activation links (single use, hashed) and the mail outbox."""
+"""Activation and recovery links (single use, hashed) and the mail outbox."""
 
 from datetime import datetime
 
@@ -50,3 +50,23 @@ class OutboxMail(db.Model):  # type: ignore[name-defined]
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class RecoveryLink(db.Model):  # type: ignore[name-defined]
+    """A single-use recovery link (forgotten password, lost login means): only the SHA-256 of
+    its 256-bit token is stored. ``proven_at`` is set once the person showed possession of
+    their login means or re-proved their identity; only then can anything change."""
+
+    __tablename__ = "recovery_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # RecoveryKind
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    proven_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    proof: Mapped[str | None] = mapped_column(String(16))  # RecoveryProof
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

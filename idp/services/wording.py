@@ -19,6 +19,8 @@ from ..models.enums import (
     MailStatus,
     NsisLevel,
     ProofingRoute,
+    RecoveryKind,
+    RecoveryProof,
     RequestStatus,
     UserStatus,
 )
@@ -88,6 +90,14 @@ WORDS: dict[type[StrEnum], dict[str, str]] = {
         MailStatus.PENDING: N_("Waiting to be sent"),
         MailStatus.SENT: N_("Sent"),
         MailStatus.FAILED: N_("Failed"),
+    },
+    RecoveryKind: {
+        RecoveryKind.PASSWORD: N_("Forgotten password"),
+        RecoveryKind.MEANS: N_("Lost phone or code display"),
+    },
+    RecoveryProof: {
+        RecoveryProof.ONE_TIME_CODE: N_("Code from the login means"),
+        RecoveryProof.PRIVATE_EID: N_("Private eID"),
     },
 }
 

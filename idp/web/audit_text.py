@@ -175,6 +175,26 @@ ACTIONS: dict[str, tuple[str, str]] = {
         N_("%(actor)s told the user administrators about many wrong passwords for %(target)s"),
     ),
     "users.imported": (N_("People imported"), N_("%(actor)s imported people from %(target)s")),
+    "recovery.link_sent": (
+        N_("Recovery link sent"),
+        N_("%(actor)s sent a recovery link to %(target)s"),
+    ),
+    "recovery.proven_by_one_time_code": (
+        N_("Recovery: login means shown"),
+        N_("%(target)s typed a code from the login means to recover the account"),
+    ),
+    "recovery.proven_by_private_eid": (
+        N_("Recovery: identity proven again"),
+        N_("%(target)s proved their identity again with a private eID to recover the account"),
+    ),
+    "recovery.password_reset": (
+        N_("New password after recovery"),
+        N_("%(target)s chose a new password through a recovery link; every session ended"),
+    ),
+    "recovery.means_replaced": (
+        N_("Login means replaced after recovery"),
+        N_("%(target)s replaced the login means through a recovery link; every session ended"),
+    ),
 }
 # The catalogue of rights' details (idp/services/lifecycle/privileges.py).
 FIELDS = {
@@ -209,6 +229,9 @@ WORDS = {
     "refresh_token": N_("Refresh tokens"),
     "client_credentials": N_("Client credentials (the service itself)"),
     "privileges": N_("Rights"),
+    # the kind of a recovery link (idp/services/lifecycle/recovery.py)
+    "password": N_("Forgotten password"),
+    "means": N_("Lost phone or code display"),
 }
 REASONS = {"password failures": N_("too many wrong passwords")}
 

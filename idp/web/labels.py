@@ -24,6 +24,8 @@ from ..models.enums import (
     MailStatus,
     NsisLevel,
     ProofingRoute,
+    RecoveryKind,
+    RecoveryProof,
     RequestStatus,
     UserStatus,
 )
@@ -41,6 +43,8 @@ FILTERS: dict[str, type[StrEnum]] = {
     "mail_status": MailStatus,
     "role": AdminRole,
     "link_problem": LinkProblemKind,
+    "recovery_kind": RecoveryKind,
+    "recovery_proof": RecoveryProof,
 }
 # What a service gets with each scope (idp.services.clients.SCOPES), as the consent page says it.
 SCOPE_WORDS = {

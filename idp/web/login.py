@@ -87,7 +87,7 @@ def password() -> Response:
     )
     save_login(state["u"], pending, state.get("r"))
     if not pending.needs_code:
-        return _finish(pending, None, state.get("r"))
+        return _finish(pending, None, state["u"], state.get("r"))
     return redirect_to(url_for("login.code"))
 
 
@@ -100,17 +100,18 @@ def code() -> Response:
     if request.method == "GET":
         return page("login/code.html", username=state["u"])
     pending = PendingLogin(user_id=state["id"], password_ok=state["ok"], needs_code=state["c"])
-    return _finish(pending, request.form.get("code", ""), state.get("r"))
+    return _finish(pending, request.form.get("code", ""), state["u"], state.get("r"))
 
 
-def _finish(pending: PendingLogin, code: str | None, key: str | None) -> Response:
+def _finish(pending: PendingLogin, code: str | None, name: str, key: str | None) -> Response:
     try:
         user, amr = session_service.complete_login(pending, code, source=source_key())
     except (AccountLocked, LoginFailed) as error:
-        # Start again from the username (not the page posted); a LoginFailed never says
-        # which part was wrong.
-        clear_login()
-        return page("login/username.html", key=key, username="", error=error.localized())
+        # Back to the password step with the username kept (not the page posted): the
+        # password and the code are asked again, and a LoginFailed never says which part
+        # was wrong.
+        save_login(name, None, key)
+        return page("login/password.html", username=name, error=error.localized())
     clear_login()
     sid = session_service.start_session(user, amr)
     begin_browser_session(sid)

@@ -13,11 +13,11 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ...models import User
-from ...models.enums import AdminRole
+from ...models.enums import AdminRole, RecoveryKind
 from ...services import people
 from ...services import users as user_service
 from ...services.errors import NotFound
-from ...services.lifecycle import activation, four_eyes
+from ...services.lifecycle import activation, four_eyes, recovery
 from ...services.lifecycle import privileges as privilege_catalogue
 from ...services.means import authenticators, code_display, verification
 from ...services.proofing import records as proofing
@@ -154,3 +154,24 @@ def replace_means(user_id: int) -> Page:
     with shown_on(partial(_person_page, someone), serial=serial):
         code_display.replace_with_code_display(someone, serial, actor=_actor())
     return _done(someone, "replaced")
+
+
+@bp.post("/people/<int:user_id>/recovery/password")
+@admin_required(AdminRole.USER_ADMIN)
+def recovery_password(user_id: int) -> Page:
+    return _start_recovery(user_id, RecoveryKind.PASSWORD)
+
+
+@bp.post("/people/<int:user_id>/recovery/means")
+@admin_required(AdminRole.USER_ADMIN)
+def recovery_means(user_id: int) -> Page:
+    return _start_recovery(user_id, RecoveryKind.MEANS)
+
+
+def _start_recovery(user_id: int, kind: str) -> Page:
+    """Mail the person a recovery link (new password or new login means), audited; the
+    person still proves possession of their means or re-proves their identity."""
+    someone = person_of_org(user_id)
+    with shown_on(partial(_person_page, someone)):  # not active
+        recovery.start_for(someone, kind, actor=_actor())
+    return _done(someone, f"recovery_{kind}")
