@@ -6,10 +6,11 @@ tests/integration/web/test_pages.py fails when a module under idp/web renders or
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Response as FlaskResponse
-from flask import jsonify, redirect, render_template, request
+from flask import jsonify, redirect, render_template, request, stream_with_context
 from werkzeug.wrappers import Response
 
 HTML = "text/html; charset=utf-8"
@@ -39,6 +40,18 @@ def redirect_to(location: str) -> Response:
 def plain_text(body: str, status: int) -> Response:
     """A plain-text answer, for when no page can be rendered (a package without templates)."""
     return Response(body, status=status, mimetype="text/plain")
+
+
+def csv_download(filename: str, lines: Iterable[str], **headers: str) -> Response:
+    """A streamed CSV attachment named ``filename`` (the lines of safe_csv.iter_csv); it
+    holds personal data, so it is never cached (RFC 9111 §5.2.2.5)."""
+    body = stream_with_context(line.encode("utf-8") for line in lines)
+    response = Response(body, content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    for name, value in headers.items():
+        response.headers[name.replace("_", "-")] = value
+    return response
 
 
 def oauth_error(error: str, description: str, status: int) -> FlaskResponse:

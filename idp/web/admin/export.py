@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from flask import Response, abort, g, request, stream_with_context
+from flask import abort, g, request
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
 from ...models.enums import AdminRole, NsisLevel, UserStatus
 from ...models.types import utcnow
 from ...services.lifecycle.people_export import created_day, export_people
 from ...services.platform.safe_csv import iter_csv
 from ..labels import label
+from ..pages import csv_download
 from . import bp
 from .auth import admin_required
 from .people import USER_STATUSES
@@ -52,17 +54,8 @@ def _cells(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[str]]:
 def _download(stem: str, count: int, rows: Iterator[tuple[Any, ...]]) -> Response:
     """A streamed attachment named ``<stem>-<date>.csv``; personal data, so never cached."""
     header = _header()
-    body = stream_with_context(line.encode("utf-8") for line in iter_csv(header, _cells(rows)))
     filename = f"{stem}-{utcnow().date().isoformat()}.csv"
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-            "X-Export-Count": str(count),
-        },
-    )
+    return csv_download(filename, iter_csv(header, _cells(rows)), X_Export_Count=str(count))
 
 
 @bp.get("/users.csv")

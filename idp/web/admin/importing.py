@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, redirect, request, stream_with_context, url_for
+from flask import current_app, g, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
@@ -19,7 +19,7 @@ from ...services.lifecycle import import_jobs, import_rows
 from ...services.lifecycle.employee_file import NotUtf8
 from ...services.platform.safe_csv import iter_csv
 from ..errors import shown_on
-from ..pages import page
+from ..pages import csv_download, page, redirect_to
 from . import bp
 from .auth import admin_required
 from .people import page_numbers
@@ -96,7 +96,7 @@ def import_file() -> Response:
     except NotUtf8:
         return _form(400, error=_("The file is not UTF-8 text."), excel_hint=True)
     _wake()
-    return redirect(url_for("admin.import_job", job_id=job.id), 303)
+    return redirect_to(url_for("admin.import_job", job_id=job.id))
 
 
 def _wake() -> None:
@@ -141,11 +141,7 @@ def import_report(job_id: int) -> Response:
         [line, username, email, rid, errors_text(errors)]
         for line, username, email, rid, errors in import_rows.all_invalid_rows(job.id)
     )
-    response = Response(
-        stream_with_context(iter(iter_csv(header, rows))), content_type="text/csv; charset=utf-8"
-    )
-    response.headers["Content-Disposition"] = f'attachment; filename="import-{job.id}-invalid.csv"'
-    return response
+    return csv_download(f"import-{job.id}-invalid.csv", iter_csv(header, rows))
 
 
 def _step(change: Any, **kwargs: Any) -> Response:
@@ -153,7 +149,7 @@ def _step(change: Any, **kwargs: Any) -> Response:
     with shown_on(lambda status, error: _job_page_error(job, status, error)):
         change(job, **kwargs)
     _wake()
-    return redirect(url_for("admin.import_job", job_id=job.id), 303)
+    return redirect_to(url_for("admin.import_job", job_id=job.id))
 
 
 def _job_page_error(job: ImportJob, status: int, error: str) -> Response:

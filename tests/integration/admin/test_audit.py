@@ -29,7 +29,14 @@ def test_audit_lists_the_events_of_these_actions_newest_first_and_filters(app):
         content_type="multipart/form-data",
     )
     import_seed_file(http)
-    http.post("/admin/settings", data={"csrf_token": token(http), "minimum_ial": "Substantial"})
+    http.post(
+        "/admin/settings",
+        data={
+            "csrf_token": token(http),
+            "minimum_ial": "Substantial",
+            "activation_reminders": "on",
+        },
+    )
 
     html = text(http.get("/admin/audit"))
     for action in ("client.created", "code_displays.imported", "org.configured"):
