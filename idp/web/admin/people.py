@@ -36,15 +36,6 @@ def _actor() -> str:
     return str(g.admin.username)
 
 
-def privilege_lines(text: str | None) -> list[str]:
-    """Privilege URNs typed one per line (blank lines ignored, duplicates dropped)."""
-    seen: dict[str, None] = {}
-    for line in (text or "").splitlines():
-        if line.strip():
-            seen[line.strip()] = None
-    return list(seen)
-
-
 def page_numbers(page: int, pages: int) -> list[int | None]:
     """The page links to show: the first, the last and two either side (None: a gap)."""
     shown = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})

@@ -7,12 +7,11 @@ from flask import g, request, url_for
 from werkzeug.wrappers import Response
 
 from ...models.enums import AdminRole, RequestStatus
-from ...services.lifecycle import access_requests
+from ...services.lifecycle import access_requests, privileges
 from ..errors import shown_on
 from ..pages import page, redirect_to
 from . import bp
 from .auth import admin_required
-from .people import privilege_lines
 
 Page = Response
 
@@ -23,6 +22,7 @@ def _page(status: int = 200, **extra: object) -> Response:
         status,
         pending=access_requests.list_requests(g.org, RequestStatus.PENDING),
         done=request.args.get("done"),
+        catalogue=privileges.catalogue(g.org),
         **extra,
     )
 
@@ -39,13 +39,14 @@ def approve_request(request_id: int) -> Page:
     found = access_requests.request_of_org(g.org, request_id)
     choices = {
         "login_means": request.form.get("login_means", ""),
-        "privileges": request.form.get("privileges", ""),
+        # Checkboxes from the organisation's catalogue; approve() refuses a URN not in it.
+        "privileges": list(dict.fromkeys(v.strip() for v in request.form.getlist("privileges"))),
     }
     with shown_on(_page, failed=request_id, choices=choices):
         access_requests.approve(
             found,
             login_means=choices["login_means"],
-            privileges=privilege_lines(choices["privileges"]),
+            privileges=choices["privileges"],
             actor=str(g.admin.username),
         )
     return redirect_to(url_for("admin.requests", done="approved"))
