@@ -34,10 +34,13 @@ translations: install
 # Installs into .venv, migrates the SQLite database under instance/, creates keys, loads the
 # demo data, prints what a newcomer needs and serves the IdP (IDP_HOST/IDP_PORT, default
 # 127.0.0.1:5000). Running it again reuses what exists.
+# Development only: plain-http session cookies and the stand-ins (/dev-eid/, /demo-rp/).
+RUN_ENV = IDP_SESSION_COOKIE_SECURE=$${IDP_SESSION_COOKIE_SECURE:-false} \
+  IDP_DEV_STAND_INS=$${IDP_DEV_STAND_INS:-true}
 run: install
-	IDP_SESSION_COOKIE_SECURE=$${IDP_SESSION_COOKIE_SECURE:-false} $(IDP) db upgrade
-	IDP_SESSION_COOKIE_SECURE=$${IDP_SESSION_COOKIE_SECURE:-false} $(IDP) demo
-	IDP_SESSION_COOKIE_SECURE=$${IDP_SESSION_COOKIE_SECURE:-false} $(IDP) serve
+	$(RUN_ENV) $(IDP) db upgrade
+	$(RUN_ENV) $(IDP) demo
+	$(RUN_ENV) $(IDP) serve
 
 test: install
 	$(BIN)/pytest -q

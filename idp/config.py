@@ -63,6 +63,7 @@ class Settings:
     otp_lock_seconds: int = 300
     otp_bind_window_steps: int = 10
     app_enrolment_hours: int = 24
+    dev_stand_ins: bool = False
     private_eid_issuer: str = ""
     private_eid_client_id: str = ""
     private_eid_client_secret: str = ""
@@ -208,6 +209,8 @@ def _check_issuer(values: Values) -> None:
 
 
 def _check_private_eid(values: Values) -> None:
+    if values["dev_stand_ins"] and urlsplit(values["issuer"]).hostname not in _LOCAL_HOSTS:
+        raise ConfigError("dev_stand_ins: only with a 127.0.0.1/localhost issuer (development)")
     if not values["private_eid_issuer"]:
         return
     upstream = urlsplit(values["private_eid_issuer"])
