@@ -37,17 +37,13 @@ def requests() -> Page:
 @admin_required(AdminRole.USER_ADMIN)
 def approve_request(request_id: int) -> Page:
     found = access_requests.request_of_org(g.org, request_id)
-    choices = {
-        "login_means": request.form.get("login_means", ""),
-        # Checkboxes from the organisation's catalogue; approve() refuses a URN not in it.
-        "privileges": list(dict.fromkeys(v.strip() for v in request.form.getlist("privileges"))),
-    }
+    login_means = request.form.get("login_means", "")
+    # Checkboxes from the organisation's catalogue; approve() refuses a URN not in it.
+    chosen = list(dict.fromkeys(v.strip() for v in request.form.getlist("privileges")))
+    choices = {"login_means": login_means, "privileges": chosen}
     with shown_on(_page, failed=request_id, choices=choices):
         access_requests.approve(
-            found,
-            login_means=choices["login_means"],
-            privileges=choices["privileges"],
-            actor=str(g.admin.username),
+            found, login_means=login_means, privileges=chosen, actor=str(g.admin.username)
         )
     return redirect_to(url_for("admin.requests", done="approved"))
 
