@@ -93,3 +93,9 @@ def test_demo_puts_its_client_in_the_demo_organisation(app):
     info = json.loads(runner.invoke(args=["demo", "--json"]).output)
     [row] = json.loads(_run(app, "clients list --json").output)
     assert row["client_id"] == "demo-rp" and row["org"] == info["organisation"]["cvr"]
+
+
+def test_demo_creates_its_client_in_the_demo_organisation(app):
+    info = json.loads(app.test_cli_runner().invoke(args=["demo", "--json"]).output)
+    [row] = json.loads(_run(app, "clients list --json").output)
+    assert row["client_id"] == "demo-rp" and row["org"] == info["organisation"]["cvr"]
