@@ -1,7 +1,8 @@
 """The organisation administrator's Settings in Chromium on a server without a private eID
 provider: the private eID route's box is disabled and described by the reason, the page is
 axe clean and does not scroll sideways at 390 px (Danish and English), and saving the other
-settings works and leaves the route's stored value alone. Screenshots go to
+settings works and leaves the route's stored value alone. /request-access on that server says
+that no request can be made, offers no search, and is axe clean too. Screenshots go to
 test-artifacts/screenshots/settings/.
 
 Skipped where Chromium or Playwright is missing, and failed under CI=true
@@ -65,6 +66,12 @@ def test_settings_show_the_unconfigured_route_as_not_available(
         page.uncheck("#allow_access_requests")
         page.locator("#settings-form button[type=submit]").click()
         expect(page.locator("#done")).to_have_text(SAVED[language])
+        page.goto(server.url + "/request-access?q=Testfirma")
+        expect(page.locator("#not-possible")).to_be_visible()
+        assert page.locator("#q, #organisations").count() == 0
+        assert page.evaluate("document.documentElement.scrollWidth - innerWidth") <= 0
+        assert axe_violations(page) == [], language
+        shoot(page, f"request-access-{language}-390")
         context.close()
     with app.app_context():
         org = db.session.query(Organisation).filter_by(cvr=ORG).one()
