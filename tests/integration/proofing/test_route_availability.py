@@ -129,6 +129,9 @@ def test_activation_without_a_provider_says_a_registrar_must_check_and_how_to_go
     )
     assert f'id="check-again" href="{path}"' in page  # an action, not a dead end
     assert "You can also meet" not in page
+    danish = app.test_client().get(path, headers={"Accept-Language": "da"}).get_data(as_text=True)
+    assert "Din identitet skal kontrolleres af en registrant fra Testfirma ApS" in danish
+    assert "Registranten har kontrolleret min identitet: fortsæt" in danish
 
 
 def test_activation_with_no_route_open_says_to_contact_the_administrator(app):
