@@ -19,7 +19,7 @@ from .config import Settings
 from .extensions import db
 from .models import Organisation, User
 from .models.enums import NsisLevel
-from .services.clients import create_client, get_client
+from .services.clients import create_client, get_client, set_organisation
 from .services.orgs import create_organisation
 from .services.platform.runtime import settings
 from .services.users import ROLES, create_user, set_roles
@@ -41,7 +41,7 @@ def load_demo() -> dict[str, Any]:
     path = cfg.instance_dir / "demo-credentials.json"
     saved: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
     org = _demo_organisation()
-    saved.update(_ensure_demo_client())
+    saved.update(_ensure_demo_client(org))
     saved.update(_ensure_demo_user(org))
     _grant_every_role(org)
     if saved:
@@ -55,11 +55,17 @@ def _demo_organisation() -> Organisation:
     ).scalar_one_or_none() or create_organisation(DEMO_CVR, "Demo ApS", actor=ACTOR)
 
 
-def _ensure_demo_client() -> dict[str, Any]:
-    """The demo client's secret when this call creates the client, else nothing."""
-    if get_client(DEMO_CLIENT_ID) is not None:
+def _ensure_demo_client(org: Organisation) -> dict[str, Any]:
+    """The demo client's secret when this call creates the client, else nothing. The client is
+    a service of the demo organisation (one made before clients had to belong to one is moved
+    into it)."""
+    existing = get_client(DEMO_CLIENT_ID)
+    if existing is not None:
+        if existing.org_id is None:
+            set_organisation(existing, org, actor=ACTOR)
         return {}
     _, secret = create_client(
+        org_id=org.id,
         name="Demo relying party",
         redirect_uris=DEMO_REDIRECT_URIS,
         post_logout_redirect_uris=DEMO_LOGOUT_URIS,

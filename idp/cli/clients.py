@@ -1,4 +1,8 @@
-"""CLI for relying parties (`idp clients`): add, update, list and remove OAuth clients."""
+"""CLI for relying parties (`idp clients`): add, update, list and remove OAuth clients.
+
+Every client the CLI registers is a service of an organisation (`--org CVR`): its
+administrators see and manage it under Tjenester. `idp clients update CLIENT_ID --org CVR`
+puts a client that has none (one registered before this rule) into an organisation."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Callable
 import click
 from flask.cli import with_appcontext
 
+from ..models import Client
 from .util import OPERATOR, out, service_call
 
 
@@ -36,7 +41,7 @@ def _info_options(command: Callable[..., None]) -> Callable[..., None]:
     is_flag=True,
     help="Skip the consent page (for the client organisation's own people; operator only)",
 )
-@click.option("--org", "cvr", help="CVR of the organisation whose service this is")
+@click.option("--org", "cvr", required=True, help="CVR of the organisation whose service this is")
 @click.option(
     "--grant",
     "grants",
@@ -55,7 +60,7 @@ def clients_add(
     logout_uris: tuple[str, ...],
     public: bool,
     first_party: bool,
-    cvr: str | None,
+    cvr: str,
     grants: tuple[str, ...],
     auth_method: str | None,
     pairwise: bool,
@@ -66,11 +71,10 @@ def clients_add(
     from ..services.clients import create_client
     from ..services.orgs import get_by_cvr
 
-    # Without --org the client is the operator's own: everyone may log in to it.
-    org_id = service_call(get_by_cvr, cvr).id if cvr else None
+    org = service_call(get_by_cvr, cvr)
     client, secret = service_call(
         create_client,
-        org_id=org_id,
+        org_id=org.id,
         name=name,
         redirect_uris=list(redirect_uris),
         public=public,
@@ -87,15 +91,18 @@ def clients_add(
         "client_id": client.client_id,
         "client_secret": secret,
         "token_endpoint_auth_method": client.token_endpoint_auth_method,
+        "org": org.cvr,
     }
-    text = f"client_id: {client.client_id}"
+    text = f"client_id: {client.client_id}\norganisation: {org.cvr} {org.name}"
     if secret:
         text += f"\nclient_secret (shown once): {secret}"
     out(as_json, data, text)
 
 
 @clients_group.command(
-    "update", help="Change the operator-only settings and the consent page links of a client."
+    "update",
+    help="Change the operator-only settings, the organisation (of a client without one) and "
+    "the consent page links of a client.",
 )
 @click.argument("client_id")
 @click.option(
@@ -103,17 +110,25 @@ def clients_add(
     default=None,
     help="Skip the consent page for the client organisation's own people",
 )
+@click.option("--org", "cvr", help="CVR of the organisation a client without one belongs to")
 @_info_options
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def clients_update(
-    client_id: str, first_party: bool | None, as_json: bool, **info_uris: str | None
+    client_id: str,
+    first_party: bool | None,
+    cvr: str | None,
+    as_json: bool,
+    **info_uris: str | None,
 ) -> None:
-    from ..services.clients import get_client, set_first_party, update_client
+    from ..services.clients import get_client, set_first_party, set_organisation, update_client
+    from ..services.orgs import get_by_cvr
 
     client = get_client(client_id)
     if client is None:
         raise click.ClickException(f"no client {client_id!r}")
+    if cvr is not None:
+        service_call(set_organisation, client, service_call(get_by_cvr, cvr), actor=OPERATOR)
     if first_party is not None:
         service_call(set_first_party, client, first_party, actor=OPERATOR)
     given = {k: v for k, v in info_uris.items() if v is not None}
@@ -129,12 +144,25 @@ def clients_update(
         )
     data = {
         "client_id": client.client_id,
+        "org": _cvr(client),
         "first_party": client.first_party,
         "logo_uri": client.logo_uri,
         "policy_uri": client.policy_uri,
         "tos_uri": client.tos_uri,
     }
-    out(as_json, data, f"{client.client_id}  first party: {'yes' if client.first_party else 'no'}")
+    party = "yes" if client.first_party else "no"
+    out(as_json, data, f"{client.client_id}  org: {_cvr(client) or '-'}  first party: {party}")
+
+
+def _cvr(client: Client) -> str | None:
+    """The CVR of the client's organisation; None for a client without one."""
+    return _cvrs().get(client.org_id) if client.org_id is not None else None
+
+
+def _cvrs() -> dict[int, str]:
+    from ..services.orgs import list_organisations
+
+    return {org.id: org.cvr for org in list_organisations()}
 
 
 @clients_group.command("list")
@@ -144,6 +172,7 @@ def clients_list(as_json: bool) -> None:
     from ..services.clients import list_clients
 
     rows = list_clients()
+    cvrs = _cvrs()
     data = [
         {
             "client_id": c.client_id,
@@ -153,14 +182,15 @@ def clients_list(as_json: bool) -> None:
             "auth_method": c.token_endpoint_auth_method,
             "first_party": c.first_party,
             "org_id": c.org_id,
+            "org": cvrs.get(c.org_id) if c.org_id is not None else None,
         }
         for c in rows
     ]
-    out(
-        as_json,
-        data,
-        "\n".join(f"{c.client_id}  {c.name}  {' '.join(c.redirect_uris)}" for c in rows),
-    )
+    lines = [
+        f"{c.client_id}  {cvrs.get(c.org_id or 0, '-')}  {c.name}  {' '.join(c.redirect_uris)}"
+        for c in rows
+    ]
+    out(as_json, data, "\n".join(lines))
 
 
 @clients_group.command("remove")

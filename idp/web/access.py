@@ -1,6 +1,7 @@
 """Asking an organisation for access: search, prove who you are with your private eID, give
 a work e-mail, and follow the request's status. The proven identity and the request live in
-a sealed session state (the person has no account here yet)."""
+a sealed session state (the person has no account here yet). When this server has no private
+eID provider, the pages say that requesting access is not possible here now."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from flask import Blueprint, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from ..models.enums import ProofingRoute
 from ..services.errors import ServiceError
 from ..services.lifecycle import access_requests
+from ..services.proofing.settings import missing
 from . import private_eid
 from .errors import ErrorPage, shown_on
 from .pages import page, redirect_to
@@ -47,20 +50,33 @@ def _refused(current: dict[str, Any]) -> ErrorPage:
     return render
 
 
+def _server_takes_requests() -> bool:
+    """Requests are proven with a private eID: without a provider, none can be made here."""
+    return missing(ProofingRoute.PRIVATE_EID) is None
+
+
+def _not_possible() -> Response:
+    return _message(400, error=_("Requesting access is not possible on this server right now."))
+
+
 @bp.get("")
 def search() -> Page:
     query = request.args.get("q", "").strip()
     current = state()
+    ready = _server_takes_requests()
     return page(
         "access/search.html",
         query=query,
-        results=access_requests.search_organisations(query) if query else None,
+        ready=ready,
+        results=access_requests.search_organisations(query) if query and ready else None,
         has_request=bool(current and current.get("req")),
     )
 
 
 @bp.post("/<int:org_id>/prove")
 def prove(org_id: int) -> Page:
+    if not _server_takes_requests():
+        return _not_possible()
     with shown_on(_message):
         org = access_requests.requestable(org_id)
         return private_eid.start(JOURNEY, url_for("access.details"), org_id=org.id)

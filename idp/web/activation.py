@@ -56,7 +56,7 @@ def _page(token: str, person: User, status: int = 200, **extra: object) -> Respo
         "step": step,
         "minimum": proofing_settings.minimum_ial(org),
         "private_eid": round_trip.offered_to(person),
-        "in_person": proofing_settings.route_settings(org, ProofingRoute.IN_PERSON)["enabled"],
+        "in_person": proofing_settings.available(org, ProofingRoute.IN_PERSON),
         **extra,
     }
     return page("activation/journey.html", status, **context)

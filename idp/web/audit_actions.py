@@ -59,6 +59,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
         N_("Service marked as own"),
         N_("%(actor)s changed whether %(target)s is one of our own services"),
     ),
+    "client.organisation_set": (
+        N_("Service given an organisation"),
+        N_("%(actor)s made %(target)s a service of this organisation"),
+    ),
     "client.secret_rotated": (
         N_("Service secret renewed"),
         N_("%(actor)s made a new secret for the service %(target)s"),

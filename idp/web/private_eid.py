@@ -80,9 +80,9 @@ def journey(name: str) -> Callable[[Ending], Ending]:
 
 def upstream() -> federation.Upstream | None:
     """The configured upstream eID provider, or None when the route is not set up here."""
-    cfg = settings()
-    if not cfg.private_eid_issuer:
+    if proofing_settings.missing(ProofingRoute.PRIVATE_EID) is not None:
         return None
+    cfg = settings()
     return federation.Upstream(
         issuer=cfg.private_eid_issuer,
         client_id=cfg.private_eid_client_id,
@@ -94,14 +94,9 @@ def upstream() -> federation.Upstream | None:
 
 
 def offered_to(user: User) -> bool:
-    """Whether ``user`` may prove their identity with a private eID (set up, and enabled by
-    their organisation)."""
-    return (
-        upstream() is not None
-        and proofing_settings.route_settings(user.organisation, ProofingRoute.PRIVATE_EID)[
-            "enabled"
-        ]
-    )
+    """Whether ``user`` may prove their identity with a private eID (set up on this server,
+    and enabled by their organisation)."""
+    return proofing_settings.available(user.organisation, ProofingRoute.PRIVATE_EID)
 
 
 def not_available() -> ServiceError:

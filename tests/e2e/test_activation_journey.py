@@ -151,7 +151,8 @@ def test_imported_row_to_substantial_login_through_mailed_link(
     assert upstream_person["identity_level"] == "Substantial"
     registration = cli(
         upstream_app,
-        f"clients add --name 'Lokal IdP' --redirect-uri {callback} --first-party --json",
+        f"clients add --org {UPSTREAM_CVR} --name 'Lokal IdP' --redirect-uri {callback} "
+        "--first-party --json",
     )
 
     app = downstream_app(
@@ -228,7 +229,9 @@ def test_imported_row_to_substantial_login_through_mailed_link(
 
     # A relying party of the downstream: the new identity logs in at Substantial.
     rp_registration = cli(
-        app, f"clients add --name 'E2E RP' --redirect-uri {RP_REDIRECT_URI} --first-party --json"
+        app,
+        f"clients add --org {CVR} --name 'E2E RP' --redirect-uri {RP_REDIRECT_URI} --first-party "
+        "--json",
     )
     rp = new_rp(downstream.url, rp_registration["client_id"], rp_registration["client_secret"])
     id_token = rp_login(

@@ -17,6 +17,7 @@ from .registry import (
     remove_client,
     rotate_secret,
     set_first_party,
+    set_organisation,
     update_client,
 )
 
@@ -34,6 +35,7 @@ __all__ = [
     "remove_client",
     "rotate_secret",
     "set_first_party",
+    "set_organisation",
     "skips_consent",
     "update_client",
 ]

@@ -11,7 +11,7 @@ from ...extensions import db
 from ...models import Client, Organisation, Token
 from ...models.types import utcnow
 from .. import audit
-from ..errors import N_, InvalidInput, NotFound
+from ..errors import N_, Conflict, InvalidInput, NotFound
 from ..platform.secrets import digest
 from .checks import (
     check_subject_and_alg,
@@ -172,6 +172,29 @@ def set_first_party(client: Client, first_party: bool, *, actor: str) -> Client:
         org_id=client.org_id,
         target=client.client_id,
         details={"before": before, "after": first_party},
+    )
+    db.session.commit()
+    return client
+
+
+def set_organisation(client: Client, org: Organisation, *, actor: str) -> Client:
+    """The operator puts a client that has no organisation into ``org`` (CLI only): it becomes
+    that organisation's service, managed by its administrators. A client of another
+    organisation is not moved."""
+    if client.org_id == org.id:
+        return client
+    if client.org_id is not None:
+        raise Conflict(
+            N_("Client %(client_id)r already belongs to another organisation"),
+            client_id=client.client_id,
+        )
+    client.org_id = org.id
+    audit.record(
+        "client.organisation_set",
+        actor=actor,
+        org_id=org.id,
+        target=client.client_id,
+        details={"cvr": org.cvr},
     )
     db.session.commit()
     return client

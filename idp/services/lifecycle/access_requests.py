@@ -24,7 +24,7 @@ from ..mail.outbox import queue_mail
 from ..orgs import notify_user_admins
 from ..platform.search import MAX_SEARCH
 from ..proofing.private_eid import record_private_eid
-from ..proofing.settings import minimum_ial, route_settings
+from ..proofing.settings import available, minimum_ial, route_settings
 from ..users import EMAIL_PATTERN, USERNAME_PATTERN
 from ..wording import word
 from .activation import activate_users, check_choices
@@ -36,8 +36,8 @@ SEARCH_LIMIT = 50
 
 
 def search_organisations(query: str) -> list[Organisation]:
-    """Organisations that allow access requests whose name contains ``query`` or whose CVR
-    is ``query``; nothing for an empty query."""
+    """Organisations that take access requests (see :func:`requestable`) whose name contains
+    ``query`` or whose CVR is ``query``; nothing for an empty query."""
     query = query.strip()
     if not query:
         return []
@@ -45,20 +45,19 @@ def search_organisations(query: str) -> list[Organisation]:
         raise InvalidInput(N_("Search for at most %(count)s characters"), count=MAX_SEARCH)
     escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
-    return list(
-        db.session.execute(
-            select(Organisation)
-            .where(
-                Organisation.allow_access_requests.is_(True),
-                or_(
-                    func.lower(Organisation.name).like(pattern, escape="\\"),
-                    Organisation.cvr == query.replace(" ", ""),
-                ),
-            )
-            .order_by(Organisation.name, Organisation.id)
-            .limit(SEARCH_LIMIT)
-        ).scalars()
-    )
+    found = db.session.execute(
+        select(Organisation)
+        .where(
+            Organisation.allow_access_requests.is_(True),
+            or_(
+                func.lower(Organisation.name).like(pattern, escape="\\"),
+                Organisation.cvr == query.replace(" ", ""),
+            ),
+        )
+        .order_by(Organisation.name, Organisation.id)
+        .limit(SEARCH_LIMIT)
+    ).scalars()
+    return [org for org in found if available(org, ROUTE)]
 
 
 def requestable(org_id: int) -> Organisation:
@@ -66,7 +65,7 @@ def requestable(org_id: int) -> Organisation:
     org = db.session.get(Organisation, org_id)
     if org is None or not org.allow_access_requests:
         raise NotFound(N_("No such organisation takes access requests."))
-    if not route_settings(org, ROUTE)["enabled"]:
+    if not available(org, ROUTE):
         raise InvalidInput(
             N_("%(org)s does not accept the private eID route for requests."), org=org.name
         )

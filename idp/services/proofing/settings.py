@@ -1,6 +1,8 @@
 """An organisation's proofing settings: which routes it accepts, the highest level each may
 establish there (its cap, never above what the route can reach), and the least identity level
-(the minimum IAL) its people need before they are activated."""
+(the minimum IAL) its people need before they are activated. A route is *available* to an
+organisation when the organisation accepts it and this server has what it needs
+(:func:`missing`): the one test every journey and page asks."""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ from typing import Any
 from ... import assurance
 from ...extensions import db
 from ...models import Organisation
-from ...models.enums import NsisLevel
+from ...models.enums import NsisLevel, ProofingRoute
 from .. import audit
 from ..errors import N_, InvalidInput
+from ..platform.runtime import settings as server_settings
 from . import ROUTES
 
 DEFAULT_MINIMUM_IAL = NsisLevel.SUBSTANTIAL
@@ -25,6 +28,20 @@ def route_settings(org: Organisation, route: str) -> dict[str, Any]:
         "enabled": stored.get("enabled", spec.enabled_by_default),
         "cap": stored.get("cap", spec.default_cap),
     }
+
+
+def missing(route: str) -> str | None:
+    """What this server lacks for ``route`` to work (an English sentence marked for
+    translation), or None when nothing is missing."""
+    if route == ProofingRoute.PRIVATE_EID and not server_settings().private_eid_issuer:
+        return N_("No private eID provider is configured on this server (private_eid_issuer).")
+    return None
+
+
+def available(org: Organisation, route: str) -> bool:
+    """Whether ``org``'s people can use ``route``: the organisation accepts it and this server
+    is set up for it."""
+    return bool(route_settings(org, route)["enabled"]) and missing(route) is None
 
 
 def minimum_ial(org: Organisation) -> str:
@@ -42,8 +59,12 @@ def configure_organisation(
     allow_access_requests: bool | None = None,
     actor: str,
 ) -> dict[str, Any]:
-    """Change an organisation's proofing settings, validated; returns the new settings."""
+    """Change an organisation's proofing settings, validated; returns the new settings.
+
+    A route this server is not set up for cannot be enabled (see :func:`missing`); disabling
+    always works, and a route neither enabled nor disabled keeps its stored setting."""
     _check_routes([*(enable or []), *(disable or []), *(caps or {})])
+    _check_enabled(enable or [])
     _check_caps(caps or {})
     _check_minimum(minimum)
     routes: dict[str, dict[str, Any]] = {r: route_settings(org, r) for r in ROUTES}
@@ -83,6 +104,14 @@ def _check_routes(routes: list[str]) -> None:
                 routes=", ".join(ROUTES),
                 field=f"route_{route}",
             )
+
+
+def _check_enabled(routes: list[str]) -> None:
+    """A route can be enabled only when nothing it needs is missing on this server."""
+    for route in routes:
+        reason = missing(route)
+        if reason is not None:
+            raise InvalidInput(reason, field=f"route_{route}")
 
 
 def _check_caps(caps: dict[str, str]) -> None:

@@ -1,5 +1,7 @@
 """The organisation's settings: access requests, the identity-proofing routes it accepts and
-their caps, and the minimum identity level."""
+their caps, and the minimum identity level. A route this server is not set up for is shown
+as not available, with the reason; its checkbox is disabled, so a save leaves its stored
+setting as it is (a forged field enabling it is refused by the service)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from ... import assurance
 from ...models.enums import AdminRole
+from ...services.errors import localize
 from ...services.lifecycle import reminders
 from ...services.proofing import ROUTES
 from ...services.proofing import settings as proofing
@@ -38,11 +41,18 @@ def _page(values: dict[str, Any], status: int = 200, **extra: Any) -> Page:
         values=values,
         routes=ROUTES,
         levels=assurance.LEVELS,
+        missing={route: _missing(route) for route in ROUTES},
         rank=assurance.rank,
         done=request.args.get("done"),
         errors=extra.pop("errors", {}),
         **extra,
     )
+
+
+def _missing(route: str) -> str | None:
+    """Why ``route`` cannot be enabled on this server, in the page's language; else None."""
+    reason = proofing.missing(route)
+    return None if reason is None else localize(reason, {})
 
 
 @bp.get("/settings")
@@ -56,6 +66,8 @@ def settings() -> Page:
 def save_settings() -> Page | Response:
     form = request.form
     enabled = [route for route in ROUTES if form.get(f"route_{route}") == "on"]
+    # An unavailable route's disabled checkbox is never sent: its stored setting stays.
+    disabled = [r for r in ROUTES if r not in enabled and proofing.missing(r) is None]
     caps = {route: form[f"cap_{route}"] for route in ROUTES if f"cap_{route}" in form}
     allow = form.get("allow_access_requests") == "on"
     minimum = form.get("minimum_ial", "")
@@ -76,7 +88,7 @@ def save_settings() -> Page | Response:
         proofing.configure_organisation(
             g.org,
             enable=enabled,
-            disable=[route for route in ROUTES if route not in enabled],
+            disable=disabled,
             caps=caps,
             minimum=minimum,
             allow_access_requests=allow,

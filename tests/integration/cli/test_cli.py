@@ -9,6 +9,7 @@ from idp.extensions import db
 from idp.models import AuditEvent, Client, User
 
 ORG = "orgs create --cvr 87654321 --name Kommune"
+ADD = "clients add --org 87654321"  # a client is a service of an organisation
 
 
 def _run(app, command, input=None):
@@ -61,9 +62,10 @@ def test_users_create_refuses_short_password_and_unknown_org(app):
 
 
 def test_clients_add_list_remove(app):
+    _run(app, ORG)
     result = _run(
         app,
-        "clients add --name Portal --redirect-uri https://portal.example.dk/cb"
+        ADD + " --name Portal --redirect-uri https://portal.example.dk/cb"
         " --post-logout-redirect-uri https://portal.example.dk/ --first-party --json",
     )
     assert result.exit_code == 0, result.output
@@ -80,24 +82,25 @@ def test_clients_add_list_remove(app):
 
 
 def test_public_client_gets_no_secret(app):
-    result = _run(
-        app, "clients add --name SPA --redirect-uri https://spa.example.dk/cb --public --json"
-    )
+    _run(app, ORG)
+    result = _run(app, ADD + " --name SPA --redirect-uri https://spa.example.dk/cb --public --json")
     data = json.loads(result.output)
     assert data["client_secret"] is None
     assert data["token_endpoint_auth_method"] == "none"
 
 
 def test_clients_add_refuses_http_redirect_to_non_loopback(app):
-    result = _run(app, "clients add --name Bad --redirect-uri http://rp.example/cb")
+    _run(app, ORG)
+    result = _run(app, ADD + " --name Bad --redirect-uri http://rp.example/cb")
     assert result.exit_code != 0
     assert "must use https" in result.output
 
 
 def test_clients_add_and_update_set_the_consent_page_links(app):
+    _run(app, ORG)
     added = _run(
         app,
-        "clients add --name Portal --redirect-uri https://portal.example.dk/cb --json"
+        ADD + " --name Portal --redirect-uri https://portal.example.dk/cb --json"
         " --logo-uri https://portal.example.dk/logo.png --policy-uri https://portal.example.dk/p",
     )
     assert added.exit_code == 0, added.output
@@ -119,7 +122,7 @@ def test_clients_add_and_update_set_the_consent_page_links(app):
     bad = _run(app, f"clients update {client_id} --policy-uri http://portal.example.dk/p")
     assert bad.exit_code != 0 and "must use https" in bad.output
     fragment = _run(
-        app, "clients add --name X --redirect-uri https://x.dk/cb --logo-uri https://x.dk/l#a"
+        app, ADD + " --name X --redirect-uri https://x.dk/cb --logo-uri https://x.dk/l#a"
     )
     assert fragment.exit_code != 0 and "must not have a fragment" in fragment.output
 
