@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import secrets
 import stat
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -26,7 +28,9 @@ from idp.models import FederatedIdentity, ProofingRecord
 from idp.services.orgs import get_by_cvr
 from idp.services.proofing.settings import configure_organisation
 from idp.web.dev_eid import provider
+from idp.web.sealing import _fernet
 from tests.support.browser import Browser, location, path_of
+from tests.support.danish_text import DanishCheck, untranslated_sentences, visible_text
 from tests.support.e2e import downstream_app
 from tests.support.helpers import TestUser, make_user
 
@@ -228,3 +232,51 @@ def test_without_the_switch_there_is_no_stand_in(make_app, servers, smtp):
         assert requests.get(server.url + path, timeout=10).status_code == 404
     assert requests.post(server.url + "/dev-eid/token", timeout=10).status_code == 404
     assert app.extensions["idp.settings"].private_eid_issuer == ""
+
+
+def test_a_code_older_than_60_seconds_is_refused(stand_in):
+    app, url = stand_in
+    params = _authorize_params(url)
+    code = _code(url, params)
+    with app.test_request_context("/"):
+        grant = provider.unseal_code(code)
+        assert grant is not None
+        old = _fernet(provider.CODE_PURPOSE).encrypt_at_time(
+            json.dumps(grant).encode(), int(time.time()) - provider.CODE_TTL - 2
+        )
+    late = _redeem(app, url, old.decode())
+    assert (late.status_code, late.json()["error"]) == (400, "invalid_grant")
+    assert _redeem(app, url, code).status_code == 200  # the same grant, young: redeemed
+
+
+def test_the_login_form_is_csrf_protected(stand_in):
+    _app, url = stand_in
+    params = _authorize_params(url)
+    answer = requests.post(
+        url + "/dev-eid/authorize",
+        data={**params, "citizen": "aisha", "level": "Low"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert answer.status_code == 400 and "Location" not in answer.headers
+
+
+def test_the_stand_in_reads_danish_in_danish(stand_in):
+    app, url = stand_in
+    danish = {"Accept-Language": "da"}
+    page = requests.get(
+        url + "/dev-eid/authorize", params=_authorize_params(url), headers=danish, timeout=10
+    )
+    assert "Udviklingsudgave — ikke MitID. Kun til afprøvning." in page.text
+    refused = requests.get(
+        url + "/dev-eid/authorize",
+        params=_authorize_params(url, code_challenge=None),
+        headers=danish,
+        timeout=10,
+    )
+    assert "Login-forespørgslen er ikke gyldig: code_challenge (PKCE S256)." in refused.text
+    check = DanishCheck(app)
+    english = untranslated_sentences()
+    for answer in (page, refused):
+        assert check.leaks(answer.text) == []
+        assert [s for s in english if s in visible_text(answer.text)] == []
