@@ -280,3 +280,22 @@ def test_the_stand_in_reads_danish_in_danish(stand_in):
     for answer in (page, refused):
         assert check.leaks(answer.text) == []
         assert [s for s in english if s in visible_text(answer.text)] == []
+
+
+@pytest.mark.parametrize(
+    ("form", "error"),
+    [
+        ({"grant_type": "password"}, "unsupported_grant_type"),
+        ({"grant_type": "authorization_code"}, "invalid_request"),
+        ({"grant_type": "authorization_code", "code": "a\x01b"}, "invalid_request"),
+    ],
+)
+def test_the_token_endpoint_answers_oauth_errors_in_json(stand_in, form, error):
+    app, url = stand_in
+    secret = app.extensions["idp.settings"].private_eid_client_secret
+    answer = requests.post(
+        url + "/dev-eid/token", data=form, auth=(provider.CLIENT_ID, secret), timeout=10
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.headers["Content-Type"] == "application/json"
+    assert answer.json()["error"] == error
