@@ -48,6 +48,13 @@ def _complete_settings(cfg: Settings) -> Settings:
         changes["secret_encryption_keys"] = _instance_secret(
             folder, "secret_encryption_keys", SecretBox.new_setting
         )
+    if cfg.dev_stand_ins and not cfg.private_eid_issuer:
+        # The development private-eID stand-in (idp/web/dev_eid/) is the upstream.
+        changes["private_eid_issuer"] = cfg.url("/dev-eid")
+        changes["private_eid_client_id"] = "lokal-idp-dev"
+        changes["private_eid_client_secret"] = _instance_secret(
+            folder, "dev_eid_client_secret", lambda: secrets.token_urlsafe(32)
+        )
     return dataclasses.replace(cfg, **changes) if changes else cfg
 
 
@@ -184,6 +191,10 @@ def _register_web(app: Flask) -> None:
     app.register_blueprint(language.bp)
     app.register_blueprint(landing.bp)
     app.register_blueprint(admin_bp)
+    if app.extensions["idp.settings"].dev_stand_ins:
+        from .web import dev_eid
+
+        dev_eid.install(app)
     errors.register(app)
     input_guard.register(app)
     filters.register(app)

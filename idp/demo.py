@@ -18,11 +18,13 @@ from sqlalchemy import select
 from .config import Settings
 from .extensions import db
 from .models import Organisation, User
-from .models.enums import NsisLevel
+from .models.enums import NsisLevel, ProofingRoute
 from .services.clients import create_client, get_client, set_organisation
 from .services.orgs import create_organisation
 from .services.platform.runtime import settings
+from .services.proofing.settings import configure_organisation, route_settings
 from .services.users import ROLES, create_user, set_roles
+from .web.dev_eid.provider import CITIZENS as DEV_CITIZENS
 
 DEMO_CVR = "12345678"
 DEMO_CLIENT_ID = "demo-rp"
@@ -32,6 +34,15 @@ DEMO_LOGOUT_URIS = ["http://127.0.0.1:8000/", "http://localhost:8000/"]
 
 
 ACTOR = "operator:demo"
+DEMO_EMPLOYEES_FILE = "demo-employees.csv"
+# Three fictitious employees, named like the first three test citizens of the /dev-eid
+# stand-in, in the format of README "Import" (no CPR: the stand-in proves who they are).
+DEMO_EMPLOYEES = (
+    "rid;given_name;family_name;email;login_means\n"
+    "demo-1001;Freja;Holm Nielsen;freja.nielsen@example.dk;app\n"
+    "demo-1002;Mads;Østergaard;mads.ostergaard@example.dk;app\n"
+    "demo-1003;Aisha;Karimi Jensen;aisha.jensen@example.dk;app\n"
+)
 
 
 def load_demo() -> dict[str, Any]:
@@ -44,6 +55,8 @@ def load_demo() -> dict[str, Any]:
     saved.update(_ensure_demo_client(org))
     saved.update(_ensure_demo_user(org))
     _grant_every_role(org)
+    if cfg.dev_stand_ins:
+        _prepare_dev_walk(cfg, org)
     if saved:
         _save_credentials(path, saved)
     return _demo_info(cfg, org, saved)
@@ -124,6 +137,10 @@ def _demo_info(cfg: Settings, org: Organisation, saved: dict[str, Any]) -> dict[
         "totp_secret": saved.get("totp_secret"),
     }
     info["text"] = _demo_text(cfg, org, info)
+    if cfg.dev_stand_ins:
+        info["employees_csv"] = str(cfg.instance_dir / DEMO_EMPLOYEES_FILE)
+        info["test_citizens"] = [c.name for c in DEV_CITIZENS]
+        info["text"] += "\n" + _dev_walk_text(cfg)
     return info
 
 
@@ -149,5 +166,37 @@ def _demo_text(cfg: Settings, org: Organisation, info: dict[str, Any]) -> str:
             f"  administration: {cfg.url('/admin/')}  (the demo user is user administrator, "
             "registrar and organisation administrator)",
             "  (demo secrets are kept in instance/demo-credentials.json; demo only)",
+        ]
+    )
+
+
+def _prepare_dev_walk(cfg: Settings, org: Organisation) -> None:
+    """With the development stand-ins: the demo organisation accepts the private eID route
+    (the /dev-eid stand-in), and a sample employee file waits in the instance folder."""
+    if not route_settings(org, ProofingRoute.PRIVATE_EID)["enabled"]:
+        configure_organisation(org, enable=[ProofingRoute.PRIVATE_EID], actor=ACTOR)
+    path = cfg.instance_dir / DEMO_EMPLOYEES_FILE
+    if not path.exists() or path.read_text(encoding="utf-8") != DEMO_EMPLOYEES:
+        path.write_text(DEMO_EMPLOYEES, encoding="utf-8")
+
+
+def _dev_walk_text(cfg: Settings) -> str:
+    mail = cfg.instance_dir / "mail"
+    pad = " " * 18
+    return "\n".join(
+        [
+            "Walk it end to end (development stand-ins; never MitID):",
+            f"  1. import:      log in as {DEMO_USERNAME} at {cfg.url('/admin/import')} and upload",
+            f"{pad}{cfg.instance_dir / DEMO_EMPLOYEES_FILE}",
+            f"  2. activate:    tick the imported people at {cfg.url('/admin/imported')},",
+            f"{pad}choose the authenticator app, confirm",
+            f"  3. mail:        each activation mail lands in {mail}/*.eml;",
+            f'{pad}its link is also printed by `idp serve` ("Mail to ...")',
+            "  4. proofing:    open the link (another browser or a private window), choose",
+            f"{pad}the private eID and log in at the /dev-eid stand-in",
+            f"{pad}as a test citizen, at Low, Substantial or High:",
+            *(f"{pad}  {c.name}, born {c.birthdate}" for c in DEV_CITIZENS),
+            "  5. login means: choose a password, scan the app's QR code",
+            f"  6. log in:      at the example relying party {cfg.url('/demo-rp/')}",
         ]
     )

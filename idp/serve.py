@@ -38,5 +38,22 @@ def gunicorn_options() -> dict[str, Any]:
     }
 
 
+class CannotServe(Exception):
+    """The settings do not allow serving; the message says why and what to change."""
+
+
+def check_request_slots() -> None:
+    """With ``dev_stand_ins`` the IdP calls its own /dev-eid stand-in over HTTP while it
+    answers a request (discovery, JWKS, token): one request slot would wait for itself."""
+    cfg = settings()
+    if cfg.dev_stand_ins and cfg.workers * cfg.threads < 2:
+        raise CannotServe(
+            f"dev_stand_ins needs at least 2 concurrent requests (workers x threads), got "
+            f"workers={cfg.workers} threads={cfg.threads}: the IdP calls its own /dev-eid "
+            "stand-in during a request. Set IDP_THREADS=2 or more."
+        )
+
+
 def run_gunicorn() -> None:
+    check_request_slots()
     _Gunicorn(gunicorn_options()).run()

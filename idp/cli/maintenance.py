@@ -31,6 +31,9 @@ def purge_expired(as_json: bool) -> None:
 @click.command("serve", help="Serve the IdP with gunicorn on the configured host and port.")
 @with_appcontext
 def serve() -> None:
-    from ..serve import run_gunicorn
+    from ..serve import CannotServe, run_gunicorn
 
-    run_gunicorn()
+    try:
+        run_gunicorn()
+    except CannotServe as error:
+        raise click.ClickException(str(error)) from None

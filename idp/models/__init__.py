@@ -3,6 +3,7 @@ no Authlib, no rules here."""
 
 from .access import AccessRequest
 from .audit import AuditEvent
+from .dev_eid import DevEidCode
 from .enums import (
     AdminRole,
     AuthenticatorStatus,
@@ -38,6 +39,7 @@ __all__ = [
     "BrowserSession",
     "Client",
     "Consent",
+    "DevEidCode",
     "FederatedIdentity",
     "ImportJob",
     "ImportJobRow",

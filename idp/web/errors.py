@@ -27,7 +27,9 @@ from ..services.errors import ServiceError
 from .pages import oauth_error, page, plain_text
 
 # The endpoints a program calls (RFC 6749 §5.2, RFC 6750 §3.1, RFC 7009, RFC 7662): JSON.
-JSON_ENDPOINTS = frozenset({"oidc.token", "oidc.userinfo", "oidc.revoke", "oidc.introspect"})
+JSON_ENDPOINTS = frozenset(
+    {"oidc.token", "oidc.userinfo", "oidc.revoke", "oidc.introspect", "dev_eid.token"}
+)
 ErrorPage = Callable[[ServiceError], Response]
 # What an HTTP error says when its view gave no message of its own (Werkzeug's is English).
 HTTP_MESSAGES = {

@@ -20,7 +20,7 @@ from .pages import oauth_error
 
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Endpoints that speak OAuth JSON errors rather than pages.
-PROTOCOL_PATHS = ("/token", "/revoke", "/introspect", "/userinfo")
+PROTOCOL_PATHS = ("/token", "/revoke", "/introspect", "/userinfo", "/dev-eid/token")
 
 
 def _texts() -> Iterable[str]:

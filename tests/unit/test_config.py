@@ -77,3 +77,17 @@ def test_bad_value_stops_the_cli_with_the_key_named(tmp_path):
     )
     assert result.returncode != 0
     assert "port: expected a whole number" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "issuer", ["http://127.0.0.1:5000", "http://localhost:8080", "http://[::1]:5000"]
+)
+def test_dev_stand_ins_are_allowed_on_a_loopback_issuer(issuer):
+    assert load_settings({"issuer": issuer, "dev_stand_ins": True}).dev_stand_ins is True
+
+
+@pytest.mark.parametrize("issuer", ["https://login.example.dk", "https://127.0.0.1.example.dk"])
+def test_dev_stand_ins_are_refused_with_any_other_issuer(issuer):
+    with pytest.raises(ConfigError, match=r"dev_stand_ins: only with a 127\.0\.0\.1/localhost"):
+        load_settings({"issuer": issuer, "dev_stand_ins": True})
+    assert load_settings({"issuer": issuer}).dev_stand_ins is False

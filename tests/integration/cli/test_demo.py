@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pyotp
 
+from idp.services.orgs import get_by_cvr
+from idp.services.proofing.settings import configure_organisation, route_settings
 from tests.support.helpers import TestUser, login
 
 
@@ -22,3 +25,35 @@ def test_demo_is_idempotent_and_its_user_reaches_the_admin(app):
     admin = client.get("/admin/")
     assert admin.status_code == 200
     assert "admin-tabs" in admin.get_data(as_text=True)
+
+
+def test_demo_with_the_stand_ins_prepares_the_walk_end_to_end(make_app):
+    app = make_app(dev_stand_ins=True)
+    runner = app.test_cli_runner()
+    info = json.loads(runner.invoke(args=["demo", "--json"]).output)
+    csv = Path(info["employees_csv"])
+    assert csv == Path(app.instance_path).resolve() / "demo-employees.csv"
+    text = info["text"]
+    for words in (str(csv), "/admin/import", "/admin/imported", "mail/*.eml", "/demo-rp/"):
+        assert words in text, words
+    assert "Freja Holm Nielsen, born 1987-03-14" in text and "never MitID" in text
+    dry_run = runner.invoke(args=["users", "import", str(csv), "--org", "12345678", "--dry-run"])
+    assert dry_run.exit_code == 0, dry_run.output
+    assert "3 created" in dry_run.output or "create: 3" in dry_run.output, dry_run.output
+    with app.app_context():
+        org = get_by_cvr("12345678")
+        assert route_settings(org, "private_eid")["enabled"] is True
+        configure_organisation(org, disable=["private_eid"], actor="test")
+    runner.invoke(args=["demo"])
+    with app.app_context():
+        assert route_settings(get_by_cvr("12345678"), "private_eid")["enabled"] is True
+    assert (
+        app.extensions["idp.settings"].private_eid_issuer
+        == app.extensions["idp.settings"].issuer + "/dev-eid"
+    )
+
+
+def test_demo_without_the_stand_ins_writes_no_employee_file(app):
+    info = json.loads(app.test_cli_runner().invoke(args=["demo", "--json"]).output)
+    assert "employees_csv" not in info and "Walk it end to end" not in info["text"]
+    assert not (Path(app.instance_path) / "demo-employees.csv").exists()
