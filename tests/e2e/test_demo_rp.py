@@ -109,6 +109,10 @@ def test_an_answer_not_started_here_is_refused(
     server = servers()
     served_demo(make_app, server)
     http = browser(server.url)
+    forged_form = http.http.post(
+        server.url + "/demo-rp/login", data={"level": "High"}, allow_redirects=False, timeout=10
+    )
+    assert forged_form.status_code == 400 and "Location" not in forged_form.headers  # CSRF
     request = _started(server, http, "High")
     assert request["acr_values"] == ACR_PREFIX + "High"
     assert request["code_challenge_method"] == "S256" and request["nonce"]
@@ -139,3 +143,16 @@ def test_without_the_switch_there_is_no_demo_rp(make_app: Any) -> None:
     client = app.test_client()
     assert client.get("/demo-rp/").status_code == 404
     assert client.get("/demo-rp/callback?code=x&state=y").status_code == 404
+
+
+def test_without_the_demo_loaded_the_page_says_how(make_app: Any) -> None:
+    app = make_app(dev_stand_ins=True)
+    client = app.test_client()
+    page = client.get("/demo-rp/")
+    assert page.status_code == 200 and page.content_type == "text/html; charset=utf-8"
+    text = page.get_data(as_text=True)
+    assert "The demo is not loaded here. Run idp demo (or make run) first." in text
+    assert 'action="/demo-rp/login"' not in text
+    [token] = set(re.findall(r'name="csrf_token" value="([^"]+)"', text))
+    pressed = client.post("/demo-rp/login", data={"csrf_token": token, "level": "Substantial"})
+    assert pressed.status_code == 400
