@@ -42,6 +42,7 @@ COOKIE = "demo_rp"
 PURPOSE = "demo-rp"
 TTL = 3600  # the cookie: a login shown for an hour
 TRIP_TTL = 900  # from pressing a button to coming back
+COOKIE_BYTES = 4000  # browsers keep cookies up to 4,096 bytes (RFC 6265 §6.1)
 LEVELS = (NsisLevel.SUBSTANTIAL, NsisLevel.HIGH)
 SCOPES = "openid profile email organization privileges"
 # The IdP's answers at the redirect URI that a person is told about in words.
@@ -174,7 +175,11 @@ def callback() -> Response:
     if not at_least(_level_of(claims), trip["level"]):
         message = _("The IdP logged you in below the level asked for.")
         return _remember(_home(403, message=message, state=state), state)
-    return _remember(redirect_to(settings().url(DEMO_LOGOUT_PATH)), {"id_token": id_token})
+    kept = {"id_token": id_token}
+    if len(seal(PURPOSE, kept)) > COOKIE_BYTES:  # a browser would drop the cookie
+        message = _("This ID token is too large to keep here: this page shows it once.")
+        return _remember(_home(200, message=message, state=kept), state)
+    return _remember(redirect_to(settings().url(DEMO_LOGOUT_PATH)), kept)
 
 
 def _belongs(trip: Any, state: str) -> bool:

@@ -31,7 +31,6 @@ def _logged_in_at_substantial(server: Server, info: dict[str, Any], http: Browse
     assert "/authorize/" in path_of(page), page.text  # consent: the client is the operator's
     page = http.submit(page, decision="allow")
     assert page.status_code == 200, page.text
-    assert path_of(page) == "/demo-rp/"
     return page
 
 
@@ -47,6 +46,7 @@ def test_the_demo_person_logs_in_at_substantial_and_sees_claims_and_level(
     _, info = served_demo(make_app, server)
     http = browser(server.url)
     page = _logged_in_at_substantial(server, info, http)
+    assert path_of(page) == "/demo-rp/"  # the callback kept the login and sent the browser on
     assert "Logged in at level Substantial" in page.text
     claims = _claims(page)
     assert claims["acr"] == ACR_PREFIX + "Substantial"
@@ -156,3 +156,22 @@ def test_without_the_demo_loaded_the_page_says_how(make_app: Any) -> None:
     [token] = set(re.findall(r'name="csrf_token" value="([^"]+)"', text))
     pressed = client.post("/demo-rp/login", data={"csrf_token": token, "level": "Substantial"})
     assert pressed.status_code == 400
+
+
+def test_an_id_token_too_large_for_the_cookie_is_shown_once(
+    make_app: Any,
+    servers: Callable[..., Server],
+    browser: Callable[..., Browser],
+    monkeypatch: Any,
+) -> None:
+    from idp.web import demo_rp
+
+    monkeypatch.setattr(demo_rp, "COOKIE_BYTES", 200)
+    server = servers()
+    _, info = served_demo(make_app, server)
+    http = browser(server.url)
+    page = _logged_in_at_substantial(server, info, http)
+    assert "/demo-rp/callback" in page.url  # shown by the callback itself, not kept
+    assert "too large to keep here" in page.text
+    assert _claims(page)["acr"] == ACR_PREFIX + "Substantial"
+    assert "Logged in at level" not in http.get(server.url + "/demo-rp/").text
