@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from idp.assurance import ACR_PREFIX, CLAIM_LOA
 from tests.support.browser import Browser, path_of, query_of
+from tests.support.danish_text import DanishCheck
 from tests.support.demo_rp import demo_code, served_demo
 from tests.support.e2e import Server
 
@@ -25,7 +26,7 @@ from tests.support.e2e import Server
 def _logged_in_at_substantial(server: Server, info: dict[str, Any], http: Browser) -> Any:
     page = http.get(server.url + "/demo-rp/")
     assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
-    assert "for development only" in page.text
+    assert 'id="demo-note"' in page.text  # "for development only"
     page = http.submit(page, "/demo-rp/login", level="Substantial")
     page = http.log_in(page, info["username"], info["password"], demo_code(info))
     assert "/authorize/" in path_of(page), page.text  # consent: the client is the operator's
@@ -48,6 +49,7 @@ def test_the_demo_person_logs_in_at_substantial_and_sees_claims_and_level(
     page = _logged_in_at_substantial(server, info, http)
     assert path_of(page) == "/demo-rp/"  # the callback kept the login and sent the browser on
     assert "Logged in at level Substantial" in page.text
+    assert "for development only" in page.text
     claims = _claims(page)
     assert claims["acr"] == ACR_PREFIX + "Substantial"
     assert claims[CLAIM_LOA] == "Substantial"
@@ -69,18 +71,26 @@ def test_the_demo_person_logs_in_at_substantial_and_sees_claims_and_level(
     assert http.get(server.url + "/account/").url.startswith(server.url + "/login/")
 
 
-def test_the_page_in_danish(
+def test_the_pages_in_danish(
     make_app: Any, servers: Callable[..., Server], browser: Callable[..., Browser]
 ) -> None:
+    """Danish throughout, but for the claims table (the ID token as it is)."""
     server = servers()
-    served_demo(make_app, server)
+    app, info = served_demo(make_app, server)
+    check = DanishCheck(app)
     http = Browser(server.url, language="da")
     try:
-        page = http.get(server.url + "/demo-rp/")
+        start = http.get(server.url + "/demo-rp/")
+        assert "Log ind på niveau Betydelig" in start.text
+        assert "Log ind på niveau Høj" in start.text
+        page = _logged_in_at_substantial(server, info, http)
+        refused = http.submit(page, "/demo-rp/login", level="High")
     finally:
         http.close()
-    assert "Log ind på niveau Betydelig" in page.text
-    assert "Log ind på niveau Høj" in page.text
+    assert "Logget ind på niveau Betydelig" in refused.text
+    for shown in (start, page, refused):
+        outside_table = re.sub(r"(?s)<table.*?</table>", "", shown.text)
+        assert check.leaks(outside_table) == [], shown.url
 
 
 def _started(server: Server, http: Browser, level: str) -> dict[str, str]:
