@@ -191,10 +191,11 @@ def _register_web(app: Flask) -> None:
     app.register_blueprint(language.bp)
     app.register_blueprint(landing.bp)
     app.register_blueprint(admin_bp)
-    if app.extensions["idp.settings"].dev_stand_ins:
-        from .web import dev_eid
+    if app.extensions["idp.settings"].dev_stand_ins:  # development only (idp/config.py)
+        from .web import demo_rp, dev_eid
 
         dev_eid.install(app)
+        app.register_blueprint(demo_rp.bp)
     errors.register(app)
     input_guard.register(app)
     filters.register(app)

@@ -19,7 +19,7 @@ from .config import Settings
 from .extensions import db
 from .models import Organisation, User
 from .models.enums import NsisLevel, ProofingRoute
-from .services.clients import create_client, get_client, set_organisation
+from .services.clients import create_client, get_client, set_organisation, update_client
 from .services.orgs import create_organisation
 from .services.platform.runtime import settings
 from .services.proofing.settings import configure_organisation, route_settings
@@ -29,8 +29,10 @@ from .web.dev_eid.provider import CITIZENS as DEV_CITIZENS
 DEMO_CVR = "12345678"
 DEMO_CLIENT_ID = "demo-rp"
 DEMO_USERNAME = "demo"
-DEMO_REDIRECT_URIS = ["http://127.0.0.1:8000/callback", "http://localhost:8000/callback"]
-DEMO_LOGOUT_URIS = ["http://127.0.0.1:8000/", "http://localhost:8000/"]
+# The example relying party /demo-rp/ (idp/web/demo_rp.py, served with dev_stand_ins).
+DEMO_REDIRECT_PATH = "/demo-rp/callback"
+DEMO_LOGOUT_PATH = "/demo-rp/"
+CREDENTIALS_FILE = "demo-credentials.json"
 
 
 ACTOR = "operator:demo"
@@ -49,8 +51,8 @@ def load_demo() -> dict[str, Any]:
     """Create what is missing of the demo organisation, client and user (each only once) and
     return what a newcomer needs to try it, with a printable ``text``."""
     cfg = settings()
-    path = cfg.instance_dir / "demo-credentials.json"
-    saved: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    path = cfg.instance_dir / CREDENTIALS_FILE
+    saved = saved_credentials()
     org = _demo_organisation()
     saved.update(_ensure_demo_client(org))
     saved.update(_ensure_demo_user(org))
@@ -62,6 +64,22 @@ def load_demo() -> dict[str, Any]:
     return _demo_info(cfg, org, saved)
 
 
+def saved_credentials() -> dict[str, Any]:
+    """What an earlier ``idp demo`` kept in the instance folder (empty when it never ran)."""
+    path = settings().instance_dir / CREDENTIALS_FILE
+    try:
+        data = json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def demo_uris() -> tuple[list[str], list[str]]:
+    """The demo client's redirect and post-logout redirect URIs: the example relying party."""
+    cfg = settings()
+    return [cfg.url(DEMO_REDIRECT_PATH)], [cfg.url(DEMO_LOGOUT_PATH)]
+
+
 def _demo_organisation() -> Organisation:
     return db.session.execute(
         select(Organisation).where(Organisation.cvr == DEMO_CVR)
@@ -71,17 +89,27 @@ def _demo_organisation() -> Organisation:
 def _ensure_demo_client(org: Organisation) -> dict[str, Any]:
     """The demo client's secret when this call creates the client, else nothing. The client is
     a service of the demo organisation (one made before clients had to belong to one is moved
-    into it)."""
+    into it) and an existing one gets the example relying party's URIs (earlier demos had
+    others)."""
+    redirect_uris, logout_uris = demo_uris()
     existing = get_client(DEMO_CLIENT_ID)
     if existing is not None:
         if existing.org_id is None:
             set_organisation(existing, org, actor=ACTOR)
+        if (existing.redirect_uris, existing.post_logout_redirect_uris) != demo_uris():
+            update_client(
+                existing,
+                redirect_uris=redirect_uris,
+                post_logout_redirect_uris=logout_uris,
+                grant_types=list(existing.grant_types),
+                actor=ACTOR,
+            )
         return {}
     _, secret = create_client(
         org_id=org.id,
         name="Demo relying party",
-        redirect_uris=DEMO_REDIRECT_URIS,
-        post_logout_redirect_uris=DEMO_LOGOUT_URIS,
+        redirect_uris=redirect_uris,
+        post_logout_redirect_uris=logout_uris,
         client_id=DEMO_CLIENT_ID,
         grant_types=["authorization_code", "refresh_token", "client_credentials"],
         actor=ACTOR,
@@ -131,7 +159,7 @@ def _demo_info(cfg: Settings, org: Organisation, saved: dict[str, Any]) -> dict[
         "organisation": {"cvr": org.cvr, "name": org.name},
         "client_id": DEMO_CLIENT_ID,
         "client_secret": saved.get("client_secret"),
-        "redirect_uris": DEMO_REDIRECT_URIS,
+        "redirect_uris": demo_uris()[0],
         "username": DEMO_USERNAME,
         "password": saved.get("password"),
         "totp_secret": saved.get("totp_secret"),
@@ -154,7 +182,7 @@ def _demo_text(cfg: Settings, org: Organisation, info: dict[str, Any]) -> str:
             f"  organisation:   {org.cvr} {org.name}",
             f"  client_id:      {DEMO_CLIENT_ID}",
             f"  client_secret:  {info['client_secret']}",
-            f"  redirect URIs:  {', '.join(DEMO_REDIRECT_URIS)}",
+            f"  redirect URIs:  {', '.join(info['redirect_uris'])}",
             f"  user:           {DEMO_USERNAME}",
             f"  password:       {info['password']}",
             f"  TOTP secret:    {totp}",
@@ -163,6 +191,7 @@ def _demo_text(cfg: Settings, org: Organisation, info: dict[str, Any]) -> str:
             "  current code:   .venv/bin/python -c "
             f"\"import pyotp; print(pyotp.TOTP('{totp}').now())\"",
             f"  try it:         {cfg.url('/account/')}",
+            f"  demo service:   {cfg.url(DEMO_LOGOUT_PATH)}  (the example relying party)",
             f"  administration: {cfg.url('/admin/')}  (the demo user is user administrator, "
             "registrar and organisation administrator)",
             "  (demo secrets are kept in instance/demo-credentials.json; demo only)",

@@ -87,8 +87,9 @@ def discover(upstream: Upstream) -> dict[str, Any]:
     return meta
 
 
-def start(upstream: Upstream) -> tuple[str, PendingLogin]:
-    """The URL to send the person to, and what to remember until they come back."""
+def start(upstream: Upstream, **params: str) -> tuple[str, PendingLogin]:
+    """The URL to send the person to, and what to remember until they come back;
+    ``params`` are further authorization request parameters (e.g. ``acr_values``)."""
     meta = discover(upstream)
     pending = PendingLogin(
         secrets.token_urlsafe(24), secrets.token_urlsafe(24), secrets.token_urlsafe(48)
@@ -99,6 +100,7 @@ def start(upstream: Upstream) -> tuple[str, PendingLogin]:
         state=pending.state,
         nonce=pending.nonce,
         code_verifier=pending.code_verifier,
+        **params,
     )
     return url, pending
 
@@ -116,6 +118,13 @@ def _session(upstream: Upstream) -> OAuth2Session:
 
 def finish(upstream: Upstream, params: dict[str, str], pending: PendingLogin) -> dict[str, Any]:
     """Check the callback, redeem the code and return the validated ID-token claims."""
+    return redeem(upstream, params, pending)[1]
+
+
+def redeem(
+    upstream: Upstream, params: dict[str, str], pending: PendingLogin
+) -> tuple[str, dict[str, Any]]:
+    """:func:`finish`, returning the ID token itself as well (for an ``id_token_hint``)."""
     if not secrets.compare_digest(params.get("state", ""), pending.state):
         raise UpstreamError(
             N_(
@@ -155,7 +164,7 @@ def finish(upstream: Upstream, params: dict[str, str], pending: PendingLogin) ->
     id_token = token.get("id_token")
     if not isinstance(id_token, str):
         raise UpstreamError(N_("The private eID provider sent no ID token."))
-    return validate_id_token(upstream, meta, id_token, pending.nonce)
+    return id_token, validate_id_token(upstream, meta, id_token, pending.nonce)
 
 
 def validate_id_token(

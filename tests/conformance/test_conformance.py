@@ -43,8 +43,10 @@ from idp.extensions import db
 from tests.support.browser import Browser, location, only_form, path_of, query_of
 from tests.support.helpers import LiveServer, make_client, make_user
 
-DEMO_REDIRECT_URI = "http://127.0.0.1:8000/callback"
-DEMO_LOGOUT_URI = "http://127.0.0.1:8000/"
+# The demo client's URIs are the example relying party's, on the issuer (not mounted here:
+# the browser stops at them).
+DEMO_REDIRECT_PATH = "/demo-rp/callback"
+DEMO_LOGOUT_PATH = "/demo-rp/"
 SUBSTANTIAL = "https://data.gov.dk/concept/core/nsis/loa/Substantial"
 SCOPE = ["openid", "profile", "email"]
 
@@ -66,7 +68,7 @@ def new_rp(issuer: str, client_id: str, secret: str, redirect_uri: str) -> OidcC
     rp.client_id = client_id
     rp.client_secret = secret
     rp.redirect_uris = [redirect_uri]
-    rp.post_logout_redirect_uris = [DEMO_LOGOUT_URI]
+    rp.post_logout_redirect_uris = [issuer + DEMO_LOGOUT_PATH]
     return rp
 
 
@@ -173,8 +175,9 @@ def demo(live_server: LiveServer) -> Iterator[SignedIn]:
         db.session.remove()
     assert info["issuer"] == live_server.url
     assert info["client_secret"] and info["password"] and info["totp_secret"]
-    rp = new_rp(live_server.url, info["client_id"], info["client_secret"], DEMO_REDIRECT_URI)
-    browser = Browser(live_server.url)
+    assert info["redirect_uris"] == [live_server.url + DEMO_REDIRECT_PATH]
+    rp = new_rp(live_server.url, info["client_id"], info["client_secret"], info["redirect_uris"][0])
+    browser = Browser(live_server.url, stop_at=(live_server.url + DEMO_LOGOUT_PATH,))
     try:
         yield sign_in(
             live_server.url,
@@ -324,14 +327,14 @@ def test_rp_initiated_logout_ends_the_session(demo: SignedIn) -> None:
     ereq = rp.construct_EndSessionRequest(
         request_args={
             "id_token_hint": demo.id_token_jwt,
-            "post_logout_redirect_uri": DEMO_LOGOUT_URI,
+            "post_logout_redirect_uri": rp.post_logout_redirect_uris[0],
             "state": logout_state,
         }
     )
     assert isinstance(ereq, EndSessionRequest)
     response = browser.get(ereq.request(rp.provider_info["end_session_endpoint"]))
     target = location(response)
-    assert target.split("?")[0] == DEMO_LOGOUT_URI
+    assert target.split("?")[0] == rp.post_logout_redirect_uris[0]
     assert query_of(target)["state"] == logout_state
 
     # the browser session is gone: prompt=none cannot log in silently

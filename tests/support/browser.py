@@ -94,11 +94,15 @@ def location(response: requests.Response) -> str:
 class Browser:
     """A cookie-keeping user agent. It follows redirects between the servers in ``sites``
     and stops at a redirect anywhere else (a relying party's redirect URI is not served),
-    returning that redirect."""
+    returning that redirect; also at one to a URL starting with one of ``stop_at`` (a
+    relying party on a site's own origin, such as /demo-rp/)."""
 
-    def __init__(self, *sites: str, language: str | None = None) -> None:
+    def __init__(
+        self, *sites: str, language: str | None = None, stop_at: tuple[str, ...] = ()
+    ) -> None:
         assert sites, "a browser needs at least one site"
         self.sites = sites
+        self.stop_at = stop_at
         self.http = requests.Session()
         if language is not None:
             self.http.headers["Accept-Language"] = language
@@ -118,7 +122,7 @@ class Browser:
                 expected = redirect_status(response.request.method or "GET")
                 assert response.status_code == expected, (response.status_code, response.url)
             target = urljoin(response.url, response.headers["Location"])
-            if not self.within(target):
+            if not self.within(target) or target.startswith(self.stop_at):
                 return response
             response = self.http.get(target, allow_redirects=False, timeout=TIMEOUT)
         raise AssertionError("redirect loop")

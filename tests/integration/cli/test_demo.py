@@ -57,3 +57,30 @@ def test_demo_without_the_stand_ins_writes_no_employee_file(app):
     info = json.loads(app.test_cli_runner().invoke(args=["demo", "--json"]).output)
     assert "employees_csv" not in info and "Walk it end to end" not in info["text"]
     assert not (Path(app.instance_path) / "demo-employees.csv").exists()
+
+
+def test_demo_points_its_client_at_the_example_relying_party(app):
+    """Earlier demos registered http://127.0.0.1:8000/callback (served by nothing); running
+    `idp demo` again moves an existing demo client to /demo-rp/ on the issuer."""
+    from idp.extensions import db
+    from idp.services.clients import create_client, get_client
+
+    with app.app_context():
+        create_client(
+            name="Demo relying party",
+            redirect_uris=["http://127.0.0.1:8000/callback"],
+            post_logout_redirect_uris=["http://127.0.0.1:8000/"],
+            client_id="demo-rp",
+            actor="test",
+        )
+        db.session.remove()
+    info = json.loads(app.test_cli_runner().invoke(args=["demo", "--json"]).output)
+    issuer = info["issuer"]
+    assert info["redirect_uris"] == [issuer + "/demo-rp/callback"]
+    with app.app_context():
+        client = get_client("demo-rp")
+        assert client.redirect_uris == [issuer + "/demo-rp/callback"]
+        assert client.post_logout_redirect_uris == [issuer + "/demo-rp/"]
+        db.session.remove()
+    text = app.test_cli_runner().invoke(args=["demo"]).output
+    assert "8000" not in text and issuer + "/demo-rp/" in text
