@@ -1,0 +1,183 @@
+"""The demo walk of README "Set-up", in Chromium, with the README's words only.
+
+What `make run` does, on a real server on 127.0.0.1: the development stand-ins on, mail into
+instance/mail/*.eml (the file transport, delivered by the background sender), `idp demo`.
+The demo administrator logs in (password + code), imports the printed employee file through
+/admin/import (the background check, then the import), activates one person with the
+authenticator app (the confirm step); the person opens the link in the mail file, proves who
+she is with the private eID at the /dev-eid stand-in as a test citizen at Substantial, chooses
+a password, enrols the app, and logs in at the example relying party /demo-rp/ at Substantial:
+its claims page names her and the level. Every page is text/html; the pages a newcomer meets
+are axe clean and do not scroll sideways at 390 px. Screenshots go to
+test-artifacts/screenshots/demo-walk/.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+
+from idp.import_worker import start_import_worker
+from idp.mail_sender import start_background_sender
+from tests.support.chromium import (  # skips this module where Chromium or Playwright is missing
+    SCREENSHOTS,
+    Documents,
+    Page,
+    expect,
+    screenshot_taker,
+)
+from tests.support.e2e import Server, activation_link, cli
+from tests.support.page_checks import axe_violations
+
+PASSWORD = "a fine long passphrase"
+
+
+@pytest.fixture(scope="module")
+def screenshots() -> Callable[[Page, str], None]:
+    return screenshot_taker(SCREENSHOTS / "demo-walk")
+
+
+def _checked(page: Page, shoot: Callable[[Page, str], None], name: str) -> None:
+    """No sideways scroll at 390 px, axe clean, and a screenshot at that width."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert wide[0] <= wide[1], (name, wide)
+    assert axe_violations(page) == [], name
+    shoot(page, name)
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def _log_in(page: Page, username: str, password: str, code: str) -> None:
+    """The IdP's login pages: username, password, code from the app."""
+    page.fill("#username", username)
+    page.get_by_role("button", name="Continue").click()
+    page.fill("#password", password)
+    page.get_by_role("button", name="Continue").click()
+    page.fill("#code", code)
+    page.get_by_role("button", name="Log in").click()
+
+
+def _mail_to(folder: Path, address: str, page: Page) -> EmailMessage:
+    """The one .eml file in ``folder`` addressed to ``address`` (the sender writes it)."""
+    for _ in range(100):
+        for path in folder.glob("*.eml"):
+            message = message_from_bytes(path.read_bytes(), policy=policy.default)
+            assert isinstance(message, EmailMessage)
+            if message["To"] == address:
+                return message
+        page.wait_for_timeout(100)
+    raise AssertionError(f"no mail to {address} in {folder}")
+
+
+def _admin_imports_and_activates(
+    page: Page, url: str, info: dict[str, Any], shoot: Callable[[Page, str], None]
+) -> None:
+    """Steps 2-3 of the walk: log in at /admin/, import the file, activate Freja."""
+    page.goto(url + "/admin/")
+    _log_in(page, info["username"], info["password"], pyotp.TOTP(info["totp_secret"]).now())
+    expect(page).to_have_url(url + "/admin/")
+    page.goto(url + "/admin/import")
+    page.set_input_files("#file", info["employees_csv"])
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.locator("#import-checked")).to_be_visible(timeout=20_000)  # meta refresh
+    assert "Would be created\t3" in page.locator("#import-counts").inner_text()
+    _checked(page, shoot, "import-checked")
+    page.get_by_role("button", name="Import these people").click()
+    expect(page.locator("#import-done")).to_be_visible(timeout=20_000)
+    _checked(page, shoot, "import-done")
+
+    page.goto(url + "/admin/imported")
+    page.get_by_label("freja.nielsen", exact=True).check()
+    page.check("#bulk-means-app")
+    shoot(page, "imported-ticked")
+    page.get_by_role("button", name="Continue to confirmation").click()
+    confirm = page.get_by_role("button", name="Activate 1 person and send 1 e-mail")
+    _checked(page, shoot, "confirm")
+    confirm.click()
+    expect(page.locator("#summary")).to_contain_text("1 of 1 people were activated")
+    shoot(page, "activated")
+
+
+def _person_activates(person: Page, link: str, shoot: Callable[[Page, str], None]) -> str:
+    """Steps 4-5: the link, private eID at /dev-eid (Substantial), password, the app. Returns
+    the app's secret."""
+    person.goto(link)
+    expect(person.locator("h1")).to_contain_text("Freja Holm Nielsen")
+    _checked(person, shoot, "journey-proofing")
+    person.get_by_role("button", name="Prove it with your private eID").click()
+    expect(person).to_have_url(re.compile(r"/dev-eid/authorize\?"))
+    expect(person.locator("#dev-eid-warning")).to_contain_text("Development stand-in")
+    person.get_by_label("Freja Holm Nielsen", exact=False).check()
+    expect(person.get_by_label("Substantial")).to_be_checked()
+    _checked(person, shoot, "dev-eid")
+    person.get_by_role("button", name="Log in", exact=True).click()
+    expect(person.locator("#step")).to_have_text("Choose a password")
+    _checked(person, shoot, "journey-password")
+    person.fill("#password", PASSWORD)
+    person.fill("#password2", PASSWORD)
+    person.get_by_role("button", name="Save password").click()
+    expect(person.locator("#step")).to_have_text("Activate your authenticator app")
+    person.get_by_role("button", name="Show the QR code").click()
+    expect(person.locator("#qr svg")).to_be_visible()
+    _checked(person, shoot, "journey-app-qr")
+    secret = person.locator("#secret").inner_text().replace(" ", "")
+    person.fill("#code", pyotp.TOTP(secret).now())
+    person.get_by_role("button", name="Activate", exact=True).click()
+    expect(person.locator("#done")).to_have_text("Your business identity is active")
+    expect(person.locator("body")).to_contain_text("freja.nielsen")
+    _checked(person, shoot, "journey-done")
+    return secret
+
+
+def test_the_readme_demo_walk_from_import_to_a_login_at_the_example_rp_in_chromium(
+    make_app: Any,
+    servers: Callable[[str], Server],
+    new_page: Callable[[], Page],
+    screenshots: Callable[[Page, str], None],
+) -> None:
+    server = servers("127.0.0.1")
+    # As `make run`: the stand-ins, mail into instance/mail/*.eml, `idp demo`, then serving
+    # with the import worker and the mail sender (a served process starts both itself; a test
+    # app does not, so they are started here).
+    app = make_app(issuer=server.url, dev_stand_ins=True, mail_transport="file")
+    info = cli(app, "demo --json")
+    assert Path(info["employees_csv"]).is_file()
+    server.serve(app)
+    importer = start_import_worker(app, interval=0.2)
+    sender = start_background_sender(app, interval=0.2)
+    try:
+        documents = Documents(server.url)
+        admin = documents.watch(new_page())
+        _admin_imports_and_activates(admin, server.url, info, screenshots)
+        mail_dir = app.extensions["idp.settings"].instance_dir / "mail"
+        mail = _mail_to(mail_dir, "freja.nielsen@example.dk", admin)
+    finally:
+        importer.stop()
+        sender.stop()
+    link = activation_link(mail)
+    assert link.startswith(server.url + "/activate/"), link
+
+    person = documents.watch(new_page())  # the private window
+    secret = _person_activates(person, link, screenshots)
+
+    person.goto(server.url + "/demo-rp/")
+    person.get_by_role("button", name="Log in at Substantial").click()
+    # A code works once: the one enrolment took is spent, so she types the app's next one
+    # (a login accepts the code of the step after the current one).
+    _log_in(person, "freja.nielsen", PASSWORD, pyotp.TOTP(secret).at(time.time() + 30))
+    if person.get_by_role("button", name="Allow").count():
+        person.get_by_role("button", name="Allow").click()
+    expect(person).to_have_url(server.url + "/demo-rp/")
+    expect(person.locator("#demo-level")).to_have_text("Logged in at level Substantial")
+    expect(person.locator("#demo-claims")).to_contain_text("Freja Holm Nielsen")
+    _checked(person, screenshots, "demo-rp-claims")
+    documents.assert_all_html()
+    documents.assert_posts_redirect_with_303()
