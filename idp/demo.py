@@ -223,9 +223,11 @@ def _dev_walk_text(cfg: Settings) -> str:
             f'{pad}its link is also printed by `idp serve` ("Mail to ...")',
             "  4. proofing:    open the link (another browser or a private window), choose",
             f"{pad}the private eID and log in at the /dev-eid stand-in",
-            f"{pad}as a test citizen, at Low, Substantial or High:",
+            f"{pad}as a test citizen, at Substantial (the default):",
             *(f"{pad}  {c.name}, born {c.birthdate}" for c in DEV_CITIZENS),
-            "  5. login means: choose a password, scan the app's QR code",
-            f"  6. log in:      at the example relying party {cfg.url('/demo-rp/')}",
+            "  5. login means: choose a password, scan the app's QR code, enter its code",
+            f"  6. log in:      at the example relying party {cfg.url('/demo-rp/')}:",
+            f"{pad}Log in at Substantial, with the person's username, password and",
+            f"{pad}the app's next code (each code works once)",
         ]
     )

@@ -38,6 +38,42 @@ from tests.support.e2e import Server, activation_link, cli
 from tests.support.page_checks import axe_violations
 
 PASSWORD = "a fine long passphrase"
+README = Path(__file__).resolve().parents[2] / "README.md"
+# The words of the README's walk that this test clicks or reads, in the order of the walk.
+WALK_WORDS = [
+    "/admin/",
+    "`demo`",
+    "/admin/import",
+    "`instance/demo-employees.csv`",
+    "**Check the file**",
+    "**Import these people**",
+    "/admin/imported",
+    "`freja.nielsen`",
+    "**Authenticator app**",
+    "**Continue to confirmation**",
+    "**Activate 1 person and send 1 e-mail**",
+    "`instance/mail/*.eml`",
+    "private window",
+    "**Prove it with your private eID**",
+    "`/dev-eid`",
+    "**Substantial**",
+    "**Log in**",
+    "**Show the QR code**",
+    "`/demo-rp/`",
+    "**Log in at Substantial**",
+    "**Allow**",
+    '"Logged in at level Substantial"',
+]
+
+
+def test_the_readme_walk_names_what_the_browser_test_does() -> None:
+    """The README's Set-up walk uses the words this module clicks, in this order."""
+    text = README.read_text(encoding="utf-8")
+    walk = text[text.index("## Set-up") : text.index("## Installing the package")]
+    at = 0
+    for word in WALK_WORDS:
+        at = walk.find(word, at)
+        assert at != -1, f"README's walk lacks {word!r} (or has it out of order)"
 
 
 @pytest.fixture(scope="module")
@@ -173,8 +209,7 @@ def test_the_readme_demo_walk_from_import_to_a_login_at_the_example_rp_in_chromi
     # A code works once: the one enrolment took is spent, so she types the app's next one
     # (a login accepts the code of the step after the current one).
     _log_in(person, "freja.nielsen", PASSWORD, pyotp.TOTP(secret).at(time.time() + 30))
-    if person.get_by_role("button", name="Allow").count():
-        person.get_by_role("button", name="Allow").click()
+    person.get_by_role("button", name="Allow").click()
     expect(person).to_have_url(server.url + "/demo-rp/")
     expect(person.locator("#demo-level")).to_have_text("Logged in at level Substantial")
     expect(person.locator("#demo-claims")).to_contain_text("Freja Holm Nielsen")
