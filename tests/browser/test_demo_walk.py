@@ -59,6 +59,7 @@ WALK_WORDS = [
     "**Substantial**",
     "**Log in**",
     "**Show the QR code**",
+    "**Activate**",
     "`/demo-rp/`",
     "**Log in at Substantial**",
     "**Allow**",
