@@ -42,8 +42,10 @@ run: install
 	$(RUN_ENV) $(IDP) demo
 	$(RUN_ENV) $(IDP) serve
 
+# Two workers, each taking whole test modules (a module's browser and servers stay together);
+# every worker has its own SQLite files or PostgreSQL schema (tests/conftest.py).
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 lint: install
 	$(BIN)/ruff check idp tests bench

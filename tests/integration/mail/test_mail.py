@@ -332,4 +332,7 @@ def test_web_process_starts_the_sender_with_its_first_request(make_app, smtp):
         smtp.handler.wait_for(1)
     finally:
         sender.stop()
+        # The first request started the import worker too: stopped here, so that it does not
+        # outlive the test (and the test database).
+        app.extensions["idp.import_worker"].stop()
     assert not sender.running
