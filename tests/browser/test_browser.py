@@ -44,6 +44,7 @@ from tests.support.e2e import (
     served_with_private_eid,
     write_csv,
 )
+from tests.support.page_checks import log_in_through_pages
 
 CVR = "12345678"
 ORG_NAME = "Eksempel Kommune"
@@ -255,12 +256,7 @@ def admin_logs_in(page: Page, server: Server, username: str, password: str, secr
     """Through the login pages: username, password, code from the app."""
     page.goto(server.url + "/admin/")
     expect(page).to_have_url(re.compile(r"/login/"))
-    page.fill("#username", username)
-    page.get_by_role("button", name="Continue").click()
-    page.fill("#password", password)
-    page.get_by_role("button", name="Continue").click()
-    page.fill("#code", pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Log in").click()
+    log_in_through_pages(page, username, password, pyotp.TOTP(secret).now())
     expect(page).to_have_url(server.url + "/admin/")
 
 

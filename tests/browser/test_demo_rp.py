@@ -22,22 +22,12 @@ from tests.support.chromium import (  # skips this module where Chromium or Play
 )
 from tests.support.demo_rp import demo_code, served_demo
 from tests.support.e2e import Server
-from tests.support.page_checks import axe_violations
+from tests.support.page_checks import phone_checked
 
 
 @pytest.fixture(scope="module")
 def screenshots() -> Callable[[Page, str], None]:
     return screenshot_taker(SCREENSHOTS / "demo_rp")
-
-
-def _checked(page: Page, shoot: Callable[[Page, str], None], name: str) -> None:
-    """No sideways scroll at 390 px, axe clean, and a screenshot."""
-    page.set_viewport_size({"width": 390, "height": 844})
-    wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert wide[0] <= wide[1], (name, wide)
-    assert axe_violations(page) == [], name
-    shoot(page, name)
-    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def test_demo_rp_logs_in_and_shows_the_claims_in_chromium(
@@ -53,7 +43,7 @@ def test_demo_rp_logs_in_and_shows_the_claims_in_chromium(
 
     page.goto(server.url + "/demo-rp/")
     expect(page.locator("#demo-note")).to_contain_text("for development only")
-    _checked(page, screenshots, "start")
+    phone_checked(page, screenshots, "start")
     page.get_by_role("button", name="Log in at Substantial").click()
     page.fill("#username", info["username"])
     page.get_by_role("button", name="Continue").click()
@@ -66,11 +56,11 @@ def test_demo_rp_logs_in_and_shows_the_claims_in_chromium(
     expect(page).to_have_url(server.url + "/demo-rp/")
     expect(page.locator("#demo-level")).to_have_text("Logged in at level Substantial")
     expect(page.locator("#demo-claims")).to_contain_text("demo@example.dk")
-    _checked(page, screenshots, "claims")
+    phone_checked(page, screenshots, "claims")
 
     page.get_by_role("button", name="Log in at High").click()
     expect(page.locator("#demo-message")).to_contain_text("You cannot log in at the level")
-    _checked(page, screenshots, "high-refused")
+    phone_checked(page, screenshots, "high-refused")
 
     page.get_by_role("button", name="Log out of the example service").click()
     expect(page).to_have_url(server.url + "/demo-rp/")
@@ -80,6 +70,6 @@ def test_demo_rp_logs_in_and_shows_the_claims_in_chromium(
     page.get_by_role("button", name="Dansk").click()
     expect(page.get_by_role("button", name="Log ind på niveau Betydelig")).to_be_visible()
     expect(page.get_by_role("button", name="Log ind på niveau Høj")).to_be_visible()
-    _checked(page, screenshots, "start-danish")
+    phone_checked(page, screenshots, "start-danish")
     documents.assert_all_html()
     documents.assert_posts_redirect_with_303()

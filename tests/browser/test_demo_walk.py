@@ -35,7 +35,7 @@ from tests.support.chromium import (  # skips this module where Chromium or Play
     screenshot_taker,
 )
 from tests.support.e2e import Server, activation_link, cli
-from tests.support.page_checks import axe_violations
+from tests.support.page_checks import log_in_through_pages, phone_checked
 
 PASSWORD = "a fine long passphrase"
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -82,26 +82,6 @@ def screenshots() -> Callable[[Page, str], None]:
     return screenshot_taker(SCREENSHOTS / "demo-walk")
 
 
-def _checked(page: Page, shoot: Callable[[Page, str], None], name: str) -> None:
-    """No sideways scroll at 390 px, axe clean, and a screenshot at that width."""
-    page.set_viewport_size({"width": 390, "height": 844})
-    wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert wide[0] <= wide[1], (name, wide)
-    assert axe_violations(page) == [], name
-    shoot(page, name)
-    page.set_viewport_size({"width": 1280, "height": 800})
-
-
-def _log_in(page: Page, username: str, password: str, code: str) -> None:
-    """The IdP's login pages: username, password, code from the app."""
-    page.fill("#username", username)
-    page.get_by_role("button", name="Continue").click()
-    page.fill("#password", password)
-    page.get_by_role("button", name="Continue").click()
-    page.fill("#code", code)
-    page.get_by_role("button", name="Log in").click()
-
-
 def _mail_to(folder: Path, address: str, page: Page) -> EmailMessage:
     """The one .eml file in ``folder`` addressed to ``address`` (the sender writes it)."""
     for _ in range(100):
@@ -119,17 +99,19 @@ def _admin_imports_and_activates(
 ) -> None:
     """Steps 2-3 of the walk: log in at /admin/, import the file, activate Freja."""
     page.goto(url + "/admin/")
-    _log_in(page, info["username"], info["password"], pyotp.TOTP(info["totp_secret"]).now())
+    log_in_through_pages(
+        page, info["username"], info["password"], pyotp.TOTP(info["totp_secret"]).now()
+    )
     expect(page).to_have_url(url + "/admin/")
     page.goto(url + "/admin/import")
     page.set_input_files("#file", info["employees_csv"])
     page.get_by_role("button", name="Check the file").click()
     expect(page.locator("#import-checked")).to_be_visible(timeout=20_000)  # meta refresh
     assert "Would be created\t3" in page.locator("#import-counts").inner_text()
-    _checked(page, shoot, "import-checked")
+    phone_checked(page, shoot, "import-checked")
     page.get_by_role("button", name="Import these people").click()
     expect(page.locator("#import-done")).to_be_visible(timeout=20_000)
-    _checked(page, shoot, "import-done")
+    phone_checked(page, shoot, "import-done")
 
     page.goto(url + "/admin/imported")
     page.get_by_label("freja.nielsen", exact=True).check()
@@ -137,7 +119,7 @@ def _admin_imports_and_activates(
     shoot(page, "imported-ticked")
     page.get_by_role("button", name="Continue to confirmation").click()
     confirm = page.get_by_role("button", name="Activate 1 person and send 1 e-mail")
-    _checked(page, shoot, "confirm")
+    phone_checked(page, shoot, "confirm")
     confirm.click()
     expect(page.locator("#summary")).to_contain_text("1 of 1 people were activated")
     shoot(page, "activated")
@@ -148,29 +130,29 @@ def _person_activates(person: Page, link: str, shoot: Callable[[Page, str], None
     the app's secret."""
     person.goto(link)
     expect(person.locator("h1")).to_contain_text("Freja Holm Nielsen")
-    _checked(person, shoot, "journey-proofing")
+    phone_checked(person, shoot, "journey-proofing")
     person.get_by_role("button", name="Prove it with your private eID").click()
     expect(person).to_have_url(re.compile(r"/dev-eid/authorize\?"))
     expect(person.locator("#dev-eid-warning")).to_contain_text("Development stand-in")
     person.get_by_label("Freja Holm Nielsen", exact=False).check()
     expect(person.get_by_label("Substantial")).to_be_checked()
-    _checked(person, shoot, "dev-eid")
+    phone_checked(person, shoot, "dev-eid")
     person.get_by_role("button", name="Log in", exact=True).click()
     expect(person.locator("#step")).to_have_text("Choose a password")
-    _checked(person, shoot, "journey-password")
+    phone_checked(person, shoot, "journey-password")
     person.fill("#password", PASSWORD)
     person.fill("#password2", PASSWORD)
     person.get_by_role("button", name="Save password").click()
     expect(person.locator("#step")).to_have_text("Activate your authenticator app")
     person.get_by_role("button", name="Show the QR code").click()
     expect(person.locator("#qr svg")).to_be_visible()
-    _checked(person, shoot, "journey-app-qr")
+    phone_checked(person, shoot, "journey-app-qr")
     secret = person.locator("#secret").inner_text().replace(" ", "")
     person.fill("#code", pyotp.TOTP(secret).now())
     person.get_by_role("button", name="Activate", exact=True).click()
     expect(person.locator("#done")).to_have_text("Your business identity is active")
     expect(person.locator("body")).to_contain_text("freja.nielsen")
-    _checked(person, shoot, "journey-done")
+    phone_checked(person, shoot, "journey-done")
     return secret
 
 
@@ -209,11 +191,11 @@ def test_the_readme_demo_walk_from_import_to_a_login_at_the_example_rp_in_chromi
     person.get_by_role("button", name="Log in at Substantial").click()
     # A code works once: the one enrolment took is spent, so she types the app's next one
     # (a login accepts the code of the step after the current one).
-    _log_in(person, "freja.nielsen", PASSWORD, pyotp.TOTP(secret).at(time.time() + 30))
+    log_in_through_pages(person, "freja.nielsen", PASSWORD, pyotp.TOTP(secret).at(time.time() + 30))
     person.get_by_role("button", name="Allow").click()
     expect(person).to_have_url(server.url + "/demo-rp/")
     expect(person.locator("#demo-level")).to_have_text("Logged in at level Substantial")
     expect(person.locator("#demo-claims")).to_contain_text("Freja Holm Nielsen")
-    _checked(person, screenshots, "demo-rp-claims")
+    phone_checked(person, screenshots, "demo-rp-claims")
     documents.assert_all_html()
     documents.assert_posts_redirect_with_303()

@@ -27,7 +27,7 @@ from tests.support.chromium import (  # skips this module where Chromium or Play
     screenshot_taker,
 )
 from tests.support.e2e import Server, Smtp, cli, downstream_app
-from tests.support.page_checks import axe_violations
+from tests.support.page_checks import phone_checked
 
 CVR = "12345678"  # the demo organisation's
 
@@ -35,15 +35,6 @@ CVR = "12345678"  # the demo organisation's
 @pytest.fixture(scope="module")
 def screenshots() -> Callable[[Page, str], None]:
     return screenshot_taker(SCREENSHOTS / "dev-eid")
-
-
-def _checked(page: Page, shoot: Callable[[Page, str], None], name: str) -> None:
-    page.set_viewport_size({"width": 390, "height": 844})
-    wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert wide[0] <= wide[1], (name, wide)
-    assert axe_violations(page) == [], name
-    shoot(page, name)
-    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def test_the_stand_in_inside_the_activation_journey_in_chromium(
@@ -74,7 +65,7 @@ def test_the_stand_in_inside_the_activation_journey_in_chromium(
     for citizen in provider.CITIZENS:
         expect(page.get_by_label(citizen.name, exact=False)).to_be_visible()
     expect(page.get_by_label("Substantial")).to_be_checked()
-    _checked(page, screenshots, "stand-in-en")
+    phone_checked(page, screenshots, "stand-in-en")
 
     page.context.set_extra_http_headers({"Accept-Language": "da"})
     page.reload()
@@ -82,7 +73,7 @@ def test_the_stand_in_inside_the_activation_journey_in_chromium(
         "Udviklingsudgave — ikke MitID. Kun til afprøvning."
     )
     expect(page.locator("h1")).to_have_text("Privat eID (udviklingsudgave)")
-    _checked(page, screenshots, "stand-in-da")
+    phone_checked(page, screenshots, "stand-in-da")
     page.context.set_extra_http_headers({"Accept-Language": "en"})
     page.reload()
 

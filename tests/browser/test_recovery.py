@@ -36,7 +36,7 @@ from tests.support.e2e import (
     served_with_private_eid,
     text_of,
 )
-from tests.support.page_checks import axe_violations
+from tests.support.page_checks import log_in_through_pages, phone_checked
 
 CVR = "12345678"
 PASSWORD = "the old long passphrase"
@@ -64,16 +64,6 @@ def _code(secret: str, steps: int = 0) -> str:
     return pyotp.TOTP(secret).at(int(time.time()) + 30 * steps)
 
 
-def _checked(page: Page, shoot: Callable[[Page, str], None], name: str) -> None:
-    """No sideways scroll at 390 px, axe clean, and a screenshot."""
-    page.set_viewport_size({"width": 390, "height": 844})
-    wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert wide[0] <= wide[1], (name, wide)
-    assert axe_violations(page) == [], name
-    shoot(page, name)
-    page.set_viewport_size({"width": 1280, "height": 800})
-
-
 def _mailed_link(app: Any, smtp: Smtp, count: int) -> str:
     cli(app, "mail send --json")
     message = smtp.handler.wait_for(count)[-1]
@@ -84,12 +74,7 @@ def _mailed_link(app: Any, smtp: Smtp, count: int) -> str:
 
 def _log_in(page: Page, server: Server, password: str, code: str) -> None:
     page.goto(server.url + "/login/")
-    page.fill("#username", "anna")
-    page.get_by_role("button", name="Continue").click()
-    page.fill("#password", password)
-    page.get_by_role("button", name="Continue").click()
-    page.fill("#code", code)
-    page.get_by_role("button", name="Log in").click()
+    log_in_through_pages(page, "anna", password, code)
 
 
 def test_forgotten_password_in_chromium(
@@ -112,24 +97,24 @@ def test_forgotten_password_in_chromium(
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("link", name="Forgotten password?").click()
     expect(page).to_have_url(server.url + "/recovery/?kind=password")
-    _checked(page, screenshots, "start")
+    phone_checked(page, screenshots, "start")
     page.fill("#identifier", "anna@example.dk")
     page.get_by_role("button", name="Send link").click()
     expect(page.locator("#sent")).to_be_visible()
-    _checked(page, screenshots, "sent")
+    phone_checked(page, screenshots, "sent")
 
     page.goto(_mailed_link(app, smtp, 1))
     expect(page.locator("#step")).to_have_attribute("data-step", "prove")
-    _checked(page, screenshots, "prove-with-code")
+    phone_checked(page, screenshots, "prove-with-code")
     page.fill("#code", _code(secret))
     page.get_by_role("button", name="Continue").click()
     expect(page.locator("#step")).to_have_attribute("data-step", "password")
-    _checked(page, screenshots, "new-password")
+    phone_checked(page, screenshots, "new-password")
     page.fill("#password", NEW_PASSWORD)
     page.fill("#password2", NEW_PASSWORD)
     page.get_by_role("button", name="Save password").click()
     expect(page.locator("#done")).to_have_text("Your new password is saved")
-    _checked(page, screenshots, "password-done")
+    phone_checked(page, screenshots, "password-done")
     cli(app, "mail send --json")
     notice = smtp.handler.wait_for(2)[-1]
     assert notice["Subject"] == "Din adgangskode er ændret hos Eksempel Kommune"  # Danish default
@@ -165,25 +150,25 @@ def test_lost_phone_reproofing_and_a_new_app_in_chromium(
 
         page.goto(server.url + "/recovery/?kind=password")
         page.get_by_role("link", name="I have lost my phone or code display").click()
-        _checked(page, screenshots, "start-lost-phone")
+        phone_checked(page, screenshots, "start-lost-phone")
         page.fill("#identifier", "anna")
         page.get_by_role("button", name="Send link").click()
         expect(page.locator("#sent")).to_be_visible()
 
         page.goto(_mailed_link(app, smtp, 1))
         expect(page.locator("#code")).to_have_count(0)  # no code: a re-proofing is a must
-        _checked(page, screenshots, "prove-with-private-eid")
+        phone_checked(page, screenshots, "prove-with-private-eid")
         page.get_by_role("button", name="Prove it with your private eID").click()
         expect(page.locator("#step")).to_have_attribute("data-step", "means")
         assert op.redeemed == 1
-        _checked(page, screenshots, "choose-new-means")
+        phone_checked(page, screenshots, "choose-new-means")
         page.get_by_role("button", name="Show the QR code").click()
         new_secret = page.locator("#secret").inner_text().replace(" ", "")
-        _checked(page, screenshots, "new-app")
+        phone_checked(page, screenshots, "new-app")
         page.fill("#code", _code(new_secret))
         page.get_by_role("button", name="Activate", exact=True).click()
         expect(page.locator("#done")).to_have_text("Your new login means is active")
-        _checked(page, screenshots, "means-done")
+        phone_checked(page, screenshots, "means-done")
 
         old = documents.watch(new_page())
         _log_in(old, server, PASSWORD, _code(old_secret))

@@ -39,7 +39,7 @@ from tests.support.chromium import (  # skips this module where Chromium or Play
     screenshot_taker,
 )
 from tests.support.e2e import Server, Smtp, cli, downstream_app, text_of, write_csv
-from tests.support.page_checks import axe_violations
+from tests.support.page_checks import log_in_through_pages, phone_checked
 
 CVR = "12345678"
 ORG_NAME = "Eksempel Kommune"
@@ -56,16 +56,6 @@ ACTIVATE = re.compile(r"https?://[^\s<>\"')]+/activate/[A-Za-z0-9_-]+")
 @pytest.fixture(scope="module")
 def screenshots() -> Callable[[Page, str], None]:
     return screenshot_taker(SCREENSHOTS / "reminders")
-
-
-def _checked(page: Page, shoot: Callable[[Page, str], None], name: str) -> None:
-    """No sideways scroll at 390 px, axe clean, and a screenshot."""
-    page.set_viewport_size({"width": 390, "height": 844})
-    wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert wide[0] <= wide[1], (name, wide)
-    assert axe_violations(page) == [], name
-    shoot(page, name)
-    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def _seed(app: Any, tmp_path: Path) -> dict[str, Any]:
@@ -119,12 +109,7 @@ def _log_in(page: Page, server: Server, secret: str) -> None:
     import pyotp
 
     page.goto(server.url + "/admin/")
-    page.fill("#username", "boss")
-    page.get_by_role("button", name="Continue").click()
-    page.fill("#password", ADMIN_PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.fill("#code", pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Log in").click()
+    log_in_through_pages(page, "boss", ADMIN_PASSWORD, pyotp.TOTP(secret).now())
     expect(page).to_have_url(server.url + "/admin/")
 
 
@@ -152,7 +137,7 @@ def test_reminders_under_a_frozen_clock_and_csv_export_with_formula_cells_in_chr
     expiring = page.locator("#expiring tbody tr")
     expect(expiring).to_have_count(2)
     expect(expiring.filter(has_text="Anna Jensen")).to_contain_text("No")
-    _checked(page, screenshots, "dashboard-expiring")
+    phone_checked(page, screenshots, "dashboard-expiring")
 
     # --- 2. One pass reminds each once; a second pass reminds no one. ---------------------
     assert cli(app, "reminders send --json") == {"seven_days": 2, "one_day": 0}
@@ -163,7 +148,7 @@ def test_reminders_under_a_frozen_clock_and_csv_export_with_formula_cells_in_chr
     anna = next(m for m in mailed if m["To"] == "anna.jensen@example.dk")
     page.reload()
     expect(expiring.filter(has_text="Anna Jensen")).to_contain_text("Yes")
-    _checked(page, screenshots, "dashboard-reminded")
+    phone_checked(page, screenshots, "dashboard-reminded")
 
     # The reminder's fresh link opens the activation journey.
     person = documents.watch(new_page())
@@ -172,12 +157,12 @@ def test_reminders_under_a_frozen_clock_and_csv_export_with_formula_cells_in_chr
     person.goto(link.group(0))
     expect(person.locator("h1")).to_be_visible()
     assert "Anna Jensen" in person.content() or "anna.jensen" in person.content()
-    _checked(person, screenshots, "reminder-link-opens")
+    phone_checked(person, screenshots, "reminder-link-opens")
 
     # --- 3. The organisation turns reminders off: Carl's due reminder is not sent. ---------
     page.goto(server.url + "/admin/settings")
     page.uncheck("#activation_reminders")
-    _checked(page, screenshots, "settings-reminders-off")
+    phone_checked(page, screenshots, "settings-reminders-off")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#done")).to_have_text("The settings are saved.")
     _freeze_before_expiry(app, ["carl.nielsen"])
@@ -190,7 +175,7 @@ def test_reminders_under_a_frozen_clock_and_csv_export_with_formula_cells_in_chr
         db.session.commit()
         db.session.remove()
     page.goto(server.url + "/admin/users?q=hansen")
-    _checked(page, screenshots, "users-filtered")
+    phone_checked(page, screenshots, "users-filtered")
     documents.assert_all_html()  # every page so far; the download below is text/csv
     with page.expect_download() as download_info:
         page.locator("#export-csv").click()

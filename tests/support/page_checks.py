@@ -5,7 +5,7 @@ or critical violation."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .chromium import HTML, Page
@@ -84,3 +84,24 @@ def axe_violations(page: Page) -> list[tuple[str, str]]:
         for rule, impact, nodes, target in found
         if impact in SERIOUS
     ]
+
+
+def phone_checked(page: Page, shoot: Callable[[Page, str], None], name: str) -> None:
+    """At 390 px: nothing scrolls sideways, axe finds nothing, and a screenshot; then back to
+    the desktop width."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert wide[0] <= wide[1], (name, wide)
+    assert axe_violations(page) == [], name
+    shoot(page, name)
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def log_in_through_pages(page: Page, username: str, password: str, code: str) -> None:
+    """Through the IdP's login pages, already open in ``page``: username, password, the code."""
+    page.fill("#username", username)
+    page.get_by_role("button", name="Continue").click()
+    page.fill("#password", password)
+    page.get_by_role("button", name="Continue").click()
+    page.fill("#code", code)
+    page.get_by_role("button", name="Log in").click()

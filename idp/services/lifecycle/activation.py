@@ -213,10 +213,11 @@ def last_sent(person: User) -> Activation | None:
 
 
 # -- the person's journey --------------------------------------------------------------------
-def check_link(token: str) -> tuple[Activation, User]:
-    """The link and its person, or :class:`LinkProblem` (never a hint about others)."""
+def live_link(model: Any, token: str) -> Any:
+    """The row of ``model`` (a mailed single-use link: activation or recovery) whose token is
+    ``token``, unused, not superseded and unexpired; else :class:`LinkProblem` saying which."""
     row = db.session.execute(
-        select(Activation).where(Activation.token_hash == digest(token))
+        select(model).where(model.token_hash == digest(token))
     ).scalar_one_or_none()
     if row is None:
         raise LinkProblem(LinkProblemKind.UNKNOWN)
@@ -226,6 +227,12 @@ def check_link(token: str) -> tuple[Activation, User]:
         raise LinkProblem(LinkProblemKind.SUPERSEDED)
     if row.expires_at <= utcnow():
         raise LinkProblem(LinkProblemKind.EXPIRED)
+    return row
+
+
+def check_link(token: str) -> tuple[Activation, User]:
+    """The link and its person, or :class:`LinkProblem` (never a hint about others)."""
+    row: Activation = live_link(Activation, token)
     person = db.session.get(User, row.user_id)
     if person is None or person.status != UserStatus.PENDING_ACTIVATION:
         raise LinkProblem(LinkProblemKind.USED)

@@ -36,7 +36,7 @@ from ..platform.secrets import digest
 from ..platform.single_use import consume_once
 from ..proofing.private_eid import record_private_eid
 from ..users import normalise_username
-from .activation import LinkProblem
+from .activation import LinkProblem, live_link
 
 # Short-lived: the link stands in for a password until the person has proven it is them.
 LINK_LIFETIME = timedelta(hours=1)
@@ -143,17 +143,7 @@ def issue_link(person: User, kind: str, *, actor: str) -> str:
 # -- following the link ----------------------------------------------------------------------
 def check_link(token: str) -> tuple[RecoveryLink, User]:
     """The link and its (active) person, or :class:`LinkProblem` saying why not."""
-    row = db.session.execute(
-        select(RecoveryLink).where(RecoveryLink.token_hash == digest(token))
-    ).scalar_one_or_none()
-    if row is None:
-        raise LinkProblem(LinkProblemKind.UNKNOWN)
-    if row.used_at is not None:
-        raise LinkProblem(LinkProblemKind.USED)
-    if row.superseded_at is not None:
-        raise LinkProblem(LinkProblemKind.SUPERSEDED)
-    if row.expires_at <= utcnow():
-        raise LinkProblem(LinkProblemKind.EXPIRED)
+    row: RecoveryLink = live_link(RecoveryLink, token)
     person = db.session.get(User, row.user_id)
     if person is None or person.status != UserStatus.ACTIVE:
         raise LinkProblem(LinkProblemKind.UNKNOWN)
