@@ -1,6 +1,7 @@
-"""Health says 503 when the app cannot serve pages (templates, stylesheet or Danish catalogue
-missing, as in a package built without them), and a missing template never crashes a
-response."""
+"""Health: /health/live answers while the process does; /health/ready (and /healthz) says 503
+when the node cannot serve: the database unreachable or behind the migrations' head, or the
+templates, stylesheet or Danish catalogue missing (as in a package built without them). A
+missing template never crashes a response."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from idp.assets import NAMES, asset_dir
 
 ALL_OK = {
     "database": "ok",
+    "migrations": "ok",
     "keys": "ok",
     "templates": "ok",
     "static": "ok",
@@ -46,6 +48,46 @@ def test_health_checks_database_keys_and_assets(make_app: Any) -> None:
     response = make_app().test_client().get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok", "checks": ALL_OK}
+
+
+def test_ready_and_live_answer_json_that_is_never_cached(make_app: Any) -> None:
+    client = make_app().test_client()
+    ready, live = client.get("/health/ready"), client.get("/health/live")
+    assert (ready.status_code, ready.json) == (200, {"status": "ok", "checks": ALL_OK})
+    assert (live.status_code, live.json) == (200, {"status": "ok"})
+    assert ready.headers["Cache-Control"] == live.headers["Cache-Control"] == "no-store"
+
+
+def test_a_database_that_cannot_be_reached_is_not_ready_but_the_process_is_live(
+    keys_dir: Path, tmp_path: Path
+) -> None:
+    from tests.conftest import base_config
+
+    unreachable = f"sqlite:///{tmp_path / 'no-such-folder' / 'idp.sqlite3'}"
+    client = idp.create_app(base_config(unreachable, keys_dir, tmp_path / "instance")).test_client()
+    ready = client.get("/health/ready")
+    assert ready.status_code == 503
+    assert ready.json["checks"]["database"] == "unavailable"
+    assert ready.json["checks"]["migrations"] == "unavailable"
+    assert client.get("/health/live").status_code == 200
+
+
+def test_a_schema_behind_the_migrations_head_is_not_ready_until_upgraded(
+    unmigrated_app: Flask,
+) -> None:
+    from alembic.script import ScriptDirectory
+    from flask_migrate import upgrade
+
+    client = unmigrated_app.test_client()
+    scripts = ScriptDirectory(unmigrated_app.extensions["migrate"].directory)
+    before_head = scripts.get_revision(scripts.get_current_head()).down_revision
+    with unmigrated_app.app_context():
+        upgrade(revision=before_head)
+    behind = client.get("/health/ready")
+    assert behind.status_code == 503 and behind.json["checks"]["migrations"] == "behind"
+    with unmigrated_app.app_context():
+        upgrade()
+    assert client.get("/health/ready").json == {"status": "ok", "checks": ALL_OK}
 
 
 def test_health_is_ok_with_a_copy_of_every_asset(assets: Path, make_app: Any) -> None:
