@@ -1,7 +1,9 @@
-"""Serve the app with gunicorn (threaded workers), bound to the configured host and port."""
+"""Serve the app with gunicorn (threaded workers), bound to the configured host and port or to
+those `idp serve` was given."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -24,13 +26,42 @@ class _Gunicorn(BaseApplication):
         return create_app()
 
 
-def gunicorn_options() -> dict[str, Any]:
+@dataclass(frozen=True)
+class Listen:
+    """Where and with how many request slots to serve: the settings, or `idp serve`'s options
+    in their place."""
+
+    host: str
+    port: int
+    workers: int
+    threads: int
+
+
+def listen(
+    host: str | None = None,
+    port: int | None = None,
+    workers: int | None = None,
+    threads: int | None = None,
+) -> Listen:
+    """The settings' host, port, workers and threads, each replaced by the one given."""
     cfg = settings()
+    return Listen(
+        host or cfg.host,
+        port or cfg.port,
+        workers or cfg.workers,
+        threads or cfg.threads,
+    )
+
+
+def gunicorn_options(where: Listen | None = None) -> dict[str, Any]:
+    where = where or listen()
     return {
-        "bind": f"{cfg.host}:{cfg.port}",
-        "workers": cfg.workers,
+        "bind": f"[{where.host}]:{where.port}"
+        if ":" in where.host
+        else f"{where.host}:{where.port}",
+        "workers": where.workers,
         "worker_class": "gthread",
-        "threads": cfg.threads,
+        "threads": where.threads,
         "keepalive": 5,
         "accesslog": None,
         "preload_app": False,
@@ -42,18 +73,18 @@ class CannotServe(Exception):
     """The settings do not allow serving; the message says why and what to change."""
 
 
-def check_request_slots() -> None:
+def check_request_slots(where: Listen) -> None:
     """With ``dev_stand_ins`` the IdP calls its own /dev-eid stand-in over HTTP while it
     answers a request (discovery, JWKS, token): one request slot would wait for itself."""
-    cfg = settings()
-    if cfg.dev_stand_ins and cfg.workers * cfg.threads < 2:
+    if settings().dev_stand_ins and where.workers * where.threads < 2:
         raise CannotServe(
             f"dev_stand_ins needs at least 2 concurrent requests (workers x threads), got "
-            f"workers={cfg.workers} threads={cfg.threads}: the IdP calls its own /dev-eid "
+            f"workers={where.workers} threads={where.threads}: the IdP calls its own /dev-eid "
             "stand-in during a request. Set IDP_THREADS=2 or more."
         )
 
 
-def run_gunicorn() -> None:
-    check_request_slots()
-    _Gunicorn(gunicorn_options()).run()
+def run_gunicorn(where: Listen | None = None) -> None:
+    where = where or listen()
+    check_request_slots(where)
+    _Gunicorn(gunicorn_options(where)).run()

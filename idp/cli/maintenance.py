@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
+
 import click
 from flask.cli import with_appcontext
 
@@ -28,12 +31,32 @@ def purge_expired(as_json: bool) -> None:
     out(as_json, {"deleted": count}, f"deleted {count} expired codes and tokens")
 
 
-@click.command("serve", help="Serve the IdP with gunicorn on the configured host and port.")
+def _bind_host(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An IP address or a host name, else a usage error naming the option."""
+    if value is None:
+        return None
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?", value):
+            raise click.BadParameter(f"not an IP address or host name: {value!r}") from None
+    return value
+
+
+@click.command(
+    "serve",
+    help="Serve the IdP with gunicorn on the configured host and port (the options override "
+    "the settings host, port, workers and threads for this run).",
+)
+@click.option("--host", callback=_bind_host, help="Address to bind (default: the host setting)")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: the port setting)")
+@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes")
+@click.option("--threads", type=click.IntRange(1, 256), help="Threads per worker process")
 @with_appcontext
-def serve() -> None:
-    from ..serve import CannotServe, run_gunicorn
+def serve(host: str | None, port: int | None, workers: int | None, threads: int | None) -> None:
+    from ..serve import CannotServe, listen, run_gunicorn
 
     try:
-        run_gunicorn()
+        run_gunicorn(listen(host, port, workers, threads))
     except CannotServe as error:
         raise click.ClickException(str(error)) from None

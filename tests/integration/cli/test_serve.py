@@ -37,3 +37,51 @@ def test_two_slots_or_no_stand_ins_may_be_served(
     result = app.test_cli_runner().invoke(args=["serve"])
     assert result.exit_code == 0, result.output
     assert [(o["workers"], o["threads"]) for o in started] == [(workers, threads)]
+
+
+def _recorded(make_app, monkeypatch, args, **config):
+    started: list[dict[str, object]] = []
+
+    class Recorder:
+        def __init__(self, options: dict[str, object]) -> None:
+            started.append(options)
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(serve, "_Gunicorn", Recorder)
+    result = make_app(**config).test_cli_runner().invoke(args=["serve", *args])
+    return result, started
+
+
+def test_serve_options_replace_the_settings_for_this_run(make_app, monkeypatch):
+    args = ["--host", "127.0.0.2", "--port", "5099", "--workers", "3", "--threads", "4"]
+    result, started = _recorded(make_app, monkeypatch, args)
+    assert result.exit_code == 0, result.output
+    assert [(o["bind"], o["workers"], o["threads"]) for o in started] == [("127.0.0.2:5099", 3, 4)]
+    result, started = _recorded(make_app, monkeypatch, ["--host", "::1"], port=5100)
+    assert [o["bind"] for o in started] == ["[::1]:5100"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--port", "0"],
+        ["--port", "70000"],
+        ["--workers", "0"],
+        ["--threads", "x"],
+        ["--host", "bad host"],
+        ["--host", "-x"],
+    ],
+)
+def test_bad_serve_options_are_usage_errors(make_app, monkeypatch, args):
+    result, started = _recorded(make_app, monkeypatch, args)
+    assert result.exit_code == 2 and started == []
+    assert "Invalid value" in result.output
+
+
+def test_the_stand_ins_are_refused_when_the_options_leave_one_request_slot(make_app, monkeypatch):
+    args = ["--workers", "1", "--threads", "1"]
+    result, started = _recorded(make_app, monkeypatch, args, dev_stand_ins=True)
+    assert result.exit_code == 1 and started == []
+    assert "workers=1 threads=1" in result.output
