@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
@@ -47,8 +49,23 @@ def _create_app() -> Flask:
     return create_app()
 
 
+class IdpGroup(FlaskGroup):
+    """Flask's command group showing only what is ours: the app is always Lokal IdP, so there
+    is no ``--app``, ``--env-file`` or ``--debug``, and no commands from other packages' entry
+    points (Flask-Limiter's ``limiter``)."""
+
+    FLASK_OPTIONS = frozenset({"app", "env_file", "debug"})
+
+    def __init__(self, **extra: Any) -> None:
+        super().__init__(**extra)
+        self.params = [p for p in self.params if p.name not in self.FLASK_OPTIONS]
+
+    def _load_plugin_commands(self) -> None:
+        self._loaded_plugin_commands = True
+
+
 @click.group(
-    cls=FlaskGroup,
+    cls=IdpGroup,
     create_app=_create_app,
     add_default_commands=False,
     add_version_option=False,

@@ -1,5 +1,7 @@
-"""`idp serve` refuses settings it cannot serve: with dev_stand_ins the IdP calls its own
-/dev-eid stand-in over HTTP while it answers a request, so it needs two request slots."""
+"""`idp serve` and the root command as an operator meets them: the serve options replace the
+settings for one run and bad ones are usage errors; with dev_stand_ins the IdP calls its own
+/dev-eid stand-in over HTTP while it answers a request, so it needs two request slots; the root
+help shows only our commands and options."""
 
 from __future__ import annotations
 
@@ -85,3 +87,31 @@ def test_the_stand_ins_are_refused_when_the_options_leave_one_request_slot(make_
     result, started = _recorded(make_app, monkeypatch, args, dev_stand_ins=True)
     assert result.exit_code == 1 and started == []
     assert "workers=1 threads=1" in result.output
+
+
+def test_the_root_help_lists_only_our_commands_and_options(tmp_path, monkeypatch):
+    """`idp --help` as an operator sees it: Flask's --app/--env-file/--debug and other packages'
+    commands (Flask-Limiter's `limiter`) are not there, and refused when typed."""
+    from click.testing import CliRunner
+
+    from idp.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for name, value in {
+        "IDP_INSTANCE_PATH": str(tmp_path / "instance"),
+        "IDP_KEYS_DIR": str(tmp_path / "keys"),
+        "IDP_SECRET_KEY": "test-secret-key-not-for-production-0123456789",
+    }.items():
+        monkeypatch.setenv(name, value)
+    runner = CliRunner()
+    shown = runner.invoke(main, ["--help"])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.split("Commands:")[1].splitlines()
+    listed = {line.split()[0] for line in lines if line.startswith("  ") and line.strip()}
+    assert {"users", "orgs", "clients", "serve", "db", "demo"} <= listed
+    assert "limiter" not in listed and "routes" not in listed and "shell" not in listed
+    for flask_option in ("--app", "--env-file", "--debug"):
+        assert flask_option not in shown.output
+        refused = runner.invoke(main, [flask_option, "x", "orgs", "list"])
+        assert refused.exit_code == 2 and "No such option" in refused.output
+    assert runner.invoke(main, ["limiter", "--help"]).exit_code == 2
