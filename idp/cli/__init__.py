@@ -16,7 +16,7 @@ def register_commands(app: Flask) -> None:
     from .code_displays import tokens_group
     from .keys import keys_group
     from .mail import mail_group
-    from .maintenance import demo, purge_expired, serve
+    from .maintenance import check, demo, purge_expired, serve
     from .means import means_group
     from .orgs import orgs_group
     from .privileges import privileges_group
@@ -36,6 +36,7 @@ def register_commands(app: Flask) -> None:
         keys_group,
         mail_group,
         reminders_group,
+        check,
         demo,
         purge_expired,
         serve,

@@ -1,4 +1,4 @@
-"""Commands outside any group: load the demo, purge expired codes and tokens, serve."""
+"""Commands outside any group: load the demo, purge expired codes and tokens, serve, check."""
 
 from __future__ import annotations
 
@@ -60,3 +60,22 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int 
         run_gunicorn(listen(host, port, workers, threads))
     except CannotServe as error:
         raise click.ClickException(str(error)) from None
+
+
+@click.command(
+    "check",
+    help="Check this node before a start: the settings (loading them checks every key), the "
+    "database and its migrations, the signing keys, the pages' files, and the SMTP server and "
+    "Redis when configured. Exit 1 when anything is wrong.",
+)
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def check(as_json: bool) -> None:
+    from ..services.platform.readiness import connectivity_checks, node_checks
+
+    checks = {"settings": "ok", **node_checks(), **connectivity_checks()}
+    good = all(value in ("ok", "not used") for value in checks.values())
+    text = "\n".join(f"{name:20} {value}" for name, value in checks.items())
+    out(as_json, {"ok": good, "checks": checks}, text)
+    if not good:
+        raise SystemExit(1)
