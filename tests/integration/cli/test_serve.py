@@ -25,18 +25,8 @@ def test_serve_refuses_the_stand_ins_with_one_request_slot(make_app, workers, th
 def test_two_slots_or_no_stand_ins_may_be_served(
     make_app, monkeypatch, stand_ins, workers, threads
 ):
-    started: list[dict[str, object]] = []
-
-    class Recorder:
-        def __init__(self, options: dict[str, object]) -> None:
-            started.append(options)
-
-        def run(self) -> None:
-            pass
-
-    monkeypatch.setattr(serve, "_Gunicorn", Recorder)
-    app = make_app(dev_stand_ins=stand_ins, workers=workers, threads=threads)
-    result = app.test_cli_runner().invoke(args=["serve"])
+    config = {"dev_stand_ins": stand_ins, "workers": workers, "threads": threads}
+    result, started = _recorded(make_app, monkeypatch, [], **config)
     assert result.exit_code == 0, result.output
     assert [(o["workers"], o["threads"]) for o in started] == [(workers, threads)]
 
