@@ -72,5 +72,7 @@ class IdpGroup(FlaskGroup):
     add_version_option=False,
     load_dotenv=False,
 )
+# The version has one home, pyproject.toml; the installed package's metadata carries it here.
+@click.version_option(package_name="lokal-idp", prog_name="idp", message="%(prog)s %(version)s")
 def main() -> None:
     """Lokal IdP operator commands."""

@@ -105,3 +105,16 @@ def test_the_root_help_lists_only_our_commands_and_options(tmp_path, monkeypatch
         refused = runner.invoke(main, [flask_option, "x", "orgs", "list"])
         assert refused.exit_code == 2 and "No such option" in refused.output
     assert runner.invoke(main, ["limiter", "--help"]).exit_code == 2
+
+
+def test_the_version_is_the_one_in_pyproject():
+    import tomllib
+
+    from click.testing import CliRunner
+
+    from idp.cli import main
+    from tests.support.helpers import ROOT
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    shown = CliRunner().invoke(main, ["--version"])
+    assert (shown.exit_code, shown.output) == (0, f"idp {version}\n")
