@@ -174,6 +174,7 @@ def _register_web(app: Flask) -> None:
         oidc,
         proofing,
         recovery,
+        request_log,
         routing,
     )
     from .web.admin import bp as admin_bp
@@ -198,6 +199,7 @@ def _register_web(app: Flask) -> None:
         app.register_blueprint(demo_rp.bp)
     errors.register(app)
     input_guard.register(app)
+    request_log.register(app)
     filters.register(app)
 
 
@@ -274,18 +276,7 @@ def _security_headers(response: Any) -> Any:
 
 def _configure_logging(cfg: Settings) -> None:
     if cfg.log_format == "json":
-        import json
-
-        class JsonFormatter(logging.Formatter):
-            def format(self, record: logging.LogRecord) -> str:
-                return json.dumps(
-                    {
-                        "time": self.formatTime(record),
-                        "level": record.levelname,
-                        "logger": record.name,
-                        "message": record.getMessage(),
-                    }
-                )
+        from .web.request_log import JsonFormatter
 
         handler = logging.StreamHandler()
         handler.setFormatter(JsonFormatter())
