@@ -91,3 +91,17 @@ def test_dev_stand_ins_are_refused_with_any_other_issuer(issuer):
     with pytest.raises(ConfigError, match=r"dev_stand_ins: only with a 127\.0\.0\.1/localhost"):
         load_settings({"issuer": issuer, "dev_stand_ins": True})
     assert load_settings({"issuer": issuer}).dev_stand_ins is False
+
+
+def test_the_production_example_loads_and_names_every_secret_nodes_share(monkeypatch):
+    from tests.support.helpers import ROOT
+
+    example = ROOT / "config" / "production.example.toml"
+    monkeypatch.setenv("IDP_CONFIG", str(example))
+    cfg = load_settings()
+    assert cfg.issuer.startswith("https://") and cfg.mail_transport == "smtp"
+    assert cfg.ratelimit_storage_url.startswith("redis://")
+    text = example.read_text()
+    for shared in ("secret_key", "secret_encryption_keys", "pairwise_salt", "keys_dir"):
+        assert f"# - {shared}" in text, shared  # said to be shared and backed up
+        assert f"\n{shared} = " in text, shared  # and present as a key to fill in
