@@ -35,7 +35,7 @@ from tests.support.chromium import (  # skips this module where Chromium or Play
     screenshot_taker,
 )
 from tests.support.e2e import Server, activation_link, cli
-from tests.support.page_checks import log_in_through_pages, phone_checked
+from tests.support.page_checks import journey_password_then_app, log_in_through_pages, phone_checked
 
 PASSWORD = "a fine long passphrase"
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -140,14 +140,8 @@ def _person_activates(person: Page, link: str, shoot: Callable[[Page, str], None
     person.get_by_role("button", name="Log in", exact=True).click()
     expect(person.locator("#step")).to_have_text("Choose a password")
     phone_checked(person, shoot, "journey-password")
-    person.fill("#password", PASSWORD)
-    person.fill("#password2", PASSWORD)
-    person.get_by_role("button", name="Save password").click()
-    expect(person.locator("#step")).to_have_text("Activate your authenticator app")
-    person.get_by_role("button", name="Show the QR code").click()
-    expect(person.locator("#qr svg")).to_be_visible()
+    secret = journey_password_then_app(person, PASSWORD)
     phone_checked(person, shoot, "journey-app-qr")
-    secret = person.locator("#secret").inner_text().replace(" ", "")
     person.fill("#code", pyotp.TOTP(secret).now())
     person.get_by_role("button", name="Activate", exact=True).click()
     expect(person.locator("#done")).to_have_text("Your business identity is active")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .chromium import HTML, Page
+from .chromium import HTML, Page, expect
 from .helpers import ROOT
 
 AXE = ROOT / "tests" / "support" / "vendor" / "axe.min.js"
@@ -105,3 +105,15 @@ def log_in_through_pages(page: Page, username: str, password: str, code: str) ->
     page.get_by_role("button", name="Continue").click()
     page.fill("#code", code)
     page.get_by_role("button", name="Log in").click()
+
+
+def journey_password_then_app(page: Page, password: str) -> str:
+    """In the activation journey at "Choose a password": the password twice, then the app's QR
+    code; returns the key shown beside it (for the caller's code)."""
+    page.fill("#password", password)
+    page.fill("#password2", password)
+    page.get_by_role("button", name="Save password").click()
+    expect(page.locator("#step")).to_have_text("Activate your authenticator app")
+    page.get_by_role("button", name="Show the QR code").click()
+    expect(page.locator("#qr svg")).to_be_visible()
+    return page.locator("#secret").inner_text().replace(" ", "")
