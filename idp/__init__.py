@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, request, session
 
 from .assets import asset_dir
 from .config import Settings, load_settings
@@ -96,7 +95,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .cli import register_commands
 
     register_commands(app)
-    _configure_logging(cfg)
+    from .web.request_log import configure_logging
+
+    configure_logging(cfg)
     from .mail_sender import install_background_sender
 
     install_background_sender(app)
@@ -214,7 +215,9 @@ def _install_middleware(app: Flask, cfg: Settings) -> None:
         app.extensions["idp.keys"],
         hsts=cfg.issuer.startswith("https:"),
     )
-    app.after_request(_security_headers)
+    from .web.headers import security_headers
+
+    app.after_request(security_headers)
     app.context_processor(lambda: {"page_locale": _select_locale()})
 
 
@@ -242,43 +245,3 @@ def _sqlite_pragmas() -> None:
 
     if not event.contains(Engine, "connect", _on_sqlite_connect):
         event.listen(Engine, "connect", _on_sqlite_connect)
-
-
-def _security_headers(response: Any) -> Any:
-    from .web.documents import HSTS
-
-    nonce = g.get("csp_script_nonce")
-    script = f"'nonce-{nonce}'" if nonce else "'none'"
-    # Browsers apply form-action to the redirects that follow a form submission, and a login
-    # or consent form ends in a redirect to the relying party, so other origins are allowed.
-    form_action = "'self' https: http:"
-    # Images from here only, except where a view widens it (the consent page, to show a
-    # relying party's logo_uri, by the spec an image on the relying party's own server).
-    img_src = g.get("csp_img_src") or "'self' data:"
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        f"default-src 'none'; script-src {script}; style-src 'self'; "
-        f"img-src {img_src}; font-src 'self'; form-action {form_action}; "
-        "frame-ancestors 'none'; base-uri 'none'",
-    )
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    # HSTS follows the configured issuer, not the request: behind a TLS-terminating proxy the
-    # request reaches this node over http while browsers speak https to the issuer. (Browsers
-    # ignore the header on an http response, RFC 6797 §8.1, so sending it is always safe.)
-    if current_app.extensions["idp.settings"].issuer.startswith("https:"):
-        response.headers.setdefault(*HSTS)
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
-
-
-def _configure_logging(cfg: Settings) -> None:
-    if cfg.log_format == "json":
-        from .web.request_log import JsonFormatter
-
-        handler = logging.StreamHandler()
-        handler.setFormatter(JsonFormatter())
-        logging.getLogger("idp").handlers = [handler]
-    logging.getLogger("idp").setLevel(logging.INFO)

@@ -17,6 +17,7 @@ import secrets
 from flask import Flask, g, has_request_context, request
 from werkzeug.wrappers import Response
 
+from ..config import Settings
 from ..services.platform.runtime import settings
 from .client_address import proxy_networks
 
@@ -71,3 +72,12 @@ class JsonFormatter(logging.Formatter):
         if (current := request_id()) is not None:
             line["request_id"] = current
         return json.dumps(line)
+
+
+def configure_logging(cfg: Settings) -> None:
+    """JSON lines on the ``idp`` loggers when ``log_format`` is json; INFO and up."""
+    if cfg.log_format == "json":
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        logging.getLogger("idp").handlers = [handler]
+    logging.getLogger("idp").setLevel(logging.INFO)
