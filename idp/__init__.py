@@ -123,6 +123,7 @@ def _flask_config(cfg: Settings) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": False,
         "RATELIMIT_STORAGE_URI": cfg.ratelimit_storage_url,
+        "RATELIMIT_KEY_PREFIX": cfg.ratelimit_key_prefix,
         "RATELIMIT_ENABLED": cfg.ratelimit_enabled,
         "BABEL_DEFAULT_LOCALE": cfg.default_locale,
         "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",

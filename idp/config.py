@@ -43,6 +43,7 @@ class Settings:
     pairwise_salt: str = ""
     secret_encryption_keys: str = ""
     ratelimit_storage_url: str = "memory://"
+    ratelimit_key_prefix: str = "idp"
     login_rate_limit: str = "30 per minute"
     client_failure_rate_limit: str = "20 per minute"
     source_failure_rate_limit: str = "40 per minute"
@@ -151,6 +152,9 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
         for name in kinds
         if f"IDP_{name.upper()}" in os.environ and name != "testing"
     }
+    # Flask-Limiter's own name for the storage setting, as operators know it.
+    if "IDP_RATELIMIT_STORAGE_URI" in os.environ and "ratelimit_storage_url" not in env:
+        env["ratelimit_storage_url"] = os.environ["IDP_RATELIMIT_STORAGE_URI"]
     sources.append(("environment", env))
     sources.append(("overrides", dict(overrides or {})))
 

@@ -109,6 +109,8 @@ def _check_names_and_urls(values: Values) -> None:
         )
     if not values["ratelimit_storage_url"].startswith(("memory://", "redis://", "rediss://")):
         raise ConfigError("ratelimit_storage_url: must be memory:// or a redis:// URL")
+    if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,64}", values["ratelimit_key_prefix"]):
+        raise ConfigError("ratelimit_key_prefix: 1-64 letters, digits, '_', '.', ':' or '-'")
 
 
 def _check_rate_limits_and_proxies(values: Values) -> None:

@@ -105,3 +105,15 @@ def test_the_production_example_loads_and_names_every_secret_nodes_share(monkeyp
     for shared in ("secret_key", "secret_encryption_keys", "pairwise_salt", "keys_dir"):
         assert f"# - {shared}" in text, shared  # said to be shared and backed up
         assert f"\n{shared} = " in text, shared  # and present as a key to fill in
+
+
+def test_flask_limiters_own_name_for_the_rate_limit_storage_is_understood(monkeypatch):
+    monkeypatch.setenv("IDP_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/3")
+    assert load_settings().ratelimit_storage_url == "redis://127.0.0.1:6379/3"
+    # Our own name wins when both are given.
+    monkeypatch.setenv("IDP_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/4")
+    assert load_settings().ratelimit_storage_url == "redis://127.0.0.1:6379/4"
+    monkeypatch.setenv("IDP_RATELIMIT_STORAGE_URI", "ftp://nowhere")
+    monkeypatch.delenv("IDP_RATELIMIT_STORAGE_URL")
+    with pytest.raises(ConfigError, match="ratelimit_storage_url"):
+        load_settings()
