@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from .util import out
+from .util import OPERATOR, out
 
 
 @click.command(
@@ -33,7 +33,7 @@ def prepare(wait_seconds: float, as_json: bool) -> None:
         click.echo(line, err=True)
 
     try:
-        done = run(wait_seconds, report)
+        done = run(wait_seconds, report, actor=OPERATOR)
     except DatabaseUnavailable as error:
         raise click.ClickException(str(error)) from None
     after = ", ".join(done.revisions_after) or "none"

@@ -11,6 +11,7 @@ PostgreSQL is IDP_TEST_DATABASE_URL when that names one, else the local server C
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import json
 import os
@@ -45,6 +46,11 @@ POSTGRES = (
 )
 HEAD = set(ScriptDirectory(str(ROOT / "idp" / "migrations")).get_heads())
 WAITING = "another node is preparing the database; waiting for it"
+# compose.yaml's nodes keep their keys in the database, sealed under this (a test value).
+SHARED_KEYS = {
+    "IDP_KEY_STORE": "database",
+    "IDP_MASTER_KEY": base64.b64encode(b"entrypoint-test-master-key-32by!").decode(),
+}
 # In a mount namespace of its own: the node's data folder stays writable, the rest of the root
 # filesystem becomes read-only, and the node must still prepare and serve.
 READ_ONLY_ROOT = """
@@ -156,7 +162,7 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, subpro
     port = free_port()
     log = data / "node.log"
     with fresh_schema("_entrypoint") as url:
-        env = node_env(data, url, IDP_HOST="127.0.0.1", IDP_PORT=str(port))
+        env = node_env(data, url, IDP_HOST="127.0.0.1", IDP_PORT=str(port), **SHARED_KEYS)
         env.update(IDP_WORKERS="1", IDP_THREADS="2", IDP_TRUSTED_PROXIES="127.0.0.1")
         with log.open("wb") as out:
             argv = ["unshare", "--mount", "sh", "-c", READ_ONLY_ROOT, "sh", str(data)]
@@ -264,7 +270,9 @@ def database(kind: str, tmp: Path) -> Iterator[str]:
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
 def test_two_prepares_at_once_migrate_once_and_make_one_key_per_algorithm(kind, tmp_path):
     with database(kind, tmp_path) as url:
-        env = node_env(tmp_path / "data", url)
+        # PostgreSQL as compose.yaml has it (keys in the database), SQLite as one box has it
+        # (keys in the folder).
+        env = node_env(tmp_path / "data", url, **(SHARED_KEYS if kind == "postgresql" else {}))
         logs = [tmp_path / f"prepare-{n}.err" for n in (1, 2)]
         argv = [str(BIN / "python"), "-m", "idp.cli", "prepare", "--json", "--wait", "30"]
         with held_prepare_lock(url):

@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from ...extensions import db
-from .runtime import keystore, settings
+from .runtime import settings
 
 # The advisory lock every `idp prepare` takes on PostgreSQL: "LokalIDP" in ASCII, a fixed
 # 64-bit key (pg_advisory_lock(bigint)). Advisory locks are per database, so two deployments
@@ -189,15 +189,14 @@ def _current_revisions() -> tuple[str, ...]:
         return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
 
 
-def _create_missing_keys() -> list[dict[str, Any]]:
-    """One active signing key per algorithm where missing (``idp keys init``)."""
-    return [dict(entry.__dict__) for entry in keystore().ensure_keys()]
-
-
-def prepare(wait_seconds: float, report: Report) -> Prepared:
+def prepare(wait_seconds: float, report: Report, *, actor: str) -> Prepared:
     """Wait for the database, then under the deployment-wide lock migrate it to the head
-    and create the missing signing keys. Safe to run on every node at every start."""
+    and create the missing keys (``idp keys init``: one active signing key per algorithm,
+    and with the keys in the database the secret-encryption key). Safe to run on every node
+    at every start."""
     from flask_migrate import upgrade
+
+    from .keys import ensure_keys
 
     url = settings().sqlalchemy_url
     wait_for_database(url, wait_seconds, report)
@@ -205,6 +204,6 @@ def prepare(wait_seconds: float, report: Report) -> Prepared:
         before = _current_revisions()
         upgrade()
         after = _current_revisions()
-        created = _create_missing_keys()
+        created = [dict(entry.__dict__) for entry in ensure_keys(actor=actor)]
     db.engine.dispose()
     return Prepared(database_label(url), before, after, created)
