@@ -3,7 +3,7 @@ can pull a base image here): deploy/entrypoint.sh with the test environment's ``
 PATH, on a fresh PostgreSQL schema, on a read-only root filesystem (a mount namespace where
 only the node's data folder and its temp folder are writable, as compose.yaml's read_only and
 tmpfs give it), then behind deploy/haproxy.cfg. And ``idp prepare`` itself: two at once on one
-fresh database, and a database that never answers.
+fresh database, a database that comes up while it waits, and one that never answers.
 
 PostgreSQL is IDP_TEST_DATABASE_URL when that names one, else the local server CI starts
 (.ci/run): these tests need it in both passes, and fail under CI=true when it is missing.
@@ -35,6 +35,7 @@ from sqlalchemy.pool import NullPool
 
 from idp.services.platform.prepare import PREPARE_LOCK_KEY
 from tests.support.helpers import ROOT, TEST_DATABASE_URL, require
+from tests.support.tcp_proxy import TcpProxy
 
 ENTRYPOINT = ROOT / "deploy" / "entrypoint.sh"
 HAPROXY_CFG = ROOT / "deploy" / "haproxy.cfg"
@@ -303,8 +304,34 @@ def test_two_prepares_at_once_migrate_once_and_make_one_key_per_algorithm(kind, 
         assert active == ["ES256", "RS256"]
 
 
+def test_prepare_waits_for_a_database_that_comes_up(tmp_path):
+    with fresh_schema("_late") as url:
+        parsed = make_url(url)
+        proxy = TcpProxy((parsed.host or "127.0.0.1", parsed.port or 5432))
+        late = parsed.set(host="127.0.0.1", port=proxy.port)
+        env = node_env(tmp_path, late.render_as_string(hide_password=False), **SHARED_KEYS)
+        log = tmp_path / "prepare.err"
+        with log.open("w") as err:
+            argv = [str(BIN / "python"), "-m", "idp.cli", "prepare", "--json", "--wait", "60"]
+            run = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=PIPE, stderr=err)
+        try:
+            deadline = time.monotonic() + 60
+            while "waiting for the database" not in log.read_text():
+                assert run.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.1)
+            proxy.start()  # the database "comes up"
+            out, _ = run.communicate(timeout=120)
+        finally:
+            proxy.stop()
+        assert run.returncode == 0, log.read_text()
+        done = json.loads(out)
+        assert done["migrated"] and set(done["revisions_after"]) == HEAD
+        assert sorted(k["alg"] for k in done["keys_created"]) == ["ES256", "RS256"]
+
+
 def test_prepare_against_an_unreachable_database_gives_up_with_a_clear_message(tmp_path):
-    env = node_env(tmp_path, "postgresql+psycopg://idp:do-not-print-me@127.0.0.1:1/idp")
+    url = "postgresql+psycopg://idp:do-not-print-me@127.0.0.1:1/idp"
+    env = node_env(tmp_path, url, **SHARED_KEYS)
     started = time.monotonic()
     result = idp(env, "prepare", "--wait", "2")
     waited = time.monotonic() - started
