@@ -19,6 +19,7 @@ def register_commands(app: Flask) -> None:
     from .maintenance import check, demo, purge_expired, serve
     from .means import means_group
     from .orgs import orgs_group
+    from .prepare import prepare
     from .privileges import privileges_group
     from .proofing import proofing_group
     from .reminders import reminders_group
@@ -37,6 +38,7 @@ def register_commands(app: Flask) -> None:
         mail_group,
         reminders_group,
         check,
+        prepare,
         demo,
         purge_expired,
         serve,
