@@ -4,20 +4,17 @@ and compose.yaml as YAML."""
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .helpers import ROOT, require
+from .helpers import ROOT
 
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 COMPOSE = ROOT / "compose.yaml"
-SYSTEM_PYTHON = Path("/usr/bin/python3")  # Debian's, with python3-yaml on this kind of machine
 
 
 @dataclass
@@ -104,27 +101,7 @@ def in_build_context(relative: str, rules: list[tuple[bool, re.Pattern[str]]]) -
 
 
 def load_yaml(path: Path) -> Any:
-    """The YAML file as data: with PyYAML when this environment has it, else through Debian's
-    python3 (python3-yaml); neither, and the test cannot check the file."""
-    try:
-        import yaml
-    except ImportError:
-        script = "import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)"
-        result = None
-        if SYSTEM_PYTHON.exists():
-            result = subprocess.run(
-                [str(SYSTEM_PYTHON), "-c", script],
-                input=path.read_text(),
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=False,
-            )
-        require(
-            result is not None and result.returncode == 0,
-            "reading compose.yaml needs PyYAML (pip install pyyaml, or apt-get install "
-            "python3-yaml)",
-        )
-        assert result is not None
-        return json.loads(result.stdout)
+    """The YAML file as data (PyYAML, a dev dependency)."""
+    import yaml
+
     return yaml.safe_load(path.read_text())
