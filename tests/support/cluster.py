@@ -47,7 +47,7 @@ from .helpers import ROOT
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"
-HAPROXY = Path("/usr/sbin/haproxy")
+HAPROXY = Path(os.environ.get("IDP_TEST_HAPROXY", "/usr/sbin/haproxy"))  # Debian's haproxy
 START_SECONDS = 60  # both nodes booted and healthy, HAProxy seeing both UP
 KEY_REFRESH_SECONDS = 1  # key_refresh_seconds of the nodes (the file store re-reads each second)
 # Every login form counts per client address; the tests that are not about it send their own
