@@ -331,7 +331,10 @@ class Cluster:
             return False
 
     def _both_up(self) -> bool:
-        rows = self.stats()
+        try:
+            rows = self.stats()
+        except OSError:  # its stats socket is not there yet
+            return False
         return all(rows.get(name, {}).get("status") == "UP" for name in self.nodes)
 
     def stop(self) -> None:
