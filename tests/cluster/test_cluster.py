@@ -156,9 +156,9 @@ def test_a_key_rotated_on_node_a_is_served_by_node_b_in_time(
     took = wait_until(lambda: new_kid in kids(b), deadline, f"node b serves key {new_kid}")
     wait_until(lambda: new_kid in kids(a), deadline, f"node a serves key {new_kid}")
     print(f"node b served the key rotated on node a {took:.2f} s after `idp keys rotate`")
-    if cluster.key_store == "database":  # nothing on disk: the keys came from the database
-        folders = [cluster.workdir / f"keys-{name}" for name in cluster.nodes]
-        assert [p for folder in folders if folder.exists() for p in folder.iterdir()] == []
+    # Nothing on disk: the keys came from the database.
+    folders = [cluster.workdir / f"keys-{name}" for name in cluster.nodes]
+    assert [p for folder in folders if folder.exists() for p in folder.iterdir()] == []
 
     # An ID token signed by node A after the rotation verifies with node B's JWKS.
     app = cluster.app

@@ -4,8 +4,8 @@ Each node is a real ``idp serve`` (``python -m idp.cli serve``, gunicorn) starte
 source tree, configured through ``IDP_*`` environment variables only: one issuer (the load
 balancer's URL), one database (a schema of this run's own), the same secrets, rate limits in
 Redis under a prefix of this run's own, mail over SMTP to an aiosmtpd server of the test. The
-signing keys are in the database (``key_store = "database"``) where the code has that setting;
-before it, both nodes share one keys folder. HAProxy balances round robin with no stickiness
+signing keys are in the database (``key_store = "database"``); each node's keys folder stays
+empty. HAProxy balances round robin with no stickiness
 and health-checks ``/health/ready``; it names the node that served each response in
 ``X-Served-By`` (a header of the test's load balancer, never of the product).
 
@@ -58,12 +58,6 @@ LOGIN_RATE_LIMIT = 20
 # tests empty the others.
 KEY_TABLES = frozenset({"signing_keys", "encryption_keys"})
 SERVED_BY = "X-Served-By"
-
-
-def keys_in_database() -> bool:
-    """Whether this code has ``key_store`` (KEYS_INTERFACE.md): then the cluster keeps its
-    signing keys in the database, else in one keys folder both nodes read."""
-    return "key_store" in {f.name for f in dataclasses.fields(Settings)}
 
 
 def postgres_url() -> str:
@@ -211,7 +205,7 @@ class Cluster:
         self.database_url = database_url
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.key_store = "database" if keys_in_database() else "file"
+        self.key_store = "database"
         self.ratelimit_prefix = f"idp-cluster-{secrets.token_hex(6)}"
         shared = self._shared_environment(smtp_port)
         self.nodes = {
@@ -246,14 +240,12 @@ class Cluster:
             # The mail test's SMTP server holds the first mail until both senders deliver.
             "IDP_SMTP_TIMEOUT_SECONDS": "30",
         }
-        if self.key_store == "database":
-            settings |= {
-                "IDP_KEY_STORE": "database",
-                "IDP_MASTER_KEY": _master_key(),
-                "IDP_KEY_REFRESH_SECONDS": str(KEY_REFRESH_SECONDS),
-            }
-        else:
-            settings["IDP_KEYS_DIR"] = str(self.workdir / "keys")
+        # The keys in the database, shared; each node's keys folder stays empty.
+        settings |= {
+            "IDP_KEY_STORE": "database",
+            "IDP_MASTER_KEY": _master_key(),
+            "IDP_KEY_REFRESH_SECONDS": str(KEY_REFRESH_SECONDS),
+        }
         return settings
 
     def _node_env(self, name: str, shared: dict[str, str]) -> dict[str, str]:
@@ -262,8 +254,7 @@ class Cluster:
         env = {k: v for k, v in os.environ.items() if not k.startswith("IDP_")}
         env |= shared
         env["IDP_INSTANCE_PATH"] = str(self.workdir / f"instance-{name}")
-        if self.key_store == "database":  # a folder of its own that stays empty
-            env["IDP_KEYS_DIR"] = str(self.workdir / f"keys-{name}")
+        env["IDP_KEYS_DIR"] = str(self.workdir / f"keys-{name}")  # stays empty
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
