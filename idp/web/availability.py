@@ -34,7 +34,8 @@ from .pages import oauth_error
 log = logging.getLogger("idp.availability")
 NOT_READY = "idp.not_ready"  # set in the WSGI environ while the start gate is closed
 RETRY_AFTER = "5"
-HEALTH_PATHS = ("/health/", "/healthz")
+# Always through: the health checks, and the stylesheets and images the 503 page itself uses.
+PASS_THROUGH = ("/health/", "/healthz", "/static/")
 # Discovery and JWKS are answered before Flask (idp/web/documents.py).
 DOCUMENT_PATHS = ("/.well-known/openid-configuration", "/jwks")
 UNAVAILABLE = json.dumps(
@@ -74,7 +75,7 @@ class StartGate:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if self.open or path.startswith(HEALTH_PATHS) or self._ready():
+        if self.open or path.startswith(PASS_THROUGH) or self._ready():
             return self.wsgi(environ, start_response)
         if path in DOCUMENT_PATHS:
             start_response(
