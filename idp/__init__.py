@@ -41,7 +41,10 @@ def _complete_settings(cfg: Settings) -> Settings:
         changes["pairwise_salt"] = _instance_secret(
             folder, "pairwise_salt", lambda: secrets.token_urlsafe(32)
         )
-    if not cfg.secret_encryption_keys:
+    stored = folder / "secret_encryption_keys"
+    if not cfg.secret_encryption_keys and (cfg.key_store == "file" or stored.exists()):
+        # With key_store = database the keys live in the database; an instance file left from
+        # a single box is read only so that `idp keys init` can move its keys there.
         from .services.platform.secret_box import SecretBox
 
         changes["secret_encryption_keys"] = _instance_secret(
@@ -146,16 +149,24 @@ def _init_extensions(app: Flask) -> None:
 
 def _install_runtime(app: Flask, cfg: Settings) -> None:
     """The process-wide objects services reach through ``platform.runtime``: the settings,
-    the signing keys (created on first start), the secret box and the discovery document."""
+    the signing keys, the secret box and the discovery document."""
     from .oidc.discovery import serialised
     from .services.platform.keys import KeyStore
     from .services.platform.secret_box import SecretBox
 
-    keys = KeyStore(cfg.keys_path, retire_margin_seconds=cfg.id_token_lifetime + 300)
-    keys.ensure_keys()
+    margin = cfg.id_token_lifetime + 300
     app.extensions["idp.settings"] = cfg
-    app.extensions["idp.keys"] = keys
-    app.extensions["idp.secretbox"] = SecretBox.from_setting(cfg.secret_encryption_keys)
+    if cfg.key_store == "database":
+        from .services.platform.key_sources import DatabaseKeys
+        from .services.platform.shared_secrets import DatabaseSecretBox, master_box
+
+        master, every = master_box(cfg), float(cfg.key_refresh_seconds)
+        source = DatabaseKeys(app.app_context, master, every)
+        app.extensions["idp.keys"] = KeyStore(source, retire_margin_seconds=margin)
+        app.extensions["idp.secretbox"] = DatabaseSecretBox(app.app_context, master, every)
+    else:
+        app.extensions["idp.keys"] = KeyStore(cfg.keys_path, retire_margin_seconds=margin)
+        app.extensions["idp.secretbox"] = SecretBox.from_setting(cfg.secret_encryption_keys)
     app.extensions["idp.discovery"] = serialised(cfg)
 
 
@@ -165,6 +176,7 @@ def _register_web(app: Flask) -> None:
         access,
         account,
         activation,
+        availability,
         errors,
         filters,
         health,
@@ -200,22 +212,25 @@ def _register_web(app: Flask) -> None:
         dev_eid.install(app)
         app.register_blueprint(demo_rp.bp)
     errors.register(app)
+    availability.register(app)
     input_guard.register(app)
     request_log.register(app)
     filters.register(app)
 
 
 def _install_middleware(app: Flask, cfg: Settings) -> None:
-    """Static documents (discovery, JWKS) served before Flask, security headers after every
-    response, and the page locale for templates."""
+    """The start gate (503 until the node is ready), static documents (discovery, JWKS)
+    served before Flask, security headers after every response, and the page locale."""
+    from .web.availability import StartGate
     from .web.documents import DocumentsMiddleware
 
-    app.wsgi_app = DocumentsMiddleware(  # type: ignore[method-assign]
+    documents = DocumentsMiddleware(
         app.wsgi_app,
         app.extensions["idp.discovery"],
         app.extensions["idp.keys"],
         hsts=cfg.issuer.startswith("https:"),
     )
+    app.wsgi_app = StartGate(documents, app)  # type: ignore[method-assign]
     from .web.headers import security_headers
 
     app.after_request(security_headers)

@@ -28,6 +28,10 @@ class Settings:
     instance_path: str = "instance"
     database_url: str = ""
     keys_dir: str = "keys"
+    key_store: str = "file"
+    master_key: str = ""
+    master_key_file: str = ""
+    key_refresh_seconds: int = 10
     secret_key: str = ""
     session_cookie_secure: bool = True
     session_cookie_name: str = "idp_session"

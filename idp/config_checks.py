@@ -19,6 +19,7 @@ _ALLOWED = {
     "id_token_default_alg": ("RS256", "ES256"),
     "default_locale": ("da", "en"),
     "log_format": ("text", "json"),
+    "key_store": ("file", "database"),
 }
 _RANGES = {
     "port": (1, 65535),
@@ -49,6 +50,7 @@ _RANGES = {
     "otp_bind_window_steps": (1, 20),
     "app_enrolment_hours": (1, 24 * 30),
     "max_upload_mb": (1, 200),
+    "key_refresh_seconds": (1, 300),
 }
 
 
@@ -133,6 +135,25 @@ def _check_rate_limits_and_proxies(values: Values) -> None:
             ) from None
 
 
+def _check_key_store(values: Values) -> None:
+    if values["master_key"] and values["master_key_file"]:
+        raise ConfigError("master_key: give master_key or master_key_file, not both")
+    if values["key_store"] != "database":
+        return
+    if not (values["master_key"] or values["master_key_file"]):
+        raise ConfigError(
+            "master_key: required with key_store = database (or master_key_file, a file holding "
+            "it): 32 random bytes in base64"
+        )
+    if values["master_key"]:
+        from .services.platform.secret_box import parse_master_key
+
+        try:
+            parse_master_key(values["master_key"])
+        except ValueError as error:
+            raise ConfigError(f"master_key: {error}") from None
+
+
 # Run in this order: the first check that fails names its key in the ConfigError.
 CHECKS = (
     _check_tables,
@@ -140,4 +161,5 @@ CHECKS = (
     _check_private_eid,
     _check_names_and_urls,
     _check_rate_limits_and_proxies,
+    _check_key_store,
 )

@@ -22,6 +22,7 @@ from werkzeug.serving import make_server
 
 from idp import create_app
 from idp.extensions import db
+from idp.services.platform.runtime import keystore
 from idp.services.platform.secret_box import SecretBox
 from tests.support.helpers import LiveServer
 
@@ -97,6 +98,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, keys_dir: Path) -> It
     app = create_app(base_config(url, keys_dir, tmp_path_factory.mktemp("instance")))
     with app.app_context():
         upgrade()
+        keystore().ensure_keys()  # the app never makes keys itself (`idp keys init` does)
         db.engine.dispose()
     yield url
     if schema is not None:
@@ -157,7 +159,8 @@ def make_app(database_url: str, keys_dir: Path, tmp_path: Path) -> Iterator[Any]
     apps: list[Flask] = []
 
     def factory(**overrides: Any) -> Flask:
-        app = create_app(base_config(database_url, keys_dir, tmp_path / "instance", **overrides))
+        url = overrides.pop("database_url", database_url)  # the same database, another way in
+        app = create_app(base_config(url, keys_dir, tmp_path / "instance", **overrides))
         app.test_client_class = EnglishClient
         apps.append(app)
         return app

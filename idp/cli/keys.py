@@ -13,13 +13,17 @@ def keys_group() -> None:
     pass
 
 
-@keys_group.command("init", help="Create missing signing keys (one RS256, one ES256).")
+@keys_group.command(
+    "init",
+    help="Create missing signing keys (one RS256, one ES256) and, with the keys in the "
+    "database, the secret-encryption key. Run once per installation.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def keys_init(as_json: bool) -> None:
-    from ..services.platform.runtime import keystore
+    from ..services.platform.keys import ensure_keys
 
-    created = keystore().ensure_keys()
+    created = ensure_keys(actor=OPERATOR)
     out(as_json, [e.__dict__ for e in created], f"{len(created)} key(s) created")
 
 

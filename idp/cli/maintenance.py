@@ -8,15 +8,21 @@ import re
 import click
 from flask.cli import with_appcontext
 
-from .util import out
+from .util import OPERATOR, out
 
 
-@click.command("demo", help="Load the demo organisation, client and user (idempotent).")
+@click.command(
+    "demo",
+    help="Load the demo organisation, client and user, and the signing keys where missing "
+    "(idempotent).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def demo(as_json: bool) -> None:
     from ..demo import load_demo
+    from ..services.platform.keys import ensure_keys
 
+    ensure_keys(actor=OPERATOR)
     info = load_demo()
     out(as_json, info, info["text"])
 

@@ -19,6 +19,7 @@ from .enums import (
     UserStatus,
 )
 from .import_job import ImportJob, ImportJobRow, ImportJobStatus
+from .keys import EncryptionKey, SigningKey
 from .lifecycle import Activation, OutboxMail, RecoveryLink
 from .oauth import AuthorizationCode, BrowserSession, Client, Consent, Token
 from .org import Organisation
@@ -40,6 +41,7 @@ __all__ = [
     "Client",
     "Consent",
     "DevEidCode",
+    "EncryptionKey",
     "FederatedIdentity",
     "ImportJob",
     "ImportJobRow",
@@ -60,6 +62,7 @@ __all__ = [
     "RecoveryLink",
     "RecoveryProof",
     "RequestStatus",
+    "SigningKey",
     "Token",
     "User",
     "UserStatus",

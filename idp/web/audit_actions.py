@@ -80,6 +80,14 @@ ACTIONS: dict[str, tuple[str, str]] = {
         N_("Consent withdrawn"),
         N_("%(actor)s withdrew the consent to the service %(target)s"),
     ),
+    "keys.created": (
+        N_("Signing key created"),
+        N_("%(actor)s created the signing key %(target)s"),
+    ),
+    "keys.encryption_created": (
+        N_("Encryption key created"),
+        N_("%(actor)s created version %(target)s of the key that encrypts login means secrets"),
+    ),
     "keys.rotated": (
         N_("Signing key renewed"),
         N_("%(actor)s renewed the signing key (new key %(target)s)"),

@@ -12,7 +12,7 @@ from typing import Any
 
 from werkzeug.http import parse_etags
 
-from ..services.platform.keys import KeyStore
+from ..services.platform.keys import KeyStore, KeyStoreError
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 JWKS_PATH = "/jwks"
@@ -46,7 +46,15 @@ class DocumentsMiddleware:
         if path == DISCOVERY_PATH:
             body, etag, max_age = *self.discovery, 3600
         elif path == JWKS_PATH:
-            body, etag = self.keys.jwks()
+            try:
+                body, etag = self.keys.jwks()
+            except KeyStoreError:
+                # No keys to publish (none readable yet): retry soon, never a stack trace.
+                start_response(
+                    "503 Service Unavailable",
+                    [*self.common, ("Retry-After", "5"), ("Cache-Control", "no-store")],
+                )
+                return [b'{"error":"temporarily_unavailable"}']
             max_age = 300
         else:
             return self.app(environ, start_response)

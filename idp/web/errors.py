@@ -105,7 +105,7 @@ def _form_renderer(show: FormPage, field: str | None, context: dict[str, Any]) -
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Response:
-        return _error_page(400, _("The form has expired. Go back and try again."))
+        return error_page(400, _("The form has expired. Go back and try again."))
 
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError) -> Response:
@@ -117,7 +117,7 @@ def register(app: Flask) -> None:
             return render(error)
         if request.endpoint in JSON_ENDPOINTS:
             return oauth_error("invalid_request", str(error), error.status)
-        return _error_page(error.status, error.localized())
+        return error_page(error.status, error.localized())
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(error: RateLimitExceeded) -> Response:
@@ -132,7 +132,7 @@ def register(app: Flask) -> None:
         if request.endpoint in JSON_ENDPOINTS:
             return oauth_error("invalid_request", "request too large", 413)
         limit = (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
-        return _error_page(413, _("The file is too large: at most %(mb)s MB.", mb=limit))
+        return error_page(413, _("The file is too large: at most %(mb)s MB.", mb=limit))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
@@ -140,7 +140,7 @@ def register(app: Flask) -> None:
         message = error.description or ""
         if message == type(error).description and code in HTTP_MESSAGES:
             message = str(HTTP_MESSAGES[code])
-        response = _error_page(code, message)
+        response = error_page(code, message)
         # Keep what the exception says in its headers (Allow on a 405, Retry-After on a 429).
         for name, value in error.get_headers():
             if name.lower() != "content-type":
@@ -148,7 +148,8 @@ def register(app: Flask) -> None:
         return response
 
 
-def _error_page(code: int, message: str) -> Response:
+def error_page(code: int, message: str) -> Response:
+    """The plain error page with ``code`` and ``message`` (plain text without templates)."""
     try:
         return page("error.html", code, code=code, message=message)
     except TemplateNotFound:

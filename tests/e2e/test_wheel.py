@@ -149,6 +149,9 @@ def test_built_wheel_installed_in_a_fresh_venv_serves_danish_pages_and_the_style
     )
     idp = venv / "bin" / "idp"
     run([idp, "db", "upgrade"], cwd=workdir, env=env)
+    # The operator's set-up as the README gives it: `idp demo` also makes the signing keys
+    # (a node never makes them when it starts).
+    run([idp, "demo"], cwd=workdir, env=env)
 
     log = workdir / "serve.log"
     with log.open("w") as out:

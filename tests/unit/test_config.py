@@ -102,9 +102,11 @@ def test_the_production_example_loads_and_names_every_secret_nodes_share(monkeyp
     assert cfg.issuer.startswith("https://") and cfg.mail_transport == "smtp"
     assert cfg.ratelimit_storage_url.startswith("redis://")
     text = example.read_text()
+    assert cfg.key_store == "database" and cfg.master_key_file
     for shared in ("secret_key", "secret_encryption_keys", "pairwise_salt", "keys_dir"):
         assert f"# - {shared}" in text, shared  # said to be shared and backed up
         assert f"\n{shared} = " in text, shared  # and present as a key to fill in
+    assert "# - master_key" in text and "never stored" in text
 
 
 def test_flask_limiters_own_name_for_the_rate_limit_storage_is_understood(monkeypatch):

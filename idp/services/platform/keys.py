@@ -1,19 +1,19 @@
-"""Signing keys: generated into keys/, published as JWKS, rotated with a retiring period.
+"""Signing keys: kept in a folder (one box) or the database (many nodes, :mod:`.key_sources`),
+published as JWKS, rotated with a retiring period.
 
-The manifest ``keys.json`` lists every key with its kid, algorithm, state and, for a
-retiring key, the time after which no token it signed can still be valid. Private key files
-are written with mode 0600.
+The app never makes keys when it starts: a node that finds none is not ready, rather than
+quietly signing with keys no other node knows. ``idp keys init`` (:func:`ensure_keys`) makes
+them once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
+import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,33 +24,12 @@ from joserfc.jwk import ECKey, KeySet, RSAKey
 
 from ...extensions import db
 from .. import audit
+from .key_sources import FileKeys, KeyEntry, KeySource, KeyStoreError
 from .runtime import keystore
 
 ALGORITHMS = ("RS256", "ES256")
-MANIFEST = "keys.json"
-
-
-class KeyStoreError(Exception):
-    """The signing-key store cannot do what was asked (no keys, no active key, an unknown
-    algorithm). An operator's fault, told to the operator: not a ``ServiceError``, so it never
-    becomes a page naming the key folder; a request that meets it is a plain 500."""
-
-
-@dataclass(frozen=True)
-class KeyEntry:
-    kid: str
-    alg: str
-    file: str
-    status: str  # active | retiring | retired
-    created_at: str
-    retire_at: str | None = None
-
-    def published(self, now: datetime) -> bool:
-        if self.status == "active":
-            return True
-        if self.status == "retiring" and self.retire_at:
-            return datetime.fromisoformat(self.retire_at) > now
-        return False
+log = logging.getLogger("idp.keys")
+__all__ = ["ALGORITHMS", "KeyEntry", "KeyStore", "KeyStoreError", "ensure_keys", "rotate_keys"]
 
 
 def _generate_private_pem(alg: str) -> bytes:
@@ -68,104 +47,63 @@ def _generate_private_pem(alg: str) -> bytes:
     )
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+def _import(pem: bytes, alg: str, kid: str | None) -> RSAKey | ECKey:
+    params: Any = {"alg": alg, "use": "sig"}
+    if kid:
+        params["kid"] = kid
+    if alg == "RS256":
+        return RSAKey.import_key(pem, params)
+    return ECKey.import_key(pem, params)
+
+
+def _make_key(alg: str) -> tuple[KeyEntry, bytes]:
+    """A new private key and its entry; the kid is the JWK thumbprint (RFC 7638)."""
+    pem = _generate_private_pem(alg)
+    kid = _import(pem, alg, kid=None).thumbprint()
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    return KeyEntry(kid=kid, alg=alg, file="", status="active", created_at=created), pem
 
 
 class KeyStore:
-    """Loads the keys from a folder and serves signing keys and the public JWKS.
+    """Serves signing keys and the public JWKS from a :class:`~.key_sources.KeySource`.
 
-    Reloads when the manifest changes on disk (checked at most once a second), so that
-    ``idp keys rotate`` reaches running processes without a restart.
+    Re-reads the source when it changed (asked at most every ``refresh_seconds`` of the
+    source), so that ``idp keys rotate`` on any node reaches every running process without a
+    restart. When a re-read fails (the database is away) the keys in hand keep being served.
     """
 
-    def __init__(self, folder: Path, retire_margin_seconds: int) -> None:
-        self.folder = folder
+    def __init__(self, source: Path | KeySource, retire_margin_seconds: int) -> None:
+        self.source: KeySource = FileKeys(source) if isinstance(source, Path) else source
         self.retire_margin_seconds = retire_margin_seconds
         self._lock = threading.Lock()
-        self._checked = 0.0
-        self._mtime = -1.0
+        self._checked = float("-inf")
+        self._stamp: Any = None
         self._entries: list[KeyEntry] = []
         self._private: dict[str, RSAKey | ECKey] = {}
         self._jwks_bytes = b""
         self._jwks_etag = ""
-        self._jwks_built_for: tuple[float, int] = (-1.0, -1)
+        self._jwks_built_for: tuple[Any, int] = (None, -1)
 
-    # -- manifest ------------------------------------------------------------------------
     @property
-    def manifest_path(self) -> Path:
-        return self.folder / MANIFEST
-
-    def _read_manifest(self) -> list[KeyEntry]:
-        if not self.manifest_path.exists():
-            return []
-        data = json.loads(self.manifest_path.read_text())
-        return [KeyEntry(**item) for item in data.get("keys", [])]
-
-    def _write_manifest(self, entries: list[KeyEntry]) -> None:
-        tmp = self.manifest_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"keys": [e.__dict__ for e in entries]}, indent=2))
-        os.replace(tmp, self.manifest_path)
-        self._checked = 0.0
+    def folder(self) -> Path | None:
+        return self.source.folder if isinstance(self.source, FileKeys) else None
 
     def ensure_keys(self) -> list[KeyEntry]:
-        """Create the keys folder and one active key per algorithm where missing."""
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        entries = self._read_manifest()
-        created = []
-        for alg in ALGORITHMS:
-            if not any(e.alg == alg and e.status == "active" for e in entries):
-                entry = self._new_entry(alg)
-                entries.append(entry)
-                created.append(entry)
-        if created:
-            self._write_manifest(entries)
+        """One active key per algorithm where missing (``idp keys init``)."""
+        created = self.source.add_missing(ALGORITHMS, _make_key)
+        self._checked = float("-inf")
         return created
-
-    def _new_entry(self, alg: str) -> KeyEntry:
-        pem = _generate_private_pem(alg)
-        key = self._import(pem, alg, kid=None)
-        kid = key.thumbprint()
-        filename = f"{kid}.pem"
-        _write_private(self.folder / filename, pem)
-        return KeyEntry(
-            kid=kid,
-            alg=alg,
-            file=filename,
-            status="active",
-            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        )
-
-    @staticmethod
-    def _import(pem: bytes, alg: str, kid: str | None) -> RSAKey | ECKey:
-        params: Any = {"alg": alg, "use": "sig"}
-        if kid:
-            params["kid"] = kid
-        if alg == "RS256":
-            return RSAKey.import_key(pem, params)
-        return ECKey.import_key(pem, params)
 
     def rotate(self, alg: str) -> KeyEntry:
         """Make a new active key for ``alg``; the previous one keeps being published until
         every token it signed has expired."""
         if alg not in ALGORITHMS:
             raise KeyStoreError(f"unsupported algorithm {alg!r}; allowed: {', '.join(ALGORITHMS)}")
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        entries = self._read_manifest()
         retire_at = (datetime.now(UTC) + timedelta(seconds=self.retire_margin_seconds)).isoformat(
             timespec="seconds"
         )
-        updated = [
-            KeyEntry(**{**e.__dict__, "status": "retiring", "retire_at": retire_at})
-            if e.alg == alg and e.status == "active"
-            else e
-            for e in entries
-        ]
-        new = self._new_entry(alg)
-        updated.append(new)
-        self._write_manifest(updated)
+        new = self.source.rotate(alg, _make_key, retire_at)
+        self._checked = float("-inf")
         return new
 
     def entries(self) -> list[KeyEntry]:
@@ -175,30 +113,34 @@ class KeyStore:
     # -- loading -------------------------------------------------------------------------
     def _maybe_reload(self) -> None:
         now = time.monotonic()
-        if now - self._checked < 1.0:
+        if now - self._checked < self.source.refresh_seconds:
             return
         with self._lock:
             # Another thread may have reloaded while this one waited for the lock.
-            if now - self._checked < 1.0:
+            if now - self._checked < self.source.refresh_seconds:
                 return
             try:
-                mtime = self.manifest_path.stat().st_mtime
-            except FileNotFoundError:
-                raise KeyStoreError(
-                    f"no signing keys in {self.folder}; run `idp keys init` or start the app"
-                ) from None
-            if mtime != self._mtime:
-                entries = self._read_manifest()
-                private = {}
-                for entry in entries:
-                    if entry.status == "retired":
-                        continue
-                    pem = (self.folder / entry.file).read_bytes()
-                    private[entry.kid] = self._import(pem, entry.alg, entry.kid)
-                self._entries, self._private, self._mtime = entries, private, mtime
+                self._reload()
+            except Exception as error:
+                if not self._entries:
+                    if isinstance(error, KeyStoreError):
+                        raise
+                    raise KeyStoreError(f"the signing keys cannot be read: {error}") from None
+                log.warning("signing keys not re-read, serving the ones in hand: %s", error)
             # Only now, with the keys in place, may other threads skip the check: marking
             # it earlier let them read an empty key list during a cold start.
             self._checked = now
+
+    def _reload(self) -> None:
+        stamp = self.source.stamp()
+        if stamp == self._stamp:
+            return
+        entries, private = [], {}
+        for entry, pem in self.source.load():
+            entries.append(entry)
+            known = self._private.get(entry.kid)
+            private[entry.kid] = known or _import(pem, entry.alg, entry.kid)
+        self._entries, self._private, self._stamp = entries, private, stamp
 
     def signing_key(self, alg: str) -> RSAKey | ECKey:
         self._maybe_reload()
@@ -217,7 +159,7 @@ class KeyStore:
         """The JWKS document as pre-serialised bytes and its ETag, rebuilt only on change."""
         self._maybe_reload()
         # Rebuild when the manifest changed or once a minute (a retiring key may drop out).
-        stamp = (self._mtime, int(time.time() // 60))
+        stamp = (self._stamp, int(time.time() // 60))
         if stamp != self._jwks_built_for:
             now = datetime.now(UTC)
             keys = [
@@ -230,6 +172,21 @@ class KeyStore:
             self._jwks_etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
             self._jwks_built_for = stamp
         return self._jwks_bytes, self._jwks_etag
+
+
+def ensure_keys(*, actor: str) -> list[KeyEntry]:
+    """Create the missing signing keys (one active per algorithm) and, with the keys in the
+    database, the secret-encryption key; audit what was made and commit."""
+    from .shared_secrets import ensure_encryption_key
+
+    created = keystore().ensure_keys()
+    version = ensure_encryption_key()
+    for entry in created:
+        audit.record("keys.created", actor=actor, target=entry.kid, details={"alg": entry.alg})
+    if version is not None:
+        audit.record("keys.encryption_created", actor=actor, target=str(version))
+    db.session.commit()
+    return created
 
 
 def rotate_keys(algs: Sequence[str], *, actor: str) -> list[KeyEntry]:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ...config import Settings
     from .keys import KeyStore
     from .secret_box import SecretBox
+    from .shared_secrets import DatabaseSecretBox
 
 
 def settings() -> Settings:
@@ -26,6 +27,6 @@ def keystore() -> KeyStore:
     return current_app.extensions["idp.keys"]
 
 
-def secretbox() -> SecretBox:
+def secretbox() -> SecretBox | DatabaseSecretBox:
     """The running app's encryption of secrets at rest."""
     return current_app.extensions["idp.secretbox"]

@@ -7,6 +7,7 @@ encrypts; every configured version decrypts, so keys can be rotated.
 from __future__ import annotations
 
 import base64
+import binascii
 import os
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -25,6 +26,14 @@ class SecretBox:
     @property
     def current_version(self) -> int:
         return self._current
+
+    def knows(self, version: int) -> bool:
+        """Whether a secret sealed under key ``version`` can be opened here."""
+        return version in self._keys
+
+    def keys(self) -> dict[int, bytes]:
+        """Every key by version (to store them elsewhere, sealed)."""
+        return dict(self._keys)
 
     @classmethod
     def from_setting(cls, value: str) -> SecretBox:
@@ -49,3 +58,14 @@ class SecretBox:
         if version not in self._keys:
             raise ValueError(f"secret encrypted under unknown key version {version}")
         return AESGCM(self._keys[version]).decrypt(nonce, sealed, associated)
+
+
+def parse_master_key(value: str) -> bytes:
+    """32 bytes from base64 text, or a ValueError saying what is wrong."""
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise ValueError("the master key must be 32 random bytes in base64 (44 characters)")
+    return raw

@@ -129,12 +129,18 @@ def test_health_is_unavailable_with_empty_asset_folders(
     }
 
 
-def test_a_missing_page_template_gives_the_error_page(assets: Path, make_app: Any) -> None:
+def test_a_node_without_a_page_template_never_serves_a_page(assets: Path, make_app: Any) -> None:
+    # Not ready since it started (the start gate in idp/web/availability.py): every page is a
+    # plain 503 page, never a 500 from the missing template, and the load balancer's check says so.
     (assets / "templates/login/username.html").unlink()
-    response = production_like(make_app).test_client().get("/login/")
-    assert response.status_code == 500
+    client = production_like(make_app).test_client()
+    response = client.get("/login/")
+    assert response.status_code == 503 and response.headers["Retry-After"]
     assert response.mimetype == "text/html"
-    assert "Something went wrong" in response.get_data(as_text=True)
+    assert "temporarily unavailable" in response.get_data(as_text=True)
+    assert client.get("/.well-known/openid-configuration").status_code == 503
+    assert client.get("/health/ready").status_code == 503
+    assert client.get("/health/live").status_code == 200
 
 
 def test_without_any_template_errors_are_answered_in_plain_text(
@@ -144,7 +150,8 @@ def test_without_any_template_errors_are_answered_in_plain_text(
     (assets / "templates").mkdir()
     client = production_like(make_app).test_client()
     page = client.get("/login/")
-    assert page.status_code == 500
+    assert page.status_code == 503
     assert page.mimetype == "text/plain"
-    assert page.get_data(as_text=True).startswith("500 ")
-    assert client.get("/no-such-page").status_code == 404
+    assert page.get_data(as_text=True).startswith("503 ")
+    token = client.post("/token", data={"grant_type": "authorization_code"})
+    assert token.status_code == 503 and token.json["error"] == "temporarily_unavailable"
