@@ -17,10 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Connection, select
+
 from .backup_format import INSTANCE, KEYS, BackupError, create_private_file, private_dir
 
 if TYPE_CHECKING:
     from ...config import Settings
+    from .secret_box import SecretBox
 
 INSTANCE_SECRETS = ("secret_key", "pairwise_salt", "secret_encryption_keys")
 MUST_MATCH = frozenset({"pairwise_salt", "secret_encryption_keys"})
@@ -33,7 +36,7 @@ MASTER_KEY_NOTE = (
 
 def key_store(cfg: Settings) -> str:
     """Where this node keeps its signing keys: "file" (the keys folder) or "database"."""
-    return str(getattr(cfg, "key_store", "file"))
+    return cfg.key_store
 
 
 def node_uses_instance_file(cfg: Settings, name: str) -> bool:
@@ -65,7 +68,11 @@ def secrets_for_backup(cfg: Settings) -> tuple[dict[str, Any], dict[str, bytes]]
     section: dict[str, Any] = {}
     files: dict[str, bytes] = {}
     for name in INSTANCE_SECRETS:
-        if node_uses_instance_file(cfg, name):
+        if name == "secret_encryption_keys" and key_store(cfg) == "database":
+            # Rows of encryption_keys, sealed under the master key; a file left from a single
+            # box is no longer what the node encrypts with.
+            section[name] = {"source": "database"}
+        elif node_uses_instance_file(cfg, name):
             section[name] = {"source": "instance", "file": f"{INSTANCE}/{name}"}
             files[name] = (cfg.instance_dir / name).read_bytes()
         else:
@@ -80,7 +87,8 @@ def keys_for_backup(cfg: Settings) -> tuple[dict[str, Any], dict[str, bytes]]:
     ``keys.json`` and every key file it names."""
     store = key_store(cfg)
     if store != "file":
-        return {"key_store": store, "where": "in the database tables of this backup"}, {}
+        where = "the signing_keys and encryption_keys tables, sealed under the master key"
+        return {"key_store": store, "where": where}, {}
     folder = cfg.keys_path
     if not (folder / KEYS_MANIFEST).is_file():
         return {
@@ -176,6 +184,8 @@ def plan_secrets(
         if name not in INSTANCE_SECRETS:
             raise BackupError(f"the manifest names an unknown instance secret {name!r}")
         source = entry.get("source")
+        if source == "database":
+            continue  # in the restored tables; check_master_key opens them
         if source == "instance":
             if f"{INSTANCE}/{name}" not in manifest.get("files", {}):
                 raise BackupError(f"{INSTANCE}/{name}: not in the manifest's files")
@@ -193,6 +203,37 @@ def plan_secrets(
                 raise _mismatch(name, str(source))
             notes.append(f"{name} differs from the backed-up node's: browser sessions end")
     return writes, notes
+
+
+def _open(master: SecretBox, sealed: bytes, associated: bytes, what: str) -> None:
+    try:
+        master.decrypt(sealed, associated)
+    except Exception:  # a wrong key and a damaged seal look alike: neither opens
+        raise BackupError(
+            f"this node's master key does not open the backup's {what}: give this node the "
+            "master key of the node the backup was made on (it is never in a backup)"
+        ) from None
+
+
+def check_master_key(conn: Connection, cfg: Settings) -> None:
+    """With key_store = "database": every restored signing key and encryption key opens under
+    this node's master key (checked inside the restore's transaction, so a wrong master key
+    restores nothing). The associated data is the tables' own: the kid, the version
+    (key_sources.DatabaseKeys, shared_secrets)."""
+    if key_store(cfg) != "database":
+        return
+    from ...models.keys import EncryptionKey, SigningKey
+    from .key_sources import KeyStoreError
+    from .shared_secrets import master_box
+
+    try:
+        master = master_box(cfg)
+    except KeyStoreError as error:
+        raise BackupError(str(error)) from None
+    for kid, sealed in conn.execute(select(SigningKey.kid, SigningKey.sealed_private)):
+        _open(master, sealed, b"signing-key:" + kid.encode(), f"signing key {kid}")
+    for version, sealed in conn.execute(select(EncryptionKey.version, EncryptionKey.sealed_key)):
+        _open(master, sealed, b"encryption-key:%d" % version, f"encryption key {version}")
 
 
 def stage(writes: list[FileWrite]) -> list[tuple[Path, Path]]:

@@ -19,7 +19,15 @@ from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.exc import SQLAlchemyError
 
 from ...extensions import db
-from .backup_files import FileWrite, discard, install, plan_keys, plan_secrets, stage
+from .backup_files import (
+    FileWrite,
+    check_master_key,
+    discard,
+    install,
+    plan_keys,
+    plan_secrets,
+    stage,
+)
 from .backup_format import (
     TABLES,
     BackupError,
@@ -196,6 +204,7 @@ def restore_backup(folder: Path, *, replace: bool = False) -> RestoreReport:
             rows = {c.table.name: _load_table(conn, c, folder / _file_of(c)) for c in codecs}
             _reset_sequences(conn, codecs)
             _check_counts(manifest, rows)
+            check_master_key(conn, settings())
             staged = stage(writes + secret_writes)
     except SQLAlchemyError as error:
         discard(staged)

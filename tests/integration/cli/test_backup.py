@@ -5,7 +5,9 @@ changing nothing."""
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -342,6 +344,40 @@ def test_secrets_given_in_the_configuration_stay_out_and_must_match(make_app, ne
     restored = _cli(same(), "restore", "--from", str(tmp_path / "backup"))
     assert restored.exit_code == 0, restored.output
     assert "secret_key differs from the backed-up node's: browser sessions end" in restored.output
+
+
+def test_with_keys_in_the_database_the_master_key_stays_apart_and_must_open_them(
+    make_app, new_node, tmp_path
+):
+    master = base64.b64encode(os.urandom(32)).decode()
+    shared = {"key_store": "database", "key_refresh_seconds": 1}
+    source = make_app(**shared, master_key=master, **GENERATED)
+    assert _cli(source, "keys", "init").exit_code == 0
+    user = make_user(source)
+    manifest = _backup(source, tmp_path / "backup")
+    assert manifest["keys"]["key_store"] == "database"
+    assert manifest["secrets"]["secret_encryption_keys"] == {"source": "database"}
+    raw = base64.b64decode(master)
+    for path in (tmp_path / "backup").rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert master.encode() not in data and raw not in data, path
+
+    wrong = new_node("wrong", **shared, master_key=base64.b64encode(os.urandom(32)).decode())
+    refused = _cli(wrong(), "restore", "--from", str(tmp_path / "backup"))
+    assert refused.exit_code == 1
+    assert "this node's master key does not open the backup's signing key" in refused.output
+    assert _row_count(wrong()) == 0
+
+    node = new_node(**shared, master_key=master)
+    restored = _cli(node(), "restore", "--from", str(tmp_path / "backup"))
+    assert restored.exit_code == 0, restored.output
+    assert {k["kid"] for k in node().test_client().get("/jwks").json["keys"]} == {
+        k["kid"] for k in source.test_client().get("/jwks").json["keys"]
+    }
+    browser = node().test_client()
+    assert login(browser, user).status_code == 303
+    assert browser.get("/account/").status_code == 200
 
 
 @postgresql_only("a single box's SQLite backup restored into PostgreSQL")
