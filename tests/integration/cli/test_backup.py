@@ -363,6 +363,11 @@ def test_with_keys_in_the_database_the_master_key_stays_apart_and_must_open_them
             data = path.read_bytes()
             assert master.encode() not in data and raw not in data, path
 
+    in_a_folder = new_node("file")  # key_store = "file"
+    refused = _cli(in_a_folder(), "restore", "--from", str(tmp_path / "backup"))
+    assert refused.exit_code == 1
+    assert "made with key_store = 'database', this node uses 'file'" in refused.output
+
     wrong = new_node("wrong", **shared, master_key=base64.b64encode(os.urandom(32)).decode())
     refused = _cli(wrong(), "restore", "--from", str(tmp_path / "backup"))
     assert refused.exit_code == 1
