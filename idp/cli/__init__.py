@@ -20,6 +20,7 @@ def register_commands(app: Flask) -> None:
     from .maintenance import check, demo, purge_expired, serve
     from .means import means_group
     from .orgs import orgs_group
+    from .prepare import prepare
     from .privileges import privileges_group
     from .proofing import proofing_group
     from .reminders import reminders_group
@@ -40,6 +41,7 @@ def register_commands(app: Flask) -> None:
         check,
         backup,
         restore,
+        prepare,
         demo,
         purge_expired,
         serve,

@@ -1,6 +1,7 @@
 """The tests mirror the tree (issue 10): every test module sits in a folder of its kind
-(unit/, integration/<area>/, e2e/, conformance/, browser/), none directly in tests/, and no
-test module imports another one: what tests share lives in tests/support/ or a conftest.py."""
+(unit/, integration/<area>/, e2e/, conformance/, browser/, cluster/), none directly in tests/,
+and no test module imports another one: what tests share lives in tests/support/ or a
+conftest.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from tests.support.helpers import ROOT
 
 TESTS = ROOT / "tests"
-KINDS = {"unit", "integration", "e2e", "conformance", "browser"}
+KINDS = {"unit", "integration", "e2e", "conformance", "browser", "cluster"}
 
 
 def _test_modules() -> list[Path]:
