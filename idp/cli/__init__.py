@@ -12,6 +12,7 @@ from flask.cli import FlaskGroup
 def register_commands(app: Flask) -> None:
     """Add every ``idp`` command group, one module each, to ``app.cli`` (wiring only)."""
     from .admins import admins_group
+    from .backup import backup, restore
     from .clients import clients_group
     from .code_displays import tokens_group
     from .keys import keys_group
@@ -38,6 +39,8 @@ def register_commands(app: Flask) -> None:
         mail_group,
         reminders_group,
         check,
+        backup,
+        restore,
         prepare,
         demo,
         purge_expired,
