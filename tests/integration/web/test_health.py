@@ -139,7 +139,8 @@ def test_a_node_without_a_page_template_never_serves_a_page(assets: Path, make_a
     assert response.mimetype == "text/html"
     assert "temporarily unavailable" in response.get_data(as_text=True)
     assert client.get("/.well-known/openid-configuration").status_code == 503
-    assert client.get("/static/idp.css").status_code == 200  # the 503 page's own stylesheet
+    with client.get("/static/idp.css") as css:  # the 503 page's own stylesheet
+        assert css.status_code == 200
     assert client.get("/health/ready").status_code == 503
     assert client.get("/health/live").status_code == 200
 
