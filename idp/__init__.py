@@ -173,6 +173,7 @@ def _register_web(app: Flask) -> None:
         language,
         login,
         means,
+        metrics,
         oidc,
         proofing,
         recovery,
@@ -202,6 +203,7 @@ def _register_web(app: Flask) -> None:
     errors.register(app)
     input_guard.register(app)
     request_log.register(app)
+    metrics.register(app)
     filters.register(app)
 
 
