@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from ..services.platform import metrics
 from ..services.platform.runtime import settings
 from .client_address import client_address, proxy_networks
+from .pages import scraped
 from .request_log import elapsed, endpoint_name, from_trusted_proxy
 
 bp = Blueprint("metrics", __name__)
@@ -40,9 +41,7 @@ def _count(response: Response) -> Response:
 def scrape() -> Response:
     if not may_read_metrics():
         abort(404)
-    response = Response(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return scraped(metrics.exposition(), CONTENT_TYPE_LATEST)
 
 
 def may_read_metrics() -> bool:
