@@ -10,6 +10,7 @@ worker (:class:`MetricsHooks`); the workers import nothing of it themselves.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from .config import Settings
 from .services.platform.runtime import settings
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# The files prometheus_client's multiprocess mode writes: <type>[_<gauge mode>]_<pid>.db
+METRIC_FILE = re.compile(r"(counter|histogram|summary|gauge_[a-z]+)_\d+\.db")
 
 
 class _Gunicorn(BaseApplication):
@@ -152,10 +155,24 @@ def prepare_metrics_dir(setting: str) -> Path:
     if not setting:
         return Path(tempfile.mkdtemp(prefix="idp-metrics-"))
     folder = Path(setting).resolve()
+    check_metrics_dir(folder)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for stale in folder.glob("*.db"):  # only prometheus_client's files
+    for stale in folder.iterdir():
         stale.unlink()
     return folder
+
+
+def check_metrics_dir(folder: Path) -> None:
+    """A ``metrics_dir`` must hold nothing but metric files: each start deletes them, and a
+    scrape reads every ``*.db`` file there (a database kept there would be lost or break it)."""
+    if not folder.is_dir():
+        return
+    foreign = sorted(p.name for p in folder.iterdir() if not METRIC_FILE.fullmatch(p.name))
+    if foreign:
+        raise CannotServe(
+            f"metrics_dir {folder} holds files that are not metrics ({', '.join(foreign[:5])}): "
+            "give the metrics a folder of their own (each start empties it)."
+        )
 
 
 class CannotServe(Exception):
@@ -176,4 +193,6 @@ def check_request_slots(where: Listen) -> None:
 def run_gunicorn(where: Listen | None = None) -> None:
     where = where or listen()
     check_request_slots(where)
+    if settings().metrics_dir:
+        check_metrics_dir(Path(settings().metrics_dir).resolve())
     _Gunicorn(gunicorn_options(where)).run()

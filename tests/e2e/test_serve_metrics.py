@@ -182,3 +182,25 @@ def test_every_line_the_server_writes_is_json_with_access_lines(served: Served) 
     [access] = [line for line in lines if line.get("request_id") == request_id]
     assert (access["logger"], access["path"], access["status"]) == ("idp.access", "/login/", 200)
     assert "secret-4711" not in served.log.read_text()
+
+
+def test_a_metrics_dir_holding_anything_else_is_refused(tmp_path: Path) -> None:
+    """Each start empties the folder and a scrape reads every *.db file in it: a database (or
+    anything else) kept there would be deleted or break /metrics, so serving is refused."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    (folder / "idp.db").write_bytes(b"someone's database")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IDP_", "PROMETHEUS"))}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        IDP_INSTANCE_PATH=str(tmp_path / "instance"),
+        IDP_KEYS_DIR=str(tmp_path / "keys"),
+        IDP_METRICS_DIR=str(folder),
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "idp.cli", "serve", "--port", str(_free_port())],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert "holds files that are not metrics (idp.db)" in result.stderr
+    assert (folder / "idp.db").read_bytes() == b"someone's database"
