@@ -185,6 +185,7 @@ def _register_web(app: Flask) -> None:
         language,
         login,
         means,
+        metrics,
         oidc,
         proofing,
         recovery,
@@ -215,6 +216,7 @@ def _register_web(app: Flask) -> None:
     availability.register(app)
     input_guard.register(app)
     request_log.register(app)
+    metrics.register(app)
     filters.register(app)
 
 

@@ -86,6 +86,8 @@ class Settings:
     ratelimit_enabled: bool = True
     testing: bool = False
     max_upload_mb: int = 20
+    metrics_allowed_networks: str = "127.0.0.1/32 ::1/128"
+    metrics_dir: str = ""
 
     @property
     def instance_dir(self) -> Path:

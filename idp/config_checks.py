@@ -126,13 +126,14 @@ def _check_rate_limits_and_proxies(values: Values) -> None:
                 f"{name}: expected a rate limit such as '20 per minute' or '5/second;100/hour', "
                 f"got {values[name]!r}"
             ) from None
-    for item in values["trusted_proxies"].replace(",", " ").split():
-        try:
-            ipaddress.ip_network(item, strict=False)
-        except ValueError:
-            raise ConfigError(
-                f"trusted_proxies: expected IP addresses or CIDR ranges, got {item!r}"
-            ) from None
+    for name in ("trusted_proxies", "metrics_allowed_networks"):
+        for item in values[name].replace(",", " ").split():
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ConfigError(
+                    f"{name}: expected IP addresses or CIDR ranges, got {item!r}"
+                ) from None
 
 
 def _check_key_store(values: Values) -> None:

@@ -27,6 +27,7 @@ from ..services import sessions as session_service
 from ..services.oauth import subjects
 from ..services.oauth import tokens as oauth_service
 from ..services.oauth.tokens import AuthContext
+from ..services.platform import log_context, metrics
 from ..services.platform.runtime import keystore, settings
 from .adapters import ClientAdapter, TokenAdapter
 from .claims import assurance_claims, user_claims
@@ -47,6 +48,8 @@ def query_client(client_id: str) -> ClientAdapter | None:
     if client_id not in cache:
         row = client_service.get_client(client_id)
         cache[client_id] = ClientAdapter(row) if row else None
+        if row is not None:
+            log_context.note(client_id=row.client_id)
     return cache[client_id]
 
 
@@ -60,6 +63,8 @@ def save_token(token: dict[str, Any], request: Any) -> None:
         family_id=source.family_id if source is not None else None,
         context=oauth_service.context_of(source) if source is not None else AuthContext(),
     )
+    metrics.token_issued(request.payload.grant_type)
+    log_context.note(user_uuid=user.uuid if user is not None else None)
 
 
 def check_single_valued() -> None:
@@ -233,6 +238,7 @@ class UserInfo(UserInfoEndpoint):
             from authlib.oauth2.rfc6750 import InvalidTokenError
 
             raise InvalidTokenError()
+        log_context.note(client_id=client.get_client_id(), user_uuid=user.uuid)
         info = user_claims(user, client.row, token.get_scope())
         ctx = assurance_claims(oauth_service.context_of(token.row))
         info.update({k: v for k, v in ctx.items() if k not in ("auth_time",)})

@@ -21,6 +21,8 @@ from ..models.types import utcnow
 from . import audit
 from .errors import AccountLocked, LoginFailed, ServiceError
 from .means import authenticators, login_throttle, verification
+from .platform import log_context, metrics
+from .platform.metrics import LoginFailure
 from .platform.passwords import verify_password
 from .platform.runtime import settings
 from .platform.secrets import digest, new_token
@@ -49,13 +51,17 @@ def check_password(username: str, password: str, *, source: str) -> PendingLogin
     ).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or user.status != UserStatus.ACTIVE:
+        metrics.login_failed(LoginFailure.INACTIVE_USER if user else LoginFailure.UNKNOWN_USER)
         return PendingLogin(user_id=None, password_ok=False, needs_code=True)
+    log_context.note(user_uuid=user.uuid)
     if login_throttle.refuses(user, source):
+        metrics.login_failed(LoginFailure.THROTTLED)
         return PendingLogin(user_id=user.id, password_ok=False, needs_code=True)
     if ok:
         has_code = authenticators.active_authenticator(user) is not None
         return PendingLogin(user_id=user.id, password_ok=True, needs_code=has_code)
     login_throttle.record_failure(user, source)
+    metrics.login_failed(LoginFailure.WRONG_PASSWORD)
     return PendingLogin(user_id=user.id, password_ok=False, needs_code=True)
 
 
@@ -68,21 +74,27 @@ def complete_login(
     without saying which part was wrong, or :class:`AccountLocked` when the person's login
     means is locked after too many wrong codes (only reachable with the right password).
     A success resets the account's failure count and that of ``source``, the client address.
+    A failure of the password step was counted there (:func:`check_password`).
     """
     user = get_active_user(pending.user_id) if pending.user_id is not None else None
     if user is None or not pending.password_ok:
+        if pending.password_ok:  # the password was right; the account stopped being active
+            metrics.login_failed(LoginFailure.INACTIVE_USER)
         raise LoginFailed()
-    amr = ["pwd"]
+    amr, means = ["pwd"], "password"
     if pending.needs_code:
         try:
             auth = verification.verify_login_code(user, code or "")
         except AccountLocked:
+            metrics.login_failed(LoginFailure.MEANS_LOCKED)
             raise
         except ServiceError:
+            metrics.login_failed(LoginFailure.WRONG_CODE)
             raise LoginFailed() from None
         amr.append("otp")
         if auth.type == LoginMeans.CODE_DISPLAY:
             amr.append("hwk")  # RFC 8176 §2: proof of possession of a hardware key
+        means = auth.type
     user.failed_logins = 0
     user.lock_count = 0
     user.locked_until = None
@@ -96,6 +108,8 @@ def complete_login(
     if source is not None:
         login_throttle.forget_failures(user, source)  # after the audit: lock order
     db.session.commit()
+    metrics.login_succeeded(means)
+    log_context.note(user_uuid=user.uuid)
     return user, amr
 
 

@@ -42,6 +42,14 @@ def plain_text(body: str, status: int) -> Response:
     return Response(body, status=status, mimetype="text/plain")
 
 
+def scraped(body: bytes, content_type: str) -> Response:
+    """A document for a machine that polls it (/metrics in the Prometheus text format): the
+    numbers of this moment, never stored by a cache (RFC 9111 §5.2.2.5)."""
+    response = Response(body, content_type=content_type)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def csv_download(filename: str, lines: Iterable[str], **headers: str) -> Response:
     """A streamed CSV attachment named ``filename`` (the lines of safe_csv.iter_csv); it
     holds personal data, so it is never cached (RFC 9111 §5.2.2.5)."""

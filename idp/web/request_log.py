@@ -1,9 +1,16 @@
-"""Request ids and the JSON log lines that carry them.
+"""Request ids, the access log and the JSON log lines that carry them.
 
 Every request gets an id: the ``X-Request-ID`` a trusted proxy (``trusted_proxies``) sent, if
 it is a plain token of at most 128 characters, else a new random one. Anyone else's header is
 ignored, so a client cannot plant ids in the logs. The id goes back in the response's
 ``X-Request-ID`` and into every JSON log line written while the request is served.
+
+With ``log_format = "json"`` every answered request also writes one line on the ``idp.access``
+logger: method, path, endpoint, status, duration, client address (as the throttles see it,
+behind ``trusted_proxies``), and the client id and person's UUID when known. The path is
+the path alone: never the query string (it carries codes, tokens and state), and with the
+single-use link tokens of ``/activate/<token>`` and ``/recovery/<token>`` (and any other
+token-like segment) replaced. With ``log_format = "text"`` there is no access log.
 """
 
 from __future__ import annotations
@@ -13,40 +20,100 @@ import json
 import logging
 import re
 import secrets
+import time
+from datetime import UTC, datetime
+from typing import Any
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, has_request_context, request, request_started
+from flask.logging import default_handler
 from werkzeug.wrappers import Response
 
 from ..config import Settings
+from ..services.platform import log_context
 from ..services.platform.runtime import settings
-from .client_address import proxy_networks
+from .client_address import client_address, proxy_networks
 
 HEADER = "X-Request-ID"
 VALID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+ACCESS = logging.getLogger("idp.access")
+UNMATCHED = "unmatched"  # the endpoint of a request no URL rule matched (404, 405)
+# Path variables that are secrets (single-use link tokens) or keys into the browser's
+# session; and any segment that looks like a token (43 characters of token_urlsafe(32)).
+SECRET_PATH_ARGS = ("token", "key")
+TOKEN_LIKE = re.compile(r"[A-Za-z0-9_-]{32,}")
 
 
 def register(app: Flask) -> None:
-    """Give each request its id and send it back."""
-    app.before_request(_assign)
-    app.after_request(_echo)
+    """Give each request its id and start time before anything else runs (the rate limiter,
+    CSRF and the input guard may answer before any view), send the id back, log the request."""
+    request_started.connect(_start, app)
+    app.after_request(_finish)
 
 
 def request_id() -> str | None:
-    """The current request's id, or None outside a request."""
-    return g.get("request_id") if has_request_context() else None
+    """The current request's id (chosen now if nothing has asked yet), or None outside a
+    request."""
+    if not has_request_context():
+        return None
+    if "request_id" not in g:
+        given = request.headers.get(HEADER, "")
+        g.request_id = given if VALID.fullmatch(given) and from_trusted_proxy() else _new_id()
+    return str(g.request_id)
 
 
-def _assign() -> None:
-    given = request.headers.get(HEADER, "")
-    g.request_id = given if VALID.fullmatch(given) and _from_trusted_proxy() else _new_id()
+def elapsed() -> float:
+    """Seconds since the current request started."""
+    return time.perf_counter() - g.get("request_started", time.perf_counter())
 
 
-def _echo(response: Response) -> Response:
-    response.headers[HEADER] = g.get("request_id") or _new_id()
+def endpoint_name() -> str:
+    """The Flask endpoint that answers the request (never the raw path)."""
+    return request.url_rule.endpoint if request.url_rule is not None else UNMATCHED
+
+
+def _start(sender: Flask, **_: Any) -> None:
+    g.request_started = time.perf_counter()
+    request_id()
+
+
+def _finish(response: Response) -> Response:
+    response.headers[HEADER] = request_id() or _new_id()
+    if settings().log_format == "json":
+        fields = access_fields(response)
+        ACCESS.info(
+            "%s %s %s", fields["method"], fields["path"], fields["status"], extra={"access": fields}
+        )
     return response
 
 
-def _from_trusted_proxy() -> bool:
+def access_fields(response: Response) -> dict[str, Any]:
+    """What the access log says about the request answered with ``response``."""
+    return {
+        "method": request.method[:16],
+        "path": loggable_path(),
+        "endpoint": endpoint_name(),
+        "status": response.status_code,
+        "duration_ms": round(elapsed() * 1000, 3),
+        "remote_addr": client_address(),
+    }
+
+
+def loggable_path() -> str:
+    """The request's path without its query string, with secret path values replaced by
+    their variable's name and token-like segments by ``<redacted>``."""
+    secret = {
+        str(value): f"<{name}>"
+        for name, value in (request.view_args or {}).items()
+        if name in SECRET_PATH_ARGS and value
+    }
+    segments = request.path.split("/")
+    return "/".join(
+        secret.get(s) or ("<redacted>" if TOKEN_LIKE.fullmatch(s) else s) for s in segments
+    )
+
+
+def from_trusted_proxy() -> bool:
+    """Whether the direct peer is one of ``trusted_proxies``."""
     networks = proxy_networks(settings().trusted_proxies)
     try:
         peer = ipaddress.ip_address(request.remote_addr or "")
@@ -60,24 +127,49 @@ def _new_id() -> str:
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message and the request id if any."""
+    """One JSON object per line: ts, level, logger, message, and in a request its request id
+    and the client id and person's UUID when known; an exception's traceback as ``exc``
+    (inside the line, so a traceback never breaks the one-object-per-line rule)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = {
-            "time": self.formatTime(record),
+        line: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
         }
         if (current := request_id()) is not None:
             line["request_id"] = current
-        return json.dumps(line)
+        line.update(log_context.noted())
+        access = getattr(record, "access", None)
+        if isinstance(access, dict):
+            line.update(access)
+        if record.exc_info:
+            line["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            line["exc"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(line, default=str)
 
 
 def configure_logging(cfg: Settings) -> None:
-    """JSON lines on the ``idp`` loggers when ``log_format`` is json; INFO and up."""
+    """With ``log_format`` json: JSON lines on standard error from the ``idp`` loggers
+    (``idp.access`` among them), in place of Flask's default handler and not passed on to the
+    root logger (a handler some library put there would print them again in its own format).
+    INFO and up either way."""
+    logger = logging.getLogger("idp")
+    # Handlers an app made earlier in this process installed go; others (a test's) stay.
+    kept = [
+        h for h in logger.handlers if not getattr(h, "idp_json", False) and h is not default_handler
+    ]
     if cfg.log_format == "json":
         handler = logging.StreamHandler()
         handler.setFormatter(JsonFormatter())
-        logging.getLogger("idp").handlers = [handler]
-    logging.getLogger("idp").setLevel(logging.INFO)
+        handler.idp_json = True  # type: ignore[attr-defined]
+        logger.handlers = [*kept, handler]
+        logger.propagate = False
+    else:
+        logger.handlers = [h for h in logger.handlers if not getattr(h, "idp_json", False)]
+        logger.propagate = True
+    logger.setLevel(logging.INFO)

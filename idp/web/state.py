@@ -15,6 +15,7 @@ from flask import g, session
 
 from ..models import BrowserSession, User
 from ..services import sessions as session_service
+from ..services.platform import log_context
 from ..services.sessions import PendingLogin
 from ..services.users import get_active_user
 from .sealing import seal, unseal
@@ -31,6 +32,7 @@ def current_session() -> tuple[BrowserSession | None, User | None]:
         row = session_service.load_session(sid)
         g.idp_session = row
         g.idp_user = get_active_user(row.user_id) if row else None
+        log_context.note(user_uuid=g.idp_user.uuid if g.idp_user else None)
     return g.idp_session, g.idp_user
 
 

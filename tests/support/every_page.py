@@ -49,6 +49,7 @@ SKIPPED = {
     "static": "static files (CSS, JS, images): checked as each page's sub-requests",
     "health.ready": "the load balancer's readiness check, JSON",
     "health.live": "the orchestrator's liveness check, JSON",
+    "metrics.scrape": "Prometheus text format for a scraper (test_metrics.py)",
     "oidc.userinfo": "OIDC UserInfo, JSON for relying parties (needs a bearer token)",
     "admin.import_report": "an import's invalid rows as a CSV download (test_import_page.py)",
     "admin.export_users": "a CSV download (tests/integration/admin/test_export.py)",

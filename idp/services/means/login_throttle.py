@@ -34,6 +34,8 @@ from ...models import LoginThrottle, Organisation, User
 from ...models.types import utcnow
 from .. import audit
 from ..orgs import notify_user_admins
+from ..platform import metrics
+from ..platform.metrics import Lockout
 from ..platform.runtime import settings
 from ..platform.secrets import digest
 from ..users import normalise_username
@@ -88,6 +90,10 @@ def record_failure(user: User, source: str) -> None:
     attacked = throttled or locked or user.failed_logins >= cfg.password_source_max_failures
     alert = attacked and _claim_alert(user, now)
     db.session.commit()
+    if throttled:
+        metrics.locked_out(Lockout.PASSWORD_ADDRESS)
+    if locked:
+        metrics.locked_out(Lockout.PASSWORD_ACCOUNT)
     if throttled or locked or alert:
         # A second transaction: the audit chain's lock comes before any row lock elsewhere.
         _report_attack(user, source, failures, blocked_until if throttled else None, locked, alert)

@@ -23,7 +23,8 @@ from ...models.enums import LoginMeans
 from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, AccountLocked, InvalidInput, NotFound
-from ..platform import clock
+from ..platform import clock, metrics
+from ..platform.metrics import Lockout
 from ..platform.runtime import settings
 from . import otp
 from .authenticators import active_authenticator, open_secret
@@ -128,7 +129,8 @@ def _count_failure(auth: Authenticator, actor: str) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(auth)
-    if auth.failed_attempts >= cfg.otp_max_failures:
+    locked = auth.failed_attempts >= cfg.otp_max_failures
+    if locked:
         seconds = cfg.otp_lock_seconds * (2 ** min(auth.lock_count, 10))
         auth.locked_until = utcnow() + timedelta(seconds=seconds)
         auth.lock_count += 1
@@ -141,6 +143,8 @@ def _count_failure(auth: Authenticator, actor: str) -> None:
             details={"type": auth.type, "serial": auth.serial, "seconds": seconds},
         )
     db.session.commit()
+    if locked:
+        metrics.locked_out(Lockout.OTP)
 
 
 def unlock(user: User, *, actor: str) -> Authenticator:
