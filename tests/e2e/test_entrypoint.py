@@ -35,6 +35,7 @@ from sqlalchemy.pool import NullPool
 
 from idp.services.platform.prepare import PREPARE_LOCK_KEY
 from tests.support.helpers import ROOT, TEST_DATABASE_URL, require
+from tests.support.processes import free_port, run_idp, stop
 from tests.support.tcp_proxy import TcpProxy
 
 ENTRYPOINT = ROOT / "deploy" / "entrypoint.sh"
@@ -108,24 +109,6 @@ def node_env(data: Path, database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def idp(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "python"), "-m", "idp.cli", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def wait_until_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -138,16 +121,6 @@ def wait_until_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> N
             pass
         time.sleep(0.2)
     raise AssertionError(f"{url} was not 200 within 60 s:\n{log.read_text()}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> int:
-    process.send_signal(signal.SIGTERM)
-    try:
-        return process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        raise AssertionError("did not exit within 30 s of SIGTERM") from None
 
 
 def refuses(port: int) -> bool:
@@ -298,7 +271,7 @@ def test_two_prepares_at_once_migrate_once_and_make_one_key_per_algorithm(kind, 
             versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
             assert set(versions) == HEAD
         engine.dispose()
-        listed = idp(env, "keys", "list", "--json")
+        listed = run_idp(env, "keys", "list", "--json")
         assert listed.returncode == 0, listed.stderr
         active = sorted(k["alg"] for k in json.loads(listed.stdout) if k["status"] == "active")
         assert active == ["ES256", "RS256"]
@@ -333,7 +306,7 @@ def test_prepare_against_an_unreachable_database_gives_up_with_a_clear_message(t
     url = "postgresql+psycopg://idp:do-not-print-me@127.0.0.1:1/idp"
     env = node_env(tmp_path, url, **SHARED_KEYS)
     started = time.monotonic()
-    result = idp(env, "prepare", "--wait", "2")
+    result = run_idp(env, "prepare", "--wait", "2")
     waited = time.monotonic() - started
     output = result.stdout + result.stderr
     assert result.returncode == 1, output

@@ -21,6 +21,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.helpers import ROOT
+from tests.support.processes import free_port, run_idp, stop
 
 LIVE = {"endpoint": "health.live", "status": "200"}
 DEADLINE = 30
@@ -34,33 +35,11 @@ class Served:
     process: subprocess.Popen[bytes]
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "idp.cli", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """One `idp serve --workers 2` for the module, on SQLite in a folder of its own."""
     where = tmp_path_factory.mktemp("serve")
-    port = _free_port()
+    port = free_port()
     metrics_dir = where / "metrics"
     metrics_dir.mkdir()
     (metrics_dir / "counter_1.db").write_bytes(b"left by an earlier run")  # must be cleared
@@ -75,7 +54,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         IDP_LOG_FORMAT="json",
         IDP_METRICS_DIR=str(metrics_dir),
     )
-    _cli(env, "db", "upgrade")
+    assert run_idp(env, "db", "upgrade").returncode == 0
     log = where / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -88,12 +67,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         _wait(lambda: _answers(url, process, log), "the server answers", log)
         yield Served(url, metrics_dir, log, process)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def _answers(url: str, process: subprocess.Popen[bytes], log: Path) -> bool:
@@ -198,7 +172,7 @@ def test_a_metrics_dir_holding_anything_else_is_refused(tmp_path: Path) -> None:
         IDP_METRICS_DIR=str(folder),
     )
     result = subprocess.run(
-        [sys.executable, "-m", "idp.cli", "serve", "--port", str(_free_port())],
+        [sys.executable, "-m", "idp.cli", "serve", "--port", str(free_port())],
         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 1, result.stderr

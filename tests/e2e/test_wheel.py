@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import sysconfig
@@ -24,6 +22,7 @@ from typing import Any
 import requests
 
 from tests.support.helpers import ROOT
+from tests.support.processes import free_port, stop
 
 SOURCE_TREE = ROOT
 # What a build may read: the tracked sources, not what a developer's tree has made (the
@@ -92,12 +91,6 @@ def fresh_venv(tmp: Path) -> Path:
     borrowed = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     (fresh_site / "borrowed_libraries.pth").write_text("\n".join(sorted(borrowed)) + "\n")
     return venv
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for_answer(url: str, server: subprocess.Popen[bytes], log: Path) -> requests.Response:
@@ -179,9 +172,4 @@ def test_built_wheel_installed_in_a_fresh_venv_serves_danish_pages_and_the_style
         assert css.headers["Content-Type"].startswith("text/css")
         assert css.content
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)

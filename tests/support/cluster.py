@@ -44,6 +44,7 @@ from idp.services.platform.secret_box import SecretBox
 
 from .e2e import Collector
 from .helpers import ROOT
+from .processes import free_port
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -65,12 +66,6 @@ def postgres_url() -> str:
     local one (the cluster needs PostgreSQL in the SQLite pass of the suite too)."""
     url = os.environ.get("IDP_TEST_DATABASE_URL", "")
     return url if url.startswith("postgresql") else DEFAULT_POSTGRES
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def answers(host: str, port: int) -> bool:

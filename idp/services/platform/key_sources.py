@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -139,10 +140,10 @@ class FileKeys:
         return new
 
 
-class DatabaseKeys:
-    """The ``signing_keys`` table, private keys sealed under the master key (kid as associated
-    data, so a sealed key cannot be moved to another row). Every node reads it at most every
-    ``key_refresh_seconds``; changes are made under :data:`KEY_LOCK`."""
+class SealedTable:
+    """Key material in a table, sealed under the master key, re-read every
+    ``refresh_seconds``. It is read outside requests too (the JWKS middleware): each read runs
+    in an application context (and so a database session) of its own from ``context``."""
 
     def __init__(
         self,
@@ -150,11 +151,16 @@ class DatabaseKeys:
         master: SecretBox,
         refresh_seconds: float,
     ) -> None:
-        # The store is read outside requests too (the JWKS middleware): each read runs in an
-        # application context (and so a database session) of its own.
         self._context = context
         self._master = master
         self.refresh_seconds = refresh_seconds
+        self._lock = threading.Lock()
+
+
+class DatabaseKeys(SealedTable):
+    """The ``signing_keys`` table, private keys sealed under the master key (kid as associated
+    data, so a sealed key cannot be moved to another row). Every node reads it at most every
+    ``key_refresh_seconds``; changes are made under :data:`KEY_LOCK`."""
 
     def stamp(self) -> Any:
         with self._context():

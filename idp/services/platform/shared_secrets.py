@@ -9,19 +9,16 @@ operator must never lose.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from ...extensions import db
 from ...models.keys import EncryptionKey
 from ...models.types import utcnow
-from .key_sources import KeyStoreError, lock_keys
+from .key_sources import KeyStoreError, SealedTable, lock_keys
 from .runtime import settings
 from .secret_box import SecretBox, parse_master_key
 
@@ -53,23 +50,13 @@ def _aad(version: int) -> bytes:
     return b"encryption-key:%d" % version
 
 
-class DatabaseSecretBox:
+class DatabaseSecretBox(SealedTable):
     """A :class:`SecretBox` whose keys are the rows of ``encryption_keys``: re-read at most
     every ``refresh_seconds``, and at once when a secret names a version not yet in hand (a
     key added on another node)."""
 
-    def __init__(
-        self,
-        context: Callable[[], AbstractContextManager[Any]],
-        master: SecretBox,
-        refresh_seconds: float,
-    ) -> None:
-        self._context = context
-        self._master = master
-        self.refresh_seconds = refresh_seconds
-        self._box: SecretBox | None = None
-        self._loaded_at = float("-inf")
-        self._lock = threading.Lock()
+    _box: SecretBox | None = None
+    _loaded_at = float("-inf")
 
     def _load(self) -> SecretBox:
         with self._context():
