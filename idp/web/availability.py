@@ -34,8 +34,9 @@ from .pages import oauth_error
 log = logging.getLogger("idp.availability")
 NOT_READY = "idp.not_ready"  # set in the WSGI environ while the start gate is closed
 RETRY_AFTER = "5"
-# Always through: the health checks, and the stylesheets and images the 503 page itself uses.
-PASS_THROUGH = ("/health/", "/healthz", "/static/")
+# Always through: the health checks, /metrics (a node that is not ready is what an operator
+# most wants to see; it says idp_database_up 0), and the stylesheets the 503 page itself uses.
+PASS_THROUGH = ("/health/", "/healthz", "/metrics", "/static/")
 # Discovery and JWKS are answered before Flask (idp/web/documents.py).
 DOCUMENT_PATHS = ("/.well-known/openid-configuration", "/jwks")
 UNAVAILABLE = json.dumps(

@@ -55,6 +55,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         IDP_METRICS_DIR=str(metrics_dir),
     )
     assert run_idp(env, "db", "upgrade").returncode == 0
+    assert run_idp(env, "keys", "init").returncode == 0  # a node never makes its own
     log = where / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
