@@ -253,6 +253,9 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        # Every commit reaches the disk before the response says it happened (a consumed code,
+        # a rotated refresh token, an accepted one-time code survive a power loss).
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
 
