@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response
 
 from ..extensions import db
 from ..services.platform.key_sources import KeyStoreError
-from ..services.platform.readiness import node_checks
+from ..services.platform.readiness import all_ok, node_checks
 from .errors import JSON_ENDPOINTS, error_page
 from .pages import oauth_error
 
@@ -64,7 +64,7 @@ class StartGate:
             with self.app.app_context():
                 checks = node_checks()
                 db.session.remove()
-            self.open = all(value == "ok" for value in checks.values())
+            self.open = all_ok(checks)
             if not self.open:
                 log.warning("not ready to serve: %s", checks)
             self._checked = now

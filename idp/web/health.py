@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from werkzeug.wrappers import Response
 
-from ..services.platform.readiness import node_checks
+from ..services.platform.readiness import all_ok, node_checks
 
 bp = Blueprint("health", __name__)
 
@@ -28,7 +28,7 @@ def ready() -> tuple[Response, int]:
     """200 when the database answers at the migrations' head, signing keys are loaded and the
     templates, stylesheet and Danish catalogue are present; 503 otherwise."""
     checks = node_checks()
-    healthy = all(v == "ok" for v in checks.values())
+    healthy = all_ok(checks)
     response = jsonify(status="ok" if healthy else "unavailable", checks=checks)
     response.headers["Cache-Control"] = "no-store"
     return response, 200 if healthy else 503

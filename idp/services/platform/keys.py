@@ -84,10 +84,6 @@ class KeyStore:
         self._jwks_etag = ""
         self._jwks_built_for: tuple[Any, int] = (None, -1)
 
-    @property
-    def folder(self) -> Path | None:
-        return self.source.folder if isinstance(self.source, FileKeys) else None
-
     def ensure_keys(self) -> list[KeyEntry]:
         """One active key per algorithm where missing (``idp keys init``)."""
         created = self.source.add_missing(ALGORITHMS, _make_key)

@@ -50,6 +50,11 @@ def node_checks() -> dict[str, str]:
     return checks
 
 
+def all_ok(checks: dict[str, str]) -> bool:
+    """Whether every check passed: the node may serve."""
+    return all(value == "ok" for value in checks.values())
+
+
 def schema_at_head() -> bool:
     """Whether the database's alembic revision is the head of the migrations this code has."""
     heads = current_app.extensions.get("idp.migration_heads")

@@ -24,6 +24,7 @@ from idp.services.platform.keys import ensure_keys
 from idp.services.platform.runtime import keystore, secretbox
 from idp.services.platform.secret_box import SecretBox
 from tests.conftest import base_config
+from tests.support.cluster import wait_until
 
 MASTER = base64.b64encode(os.urandom(32)).decode()
 
@@ -37,13 +38,6 @@ def _kids(app: Any) -> set[str]:
         response = client.get("/jwks")
     assert response.status_code == 200, response.data
     return {key["kid"] for key in response.json["keys"]}
-
-
-def _wait_for(condition: Any, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "not within the deadline"
-        time.sleep(0.05)
 
 
 def test_a_node_never_makes_keys_when_it_starts_and_is_not_ready_without_them(make_app):
@@ -91,7 +85,7 @@ def test_a_rotation_on_one_node_is_served_by_the_other_within_the_refresh_time(m
             {"alg": "RS256", "kid": new.kid}, {"sub": "y"}, keystore().signing_key("RS256")
         )
     started = time.monotonic()
-    _wait_for(lambda: new.kid in _kids(b), seconds=5)
+    wait_until(lambda: new.kid in _kids(b), 5, "node b serves the rotated key")
     assert time.monotonic() - started < 3  # key_refresh_seconds = 1, with room for a slow box
     assert before < _kids(b)  # the retiring key stays published
     with b.app_context():

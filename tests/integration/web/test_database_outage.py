@@ -5,7 +5,6 @@ without a restart. The node reaches PostgreSQL through a TCP forwarder the test 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -14,6 +13,7 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
+from tests.support.cluster import wait_until
 from tests.support.helpers import postgresql_only
 from tests.support.tcp_proxy import TcpProxy
 
@@ -26,13 +26,6 @@ def _through(url: str, port: int) -> str:
     parts = urlsplit(url)
     netloc = parts.netloc.rsplit(":", 1)[0] if ":" in parts.netloc.split("@")[-1] else parts.netloc
     return urlunsplit(parts._replace(netloc=f"{netloc}:{port}"))
-
-
-def _wait_for(condition: Any, seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "not within the deadline"
-        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -75,7 +68,7 @@ def test_readiness_goes_red_and_back_and_requests_get_503_meanwhile(node):
     assert token.json()["error"] == "temporarily_unavailable"
 
     proxy.start()  # the database is back: no restart of the node
-    _wait_for(lambda: _ready(base) == 200)
+    wait_until(lambda: _ready(base) == 200, 20, "ready again")
     assert requests.get(authorize, timeout=10).status_code == 400
     token = requests.post(base + "/token", data=TOKEN_REQUEST, auth=CLIENT, timeout=10)
     assert token.status_code == 401 and token.json()["error"] != "temporarily_unavailable"
@@ -90,6 +83,6 @@ def test_a_node_started_while_the_database_is_down_serves_nothing_until_it_is_up
         assert response.headers["Retry-After"], path
     assert requests.get(base + "/health/ready", timeout=10).status_code == 503
     proxy.start()
-    _wait_for(lambda: requests.get(base + "/login/", timeout=10).status_code == 200)
+    wait_until(lambda: requests.get(base + "/login/", timeout=10).status_code == 200, 20, "serving")
     discovery = requests.get(base + "/.well-known/openid-configuration", timeout=10)
     assert discovery.status_code == 200 and discovery.json()["issuer"]
