@@ -63,17 +63,20 @@ class OursSetup:
             with psycopg.connect(self.admin_url or "", autocommit=True) as conn:
                 conn.execute(f'CREATE SCHEMA "{self.schema}"')
             log(f"PostgreSQL schema {self.schema}")
-        log("idp db upgrade")
-        done = subprocess.run(
-            [str(BIN / "idp"), "db", "upgrade"],
-            env=self.env(5000),
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise BenchError(f"idp db upgrade failed:\n{done.stdout}\n{done.stderr}")
+        # As an operator prepares a node: the schema, then the signing keys (a node never
+        # makes keys when it starts).
+        for command in (["db", "upgrade"], ["keys", "init"]):
+            log("idp " + " ".join(command))
+            done = subprocess.run(
+                [str(BIN / "idp"), *command],
+                env=self.env(5000),
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if done.returncode != 0:
+                raise BenchError(f"idp {command[0]} failed:\n{done.stdout}\n{done.stderr}")
 
         # The same settings as the servers, in this process, for setup and seeding.
         for key, value in self.env(5000).items():

@@ -115,7 +115,10 @@ def _flask_config(cfg: Settings) -> dict[str, Any]:
     return {
         "SECRET_KEY": cfg.secret_key,
         "SQLALCHEMY_DATABASE_URI": cfg.sqlalchemy_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}
+        # No pre-ping (a round trip per checkout): a connection found dead raises, SQLAlchemy
+        # then drops the whole pool, and the request is answered 503 (or, on the thin path,
+        # tried again by the full path). Connections are replaced every half hour.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800}
         if cfg.sqlalchemy_url.startswith("postgres")
         else {},
         "SESSION_COOKIE_NAME": session_cookie_name(cfg),
@@ -225,12 +228,15 @@ def _install_middleware(app: Flask, cfg: Settings) -> None:
     served before Flask, security headers after every response, and the page locale."""
     from .web.availability import StartGate
     from .web.documents import DocumentsMiddleware
+    from .web.thin import ThinPath
 
+    https = cfg.issuer.startswith("https:")
+    thin = ThinPath(app.wsgi_app, app, hsts=https) if cfg.thin_path else app.wsgi_app
     documents = DocumentsMiddleware(
-        app.wsgi_app,
+        thin,
         app.extensions["idp.discovery"],
         app.extensions["idp.keys"],
-        hsts=cfg.issuer.startswith("https:"),
+        hsts=https,
     )
     app.wsgi_app = StartGate(documents, app)  # type: ignore[method-assign]
     from .web.headers import security_headers

@@ -84,6 +84,7 @@ class Settings:
     default_locale: str = "da"
     log_format: str = "text"
     ratelimit_enabled: bool = True
+    thin_path: bool = True
     testing: bool = False
     max_upload_mb: int = 20
     metrics_allowed_networks: str = "127.0.0.1/32 ::1/128"

@@ -21,7 +21,7 @@ from .enums import (
 from .import_job import ImportJob, ImportJobRow, ImportJobStatus
 from .keys import EncryptionKey, SigningKey
 from .lifecycle import Activation, OutboxMail, RecoveryLink
-from .oauth import AuthorizationCode, BrowserSession, Client, Consent, Token
+from .oauth import AuthorizationCode, BrowserSession, Client, ClientVersion, Consent, Token
 from .org import Organisation
 from .pending import PendingChange
 from .privilege import Privilege
@@ -39,6 +39,7 @@ __all__ = [
     "AuthorizationCode",
     "BrowserSession",
     "Client",
+    "ClientVersion",
     "Consent",
     "DevEidCode",
     "EncryptionKey",

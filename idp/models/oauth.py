@@ -45,6 +45,17 @@ class Client(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ClientVersion(db.Model):  # type: ignore[name-defined]
+    """One row: a random value the database's own triggers change with every change to
+    ``oauth_client`` (migration a9e3f5c7b1d2), so a node's client cache knows when to reload.
+    Derived state: not backed up or restored (a restore's inserts change it anyway)."""
+
+    __tablename__ = "client_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[str] = mapped_column(String(32))
+
+
 class BrowserSession(db.Model):  # type: ignore[name-defined]
     """A login at the IdP; the cookie carries only a random id, stored here hashed."""
 

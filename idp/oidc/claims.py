@@ -7,8 +7,15 @@ from typing import Any
 from .. import assurance
 from ..models import Client, User
 from ..privileges import CLAIM_PRIVILEGES, privileges_claim
+from ..services.clients.cache import ClientView
+from ..services.oauth.hot_store import PersonView
 from ..services.oauth.subjects import subject_for
 from ..services.oauth.tokens import AuthContext
+
+# A client's registration: the ORM row, or the hot path's cached copy of it.
+Registration = Client | ClientView
+# A person: the ORM row, or the hot path's read-only copy of an active one.
+Person = User | PersonView
 
 CLAIM_UUID = "https://data.gov.dk/model/core/eid/professional/uuid/persistent"
 CLAIM_CVR = "https://data.gov.dk/model/core/eid/professional/cvr"
@@ -41,7 +48,7 @@ CLAIMS_SUPPORTED = [
 ]
 
 
-def user_claims(user: User, client: Client, scope: str) -> dict[str, Any]:
+def user_claims(user: Person, client: Registration, scope: str) -> dict[str, Any]:
     """Claims about the person released for the granted scopes."""
     scopes = set(scope.split())
     claims: dict[str, Any] = {"sub": subject_for(user, client)}

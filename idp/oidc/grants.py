@@ -20,7 +20,7 @@ from ..services.oauth.tokens import AuthContext
 from ..services.platform.runtime import keystore, settings
 from ..services.users import get_active_user
 from .adapters import ClientAdapter, CodeAdapter, TokenAdapter
-from .claims import assurance_claims, user_claims
+from .claims import Registration, assurance_claims, user_claims
 
 
 class StrictCodeChallenge(CodeChallenge):
@@ -192,14 +192,26 @@ def encode_id_token(
     context: AuthContext,
     nonce: str | None,
 ) -> str:
+    return build_id_token(token, client.row, user, context, nonce)
+
+
+def build_id_token(
+    token: dict[str, Any],
+    client: Registration,
+    user: Any,
+    context: AuthContext,
+    nonce: str | None,
+) -> str:
+    """The ID token for ``token`` (OIDC Core §2, §3.1.3.6), signed with the client's
+    registered algorithm or the default; the thin path (.thin) and Authlib's grants share it."""
     cfg = settings()
     alg = client.id_token_signed_response_alg or cfg.id_token_default_alg
     key = keystore().signing_key(alg)
     now = int(time.time())
     claims: dict[str, Any] = {
         "iss": cfg.issuer,
-        "aud": client.get_client_id(),
-        "azp": client.get_client_id(),
+        "aud": client.client_id,
+        "azp": client.client_id,
         "iat": now,
         "exp": now + cfg.id_token_lifetime,
     }
@@ -209,7 +221,7 @@ def encode_id_token(
     if access_token := token.get("access_token"):
         # OIDC Core §3.1.3.6: at_hash, left half of the hash of the access token.
         claims["at_hash"] = create_half_hash(access_token, alg).decode()
-    claims.update(user_claims(user, client.row, token.get("scope", "")))
+    claims.update(user_claims(user, client, token.get("scope", "")))
     header = {"alg": alg, "kid": key.kid, "typ": "JWT"}
     return jwt.encode(header, claims, key, algorithms=[alg])
 

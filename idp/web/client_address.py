@@ -65,19 +65,27 @@ def forwarded_client(peer: str, forwarded_for: list[str], networks: tuple[Networ
 
 def client_address() -> str:
     """The client address of the current request (see the module docstring)."""
-    peer = request.remote_addr or "127.0.0.1"
+    return address_of(request.remote_addr, request.headers.getlist("X-Forwarded-For"))
+
+
+def address_of(remote_addr: str | None, forwarded_for: list[str]) -> str:
+    """The client address of a request from peer ``remote_addr`` with these
+    ``X-Forwarded-For`` headers (the thin path has no Flask request)."""
+    peer = remote_addr or "127.0.0.1"
     setting = settings().trusted_proxies
     if not setting:
         return peer
-    return forwarded_client(
-        peer, request.headers.getlist("X-Forwarded-For"), proxy_networks(setting)
-    )
+    return forwarded_client(peer, forwarded_for, proxy_networks(setting))
 
 
 def source_key() -> str:
     """The key a throttle counts a source under: the client address, or for IPv6 its /64
     (one subscriber's prefix: counting single addresses would give an attacker 2^64 tries)."""
-    address = client_address()
+    return source_key_of(client_address())
+
+
+def source_key_of(address: str) -> str:
+    """:func:`source_key` for a given client address."""
     parsed = _parse(address)
     if isinstance(parsed, ipaddress.IPv6Address):
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False))

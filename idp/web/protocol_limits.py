@@ -16,6 +16,7 @@ from urllib.parse import unquote_plus
 
 from flask import Response, request
 from flask_limiter import RequestLimit
+from limits import parse_many
 
 from ..extensions import limiter
 from ..services.platform.runtime import settings
@@ -47,16 +48,38 @@ def _too_many(limit: RequestLimit) -> Response:
     return response
 
 
+CLIENT_SCOPE, SOURCE_SCOPE = "oauth-client-failures", "oauth-source-failures"
+
 per_client = limiter.shared_limit(
     lambda: settings().client_failure_rate_limit,
-    scope="oauth-client-failures",
+    scope=CLIENT_SCOPE,
     key_func=_client_id,
     deduct_when=_failed,
     on_breach=_too_many,
 )
 per_source = limiter.shared_limit(
     lambda: settings().source_failure_rate_limit,
-    scope="oauth-source-failures",
+    scope=SOURCE_SCOPE,
     deduct_when=_failed,
     on_breach=_too_many,
 )
+
+
+def held_back(client_id: str | None, source: str) -> bool:
+    """Whether a request from ``source`` (and for ``client_id``, when given) would be refused
+    by the limits above right now: the thin path (idp/web/thin.py) asks before it answers, and
+    leaves a held-back request to the decorated views (their 429). The same buckets as
+    Flask-Limiter's own check: [key prefix], key, shared scope."""
+    cfg = settings()
+    if not cfg.ratelimit_enabled:
+        return False
+    buckets = [(cfg.source_failure_rate_limit, source, SOURCE_SCOPE)]
+    if client_id is not None:
+        buckets.append((cfg.client_failure_rate_limit, client_id, CLIENT_SCOPE))
+    prefix = [limiter._key_prefix] if limiter._key_prefix else []
+    strategy = limiter.limiter
+    return any(
+        not strategy.test(item, *prefix, key, scope)
+        for setting, key, scope in buckets
+        for item in parse_many(setting)
+    )

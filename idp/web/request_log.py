@@ -56,9 +56,13 @@ def request_id() -> str | None:
     if not has_request_context():
         return None
     if "request_id" not in g:
-        given = request.headers.get(HEADER, "")
-        g.request_id = given if VALID.fullmatch(given) and from_trusted_proxy() else _new_id()
+        g.request_id = choose_request_id(request.headers.get(HEADER, ""), request.remote_addr)
     return str(g.request_id)
+
+
+def choose_request_id(given: str, peer: str | None) -> str:
+    """The id of a request that came from ``peer`` with ``given`` as its X-Request-ID."""
+    return given if VALID.fullmatch(given) and peer_is_trusted(peer) else _new_id()
 
 
 def elapsed() -> float:
@@ -79,11 +83,15 @@ def _start(sender: Flask, **_: Any) -> None:
 def _finish(response: Response) -> Response:
     response.headers[HEADER] = request_id() or _new_id()
     if settings().log_format == "json":
-        fields = access_fields(response)
-        ACCESS.info(
-            "%s %s %s", fields["method"], fields["path"], fields["status"], extra={"access": fields}
-        )
+        log_access(access_fields(response))
     return response
+
+
+def log_access(fields: dict[str, Any]) -> None:
+    """Write one access line (``fields`` as :func:`access_fields` makes them)."""
+    ACCESS.info(
+        "%s %s %s", fields["method"], fields["path"], fields["status"], extra={"access": fields}
+    )
 
 
 def access_fields(response: Response) -> dict[str, Any]:
@@ -114,9 +122,14 @@ def loggable_path() -> str:
 
 def from_trusted_proxy() -> bool:
     """Whether the direct peer is one of ``trusted_proxies``."""
+    return peer_is_trusted(request.remote_addr)
+
+
+def peer_is_trusted(remote_addr: str | None) -> bool:
+    """Whether ``remote_addr`` is one of ``trusted_proxies``."""
     networks = proxy_networks(settings().trusted_proxies)
     try:
-        peer = ipaddress.ip_address(request.remote_addr or "")
+        peer = ipaddress.ip_address(remote_addr or "")
     except ValueError:
         return False
     return any(peer.version == net.version and peer in net for net in networks)

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from typing import Protocol
 
-from ...models import Client, User
 from ..platform.runtime import settings
 
 
-def subject_for(user: User, client: Client) -> str:
+class _Person(Protocol):
+    @property
+    def uuid(self) -> str: ...
+
+
+class _Client(Protocol):
+    @property
+    def subject_type(self) -> str: ...
+    @property
+    def sector_identifier(self) -> str | None: ...
+
+
+def subject_for(user: _Person, client: _Client) -> str:
     """``sub``: the persistent UUID, or a pairwise value per sector (OIDC Core §8.1)."""
     if client.subject_type != "pairwise":
         return user.uuid

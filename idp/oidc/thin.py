@@ -1,0 +1,239 @@
+"""The protocol rules of the thin path (idp/web/thin.py): client authentication, the
+client_credentials and authorization_code grants, and UserInfo, on Core statements.
+
+Every function here either answers a request it has checked completely and that succeeds, or
+returns None: then the request goes on, unchanged, to the full Authlib path, which owns every
+error response (the negative tests and the conformance suite run against both). Nothing is
+written before all checks pass; the one write (the stored token, the consumed code) is the last
+step and is committed before the answer is sent (RFC 6749 §4.1.2: the code is single-use).
+
+Where the full path and this one could parse an input differently, this one declines: a Basic
+credential with percent-escapes, a parameter outside printable ASCII, anything repeated.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from ..models.types import utcnow
+from ..services.clients.cache import ClientCache, ClientView
+from ..services.oauth import hot_store
+from ..services.platform.runtime import settings
+from ..services.platform.secrets import digest
+from .claims import assurance_claims, user_claims
+from .grants import build_id_token
+
+# RFC 7636 §4.1: code_verifier = 43*128unreserved
+VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
+# RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), separated by single spaces
+SCOPE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*")
+SECRET_METHODS = ("client_secret_basic", "client_secret_post")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A successful answer: its JSON body and who it was about, for the log and metrics."""
+
+    body: dict[str, Any]
+    client_id: str
+    user_uuid: str | None = None
+    grant_type: str | None = None
+
+
+class ThinProtocol:
+    """The thin path's protocol work for one app (its engine and its client cache)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.clients = ClientCache()
+
+    # -- /token ------------------------------------------------------------------------------
+    def token(self, form: Mapping[str, str], authorization: str | None) -> Answer | None:
+        grant_type = form.get("grant_type")
+        if grant_type == "client_credentials":
+            return self._clientcredentials(form, authorization)
+        if grant_type == "authorization_code":
+            return self._authorization_code(form, authorization)
+        return None
+
+    def _clientcredentials(self, form: Mapping[str, str], auth: str | None) -> Answer | None:
+        scope = form.get("scope", "")
+        if scope and not SCOPE.fullmatch(scope):
+            return None
+        cfg, now = settings(), utcnow()
+        token: dict[str, Any] = {
+            "access_token": secrets.token_urlsafe(32),
+            "expires_in": cfg.access_token_lifetime,
+            "token_type": "Bearer",
+        }
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            client = self._client(conn, form, auth, SECRET_METHODS)
+            if client is None or "client_credentials" not in client.grant_types:
+                return None
+            wanted = scope.split()
+            if not client.scope.issuperset(wanted):
+                return None  # invalid_scope, from the full path
+            if wanted:
+                # Authlib's ClientMixin.get_allowed_scope keeps the requested order.
+                token["scope"] = " ".join(wanted)
+            # One INSERT in autocommit: its own transaction, durable when it returns.
+            hot_store.insert_token(
+                conn,
+                access_hash=digest(token["access_token"]),
+                refresh_hash=None,
+                client_id=client.client_id,
+                scope=token.get("scope", ""),
+                now=now,
+                expires_in=cfg.access_token_lifetime,
+                refresh_lifetime=cfg.refresh_token_lifetime,
+            )
+        return Answer(token, client.client_id, grant_type="client_credentials")
+
+    def _authorization_code(self, form: Mapping[str, str], auth: str | None) -> Answer | None:
+        code, redirect_uri = form.get("code", ""), form.get("redirect_uri", "")
+        verifier = form.get("code_verifier")
+        if not code or not redirect_uri:
+            return None
+        if verifier is not None and not VERIFIER.fullmatch(verifier):
+            return None
+        challenge = _s256(verifier) if verifier is not None else None
+        cfg, now = settings(), utcnow()
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            client = self._client(conn, form, auth, (*SECRET_METHODS, "none"))
+        if client is None or "authorization_code" not in client.grant_types:
+            return None
+        if challenge is None and client.token_endpoint_auth_method == "none":
+            return None  # a public client must use PKCE (the full path says so)
+        with self.engine.begin() as conn:
+            redeemed = hot_store.redeem_code(
+                conn,
+                code_hash=digest(code),
+                client_id=client.client_id,
+                redirect_uri=redirect_uri,
+                challenge=challenge,
+                now=now,
+            )
+            if redeemed is None or redeemed.claims_request:
+                conn.rollback()
+                return None
+            person = hot_store.active_person(conn, redeemed.user_id)
+            if person is None:
+                conn.rollback()  # the code stays unused; the full path refuses it
+                return None
+            token = _user_token(cfg.access_token_lifetime, redeemed.scope, client)
+            hot_store.insert_token(
+                conn,
+                access_hash=digest(token["access_token"]),
+                refresh_hash=digest(token["refresh_token"]) if "refresh_token" in token else None,
+                client_id=client.client_id,
+                scope=redeemed.scope,
+                now=now,
+                expires_in=cfg.access_token_lifetime,
+                refresh_lifetime=cfg.refresh_token_lifetime,
+                user_id=person.id,
+                family_id=redeemed.family_id,
+                context=redeemed.context,
+            )
+        if "openid" in redeemed.scope.split():
+            token["id_token"] = build_id_token(
+                token, client, person, redeemed.context, redeemed.nonce
+            )
+        return Answer(token, client.client_id, person.uuid, "authorization_code")
+
+    # -- /userinfo ---------------------------------------------------------------------------
+    def userinfo(self, authorization: str) -> Answer | None:
+        scheme, _, raw = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not raw or not raw.isascii() or " " in raw:
+            return None
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            grant = hot_store.bearer_grant(conn, digest(raw), utcnow())
+            if grant is None or grant.person is None or "openid" not in grant.scope.split():
+                return None
+            client = self.clients.get(conn, grant.client_id)
+        if client is None:
+            return None
+        info = user_claims(grant.person, client, grant.scope)
+        context = assurance_claims(grant.context)
+        info.update({k: v for k, v in context.items() if k != "auth_time"})
+        return Answer(info, client.client_id, grant.person.uuid)
+
+    # -- client authentication (RFC 6749 §2.3.1) ---------------------------------------------
+    def _client(
+        self,
+        conn: Connection,
+        form: Mapping[str, str],
+        authorization: str | None,
+        methods: tuple[str, ...],
+    ) -> ClientView | None:
+        presented = credentials(form, authorization)
+        if presented is None:
+            return None
+        method, client_id, secret = presented
+        if method not in methods:
+            return None
+        client = self.clients.get(conn, client_id)
+        if client is None or client.token_endpoint_auth_method != method:
+            return None
+        if method == "none":
+            return client
+        stored = client.client_secret_hash
+        if not stored or not hmac.compare_digest(digest(secret or ""), stored):
+            return None
+        return client
+
+
+def credentials(
+    form: Mapping[str, str], authorization: str | None
+) -> tuple[str, str, str | None] | None:
+    """(method, client_id, secret) as the request presents them, or None when it is anything
+    but one plain method (RFC 6749 §2.3: one method per request)."""
+    if authorization is not None:
+        if "client_id" in form or "client_secret" in form:
+            return None
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() != "basic":
+            return None
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("ascii")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        basic_id, colon, basic_secret = decoded.partition(":")
+        if not colon or not basic_id or "%" in decoded or "+" in decoded:
+            return None  # form-encoded credentials: the full path decodes them
+        return "client_secret_basic", basic_id, basic_secret
+    client_id = form.get("client_id")
+    if not client_id:
+        return None
+    secret = form.get("client_secret")
+    return ("client_secret_post" if secret is not None else "none"), client_id, secret
+
+
+def _s256(verifier: str) -> str:
+    """RFC 7636 §4.2: BASE64URL(SHA256(ASCII(code_verifier))) without padding."""
+    hashed = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(hashed).rstrip(b"=").decode("ascii")
+
+
+def _user_token(lifetime: int, scope: str, client: ClientView) -> dict[str, Any]:
+    """An access token for a person, with a refresh token when the client may refresh (as
+    :func:`.grants.generate_bearer_token`)."""
+    token: dict[str, Any] = {
+        "access_token": secrets.token_urlsafe(32),
+        "expires_in": lifetime,
+        "token_type": "Bearer",
+    }
+    if scope:
+        token["scope"] = scope
+    if "refresh_token" in client.grant_types:
+        token["refresh_token"] = secrets.token_urlsafe(32)
+    return token
