@@ -38,11 +38,11 @@ from .request_log import HEADER, choose_request_id, log_access
 MAX_BODY = 16 * 1024
 FORM = "application/x-www-form-urlencoded"
 ENDPOINTS = {"/token": "oidc.token", "/userinfo": "oidc.userinfo"}
-# What idp/web/headers.py sets on a JSON response, and Authlib's no-store pair (RFC 6749 §5.1).
+# What idp/web/headers.py sets on a JSON response, and no-store (RFC 6749 §5.1 adds Pragma for
+# token responses, as Authlib does).
 _HEADERS = [
     ("Content-Type", "application/json"),
     ("Cache-Control", "no-store"),
-    ("Pragma", "no-cache"),
     (
         "Content-Security-Policy",
         "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
@@ -62,7 +62,11 @@ class ThinPath:
     def __init__(self, wsgi: WSGIApp, app: Flask, *, hsts: bool) -> None:
         self.wsgi = wsgi
         self.app = app
-        self.headers = [*_HEADERS, HSTS] if hsts else _HEADERS
+        common = [*_HEADERS, HSTS] if hsts else _HEADERS
+        self.headers = {
+            "oidc.token": [*common, ("Pragma", "no-cache")],
+            "oidc.userinfo": common,
+        }
         self.protocol: ThinProtocol | None = None
 
     def __call__(
@@ -113,7 +117,7 @@ class ThinPath:
         request_id = choose_request_id(environ.get("HTTP_X_REQUEST_ID", ""), peer)
         start_response(
             "200 OK",
-            [*self.headers, ("Content-Length", str(len(body))), (HEADER, request_id)],
+            [*self.headers[endpoint], ("Content-Length", str(len(body))), (HEADER, request_id)],
         )
         seconds = time.perf_counter() - started
         metrics.request_served(endpoint, 200, seconds)
