@@ -50,6 +50,10 @@ class Answer:
     grant_type: str | None = None
 
 
+class _Decline(Exception):
+    """Raised inside a transaction to roll it back and leave the request to the full path."""
+
+
 class ThinProtocol:
     """The thin path's protocol work for one app (its engine and its client cache)."""
 
@@ -107,48 +111,62 @@ class ThinProtocol:
         if verifier is not None and not VERIFIER.fullmatch(verifier):
             return None
         challenge = _s256(verifier) if verifier is not None else None
-        cfg, now = settings(), utcnow()
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             client = self._client(conn, form, auth, (*SECRET_METHODS, "none"))
         if client is None or "authorization_code" not in client.grant_types:
             return None
         if challenge is None and client.token_endpoint_auth_method == "none":
             return None  # a public client must use PKCE (the full path says so)
-        with self.engine.begin() as conn:
-            redeemed = hot_store.redeem_code(
-                conn,
-                code_hash=digest(code),
-                client_id=client.client_id,
-                redirect_uri=redirect_uri,
-                challenge=challenge,
-                now=now,
-            )
-            if redeemed is None or redeemed.claims_request:
-                conn.rollback()
-                return None
-            person = hot_store.active_person(conn, redeemed.user_id)
-            if person is None:
-                conn.rollback()  # the code stays unused; the full path refuses it
-                return None
-            token = _user_token(cfg.access_token_lifetime, redeemed.scope, client)
-            hot_store.insert_token(
-                conn,
-                access_hash=digest(token["access_token"]),
-                refresh_hash=digest(token["refresh_token"]) if "refresh_token" in token else None,
-                client_id=client.client_id,
-                scope=redeemed.scope,
-                now=now,
-                expires_in=cfg.access_token_lifetime,
-                refresh_lifetime=cfg.refresh_token_lifetime,
-                user_id=person.id,
-                family_id=redeemed.family_id,
-                context=redeemed.context,
-            )
+        try:
+            with self.engine.begin() as conn:
+                redeemed, person, token = self._redeem(conn, client, code, redirect_uri, challenge)
+        except _Decline:
+            return None  # rolled back: the code stays as it was, for the full path to judge
         if "openid" in redeemed.scope.split():
             token["id_token"] = build_id_token(
                 token, client, person, redeemed.context, redeemed.nonce
             )
         return Answer(token, client.client_id, person.uuid, "authorization_code")
+
+    def _redeem(
+        self,
+        conn: Connection,
+        client: ClientView,
+        code: str,
+        redirect_uri: str,
+        challenge: str | None,
+    ) -> tuple[hot_store.Redeemed, hot_store.PersonView, dict[str, Any]]:
+        """Consume the code and store its tokens, in the caller's transaction; _Decline (the
+        caller rolls back) when the code does not match or its person is no longer active."""
+        cfg, now = settings(), utcnow()
+        redeemed = hot_store.redeem_code(
+            conn,
+            code_hash=digest(code),
+            client_id=client.client_id,
+            redirect_uri=redirect_uri,
+            challenge=challenge,
+            now=now,
+        )
+        if redeemed is None or redeemed.claims_request:
+            raise _Decline
+        person = hot_store.active_person(conn, redeemed.user_id)
+        if person is None:
+            raise _Decline
+        token = _user_token(cfg.access_token_lifetime, redeemed.scope, client)
+        hot_store.insert_token(
+            conn,
+            access_hash=digest(token["access_token"]),
+            refresh_hash=digest(token["refresh_token"]) if "refresh_token" in token else None,
+            client_id=client.client_id,
+            scope=redeemed.scope,
+            now=now,
+            expires_in=cfg.access_token_lifetime,
+            refresh_lifetime=cfg.refresh_token_lifetime,
+            user_id=person.id,
+            family_id=redeemed.family_id,
+            context=redeemed.context,
+        )
+        return redeemed, person, token
 
     # -- /userinfo ---------------------------------------------------------------------------
     def userinfo(self, authorization: str) -> Answer | None:

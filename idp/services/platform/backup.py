@@ -40,6 +40,7 @@ from .backup_format import (
     encode_line,
     private_dir,
     reason_of,
+    table_codecs,
 )
 from .runtime import settings
 
@@ -162,7 +163,7 @@ def make_backup(folder: Path) -> BackupReport:
     """Back up this node into ``folder`` (new or empty): every table in one snapshot, the
     signing keys folder (key_store = "file") and the instance secrets generated here. A
     backup that fails leaves nothing behind; one without ``manifest.json`` never restores."""
-    codecs = [TableCodec(table) for table in db.metadata.sorted_tables]
+    codecs = table_codecs()
     created = _claim_folder(folder)
     try:
         return _write_backup(folder, codecs)

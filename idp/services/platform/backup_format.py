@@ -232,3 +232,15 @@ def verify_files(folder: Path, manifest: dict[str, Any]) -> None:
                 f"{folder / name}: does not match its sha256 in the manifest (altered or "
                 "damaged); refused, nothing was restored"
             )
+
+
+# Derived state, not backed up: client_version is changed by the database's own triggers, and
+# restoring oauth_client rows changes it anyway (a node's client cache sees a new value).
+DERIVED_TABLES = frozenset({"client_version"})
+
+
+def table_codecs() -> list[TableCodec]:
+    """A codec for every table a backup holds, in dependency order."""
+    from ...extensions import db
+
+    return [TableCodec(t) for t in db.metadata.sorted_tables if t.name not in DERIVED_TABLES]

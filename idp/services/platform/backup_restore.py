@@ -35,6 +35,7 @@ from .backup_format import (
     read_lines,
     read_manifest,
     reason_of,
+    table_codecs,
     verify_files,
 )
 from .runtime import settings
@@ -59,7 +60,7 @@ class RestoreReport:
 def _codecs_for(manifest: dict[str, Any]) -> list[TableCodec]:
     """This code's tables in dependency order, refused unless the backup has exactly these
     tables with exactly these columns."""
-    codecs = [TableCodec(table) for table in db.metadata.sorted_tables]
+    codecs = table_codecs()
     saved = {entry["name"]: entry for entry in manifest.get("tables", [])}
     made_with = manifest.get("product_version", "?")
     ours = {codec.table.name for codec in codecs}

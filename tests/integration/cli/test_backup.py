@@ -26,6 +26,7 @@ from idp.extensions import db
 from idp.models import AuthorizationCode, Organisation
 from idp.services import audit
 from idp.services.platform import backup as backup_service
+from idp.services.platform.backup_format import DERIVED_TABLES
 from tests.conftest import (
     TEST_DATABASE_URL,
     EnglishClient,
@@ -112,6 +113,7 @@ def _rows(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
                 for row in conn.execute(select(table).order_by(*table.primary_key.columns))
             ]
             for table in db.metadata.sorted_tables
+            if table.name not in DERIVED_TABLES  # a restore changes it, by design
         }
 
 
@@ -119,7 +121,7 @@ def _row_count(app: Flask) -> int:
     """Rows in every table the database has (an older revision lacks some)."""
     with app.app_context(), db.engine.connect() as conn:
         present = set(inspect(conn).get_table_names())
-        tables = [t for t in db.metadata.sorted_tables if t.name in present]
+        tables = [t for t in db.metadata.sorted_tables if t.name in present - DERIVED_TABLES]
         return sum(conn.execute(select(func.count()).select_from(t)).scalar_one() for t in tables)
 
 

@@ -14,7 +14,8 @@ from prometheus_client import REGISTRY
 from sqlalchemy import event, text, update
 
 from idp.extensions import db
-from idp.models import Client
+from idp.models import Client, User
+from idp.models.enums import UserStatus
 from idp.services import clients as client_service
 from tests.support.helpers import authorize_code, make_client, make_user, redeem
 
@@ -67,6 +68,22 @@ def test_a_code_is_redeemed_by_one_guarded_update(app, client):
         info = client.get("/userinfo", headers=_bearer(answer.json["access_token"]))
     assert info.status_code == 200
     assert len(seen) == 2, seen  # the token with its person, and the client version
+
+
+def test_a_code_of_a_person_no_longer_active_is_refused_and_left_for_the_full_path(app, client):
+    rp = make_client(app)
+    user = make_user(app)
+    code, verifier, _ = authorize_code(client, rp, user)
+    with app.app_context():
+        db.session.execute(
+            update(User).where(User.username == user.username).values(status=UserStatus.SUSPENDED)
+        )
+        db.session.commit()
+    refused = redeem(client, rp, code, verifier)
+    assert refused.status_code == 400 and refused.json["error"] == "invalid_grant"
+    with app.app_context():
+        tokens = db.session.execute(text("SELECT count(*) FROM oauth_token")).scalar()
+    assert tokens == 0  # the thin path's transaction was rolled back, nothing half-written
 
 
 def _pair(make_app):
