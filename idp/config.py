@@ -85,6 +85,9 @@ class Settings:
     log_format: str = "text"
     ratelimit_enabled: bool = True
     thin_path: bool = True
+    password_hash_memory_kib: int = 65536
+    password_hash_time_cost: int = 3
+    password_hash_parallelism: int = 4
     testing: bool = False
     max_upload_mb: int = 20
     metrics_allowed_networks: str = "127.0.0.1/32 ::1/128"

@@ -51,6 +51,9 @@ _RANGES = {
     "app_enrolment_hours": (1, 24 * 30),
     "max_upload_mb": (1, 200),
     "key_refresh_seconds": (1, 300),
+    "password_hash_memory_kib": (7168, 4 * 1024 * 1024),
+    "password_hash_time_cost": (1, 20),
+    "password_hash_parallelism": (1, 16),
 }
 
 
@@ -136,6 +139,17 @@ def _check_rate_limits_and_proxies(values: Values) -> None:
                 ) from None
 
 
+def _check_password_hashing(values: Values) -> None:
+    # OWASP Password Storage Cheat Sheet, argon2id: the least it allows trades memory for
+    # passes, from m=47104 (46 MiB), t=1 to m=7168 (7 MiB), t=5; each at least 35840 KiB-passes.
+    memory, passes = values["password_hash_memory_kib"], values["password_hash_time_cost"]
+    if memory * passes < 35840:
+        raise ConfigError(
+            "password_hash_memory_kib x password_hash_time_cost: below the OWASP minimum for "
+            f"argon2id (e.g. 19456 KiB x 2), got {memory} x {passes}"
+        )
+
+
 def _check_key_store(values: Values) -> None:
     if values["master_key"] and values["master_key_file"]:
         raise ConfigError("master_key: give master_key or master_key_file, not both")
@@ -163,4 +177,5 @@ CHECKS = (
     _check_names_and_urls,
     _check_rate_limits_and_proxies,
     _check_key_store,
+    _check_password_hashing,
 )

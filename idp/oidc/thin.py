@@ -65,43 +65,52 @@ class ThinProtocol:
     def token(self, form: Mapping[str, str], authorization: str | None) -> Answer | None:
         grant_type = form.get("grant_type")
         if grant_type == "client_credentials":
-            return self._clientcredentials(form, authorization)
+            return self._client_credentials(form, authorization)
         if grant_type == "authorization_code":
             return self._authorization_code(form, authorization)
         return None
 
-    def _clientcredentials(self, form: Mapping[str, str], auth: str | None) -> Answer | None:
+    def _client_credentials(self, form: Mapping[str, str], auth: str | None) -> Answer | None:
         scope = form.get("scope", "")
-        if scope and not SCOPE.fullmatch(scope):
+        presented = credentials(form, auth)
+        if (scope and not SCOPE.fullmatch(scope)) or presented is None:
             return None
-        cfg, now = settings(), utcnow()
+        method, client_id, secret = presented
+        cfg, wanted = settings(), scope.split()
         token: dict[str, Any] = {
             "access_token": secrets.token_urlsafe(32),
             "expires_in": cfg.access_token_lifetime,
             "token_type": "Bearer",
         }
+        if wanted:
+            token["scope"] = scope  # Authlib's get_allowed_scope keeps the requested order
+        row = {
+            "access_hash": digest(token["access_token"]),
+            "refresh_hash": None,
+            "client_id": client_id,
+            "scope": scope,
+            "now": utcnow(),
+            "expires_in": cfg.access_token_lifetime,
+            "refresh_lifetime": cfg.refresh_token_lifetime,
+        }
+        # Each statement autocommits: the INSERT is its own transaction, durable when it returns.
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            client = self._client(conn, form, auth, SECRET_METHODS)
-            if client is None or "client_credentials" not in client.grant_types:
+            cached = self.clients.peek(client_id)
+            if cached is not None:
+                view, version = cached
+                if (
+                    view is not None
+                    and _may_have_credentials(view, method, secret, wanted)
+                    and hot_store.insert_token_while_clients_are(conn, version, **row)
+                ):
+                    return Answer(token, client_id, grant_type="client_credentials")
+            # Not cached, refused by what is cached, or a client changed since: as the
+            # database has it now.
+            view = self.clients.get(conn, client_id)
+            if view is None or not _may_have_credentials(view, method, secret, wanted):
                 return None
-            wanted = scope.split()
-            if not client.scope.issuperset(wanted):
-                return None  # invalid_scope, from the full path
-            if wanted:
-                # Authlib's ClientMixin.get_allowed_scope keeps the requested order.
-                token["scope"] = " ".join(wanted)
-            # One INSERT in autocommit: its own transaction, durable when it returns.
-            hot_store.insert_token(
-                conn,
-                access_hash=digest(token["access_token"]),
-                refresh_hash=None,
-                client_id=client.client_id,
-                scope=token.get("scope", ""),
-                now=now,
-                expires_in=cfg.access_token_lifetime,
-                refresh_lifetime=cfg.refresh_token_lifetime,
-            )
-        return Answer(token, client.client_id, grant_type="client_credentials")
+            hot_store.insert_token(conn, **row)
+        return Answer(token, client_id, grant_type="client_credentials")
 
     def _authorization_code(self, form: Mapping[str, str], auth: str | None) -> Answer | None:
         code, redirect_uri = form.get("code", ""), form.get("redirect_uri", "")
@@ -177,7 +186,7 @@ class ThinProtocol:
             grant = hot_store.bearer_grant(conn, digest(raw), utcnow())
             if grant is None or grant.person is None or "openid" not in grant.scope.split():
                 return None
-            client = self.clients.get(conn, grant.client_id)
+            client = self.clients.get(conn, grant.client_id, grant.client_version)
         if client is None:
             return None
         info = user_claims(grant.person, client, grant.scope)
@@ -200,14 +209,34 @@ class ThinProtocol:
         if method not in methods:
             return None
         client = self.clients.get(conn, client_id)
-        if client is None or client.token_endpoint_auth_method != method:
-            return None
-        if method == "none":
-            return client
-        stored = client.client_secret_hash
-        if not stored or not hmac.compare_digest(digest(secret or ""), stored):
+        if client is None or not _authenticates(client, method, secret):
             return None
         return client
+
+
+def _authenticates(client: ClientView, method: str, secret: str | None) -> bool:
+    """Whether ``secret`` presented by ``method`` authenticates ``client`` (RFC 6749 §2.3.1:
+    only by the method it registered)."""
+    if client.token_endpoint_auth_method != method:
+        return False
+    if method == "none":
+        return True
+    stored = client.client_secret_hash
+    return bool(stored) and hmac.compare_digest(digest(secret or ""), stored or "")
+
+
+def _may_have_credentials(
+    client: ClientView, method: str, secret: str | None, scope: list[str]
+) -> bool:
+    """Whether a client_credentials request by ``client`` succeeds: a confidential client
+    authenticated, registered for the grant, asking no scope beyond its own (else
+    invalid_scope, RFC 6749 §5.2, from the full path)."""
+    return (
+        method in SECRET_METHODS
+        and _authenticates(client, method, secret)
+        and "client_credentials" in client.grant_types
+        and client.scope.issuperset(scope)
+    )
 
 
 def credentials(

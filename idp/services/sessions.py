@@ -23,7 +23,7 @@ from .errors import AccountLocked, LoginFailed, ServiceError
 from .means import authenticators, login_throttle, verification
 from .platform import log_context, metrics
 from .platform.metrics import LoginFailure
-from .platform.passwords import verify_password
+from .platform.passwords import hash_password, needs_rehash, verify_password
 from .platform.runtime import settings
 from .platform.secrets import digest, new_token
 from .users import get_active_user, normalise_username
@@ -58,6 +58,10 @@ def check_password(username: str, password: str, *, source: str) -> PendingLogin
         metrics.login_failed(LoginFailure.THROTTLED)
         return PendingLogin(user_id=user.id, password_ok=False, needs_code=True)
     if ok:
+        if user.password_hash and needs_rehash(user.password_hash):
+            # The argon2id parameters changed since this hash was made.
+            user.password_hash = hash_password(password)
+            db.session.commit()
         has_code = authenticators.active_authenticator(user) is not None
         return PendingLogin(user_id=user.id, password_ok=True, needs_code=has_code)
     login_throttle.record_failure(user, source)

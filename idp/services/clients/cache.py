@@ -41,6 +41,13 @@ _COLUMNS = (
 _CLIENT = select(*_COLUMNS).where(Client.client_id == bindparam("client_id"))
 
 
+class _Unread:
+    """``version`` not given: read it."""
+
+
+UNREAD = _Unread()
+
+
 @dataclass(frozen=True, slots=True)
 class ClientView:
     """What the hot path needs of one client's registration (read-only)."""
@@ -64,9 +71,23 @@ class ClientCache:
         self._version: str | None = None
         self._clients: dict[str, ClientView | None] = {}
 
-    def get(self, conn: Connection, client_id: str) -> ClientView | None:
-        """The client registered as ``client_id`` as the database has it now, or None."""
-        version = conn.execute(_VERSION).scalar()
+    def peek(self, client_id: str) -> tuple[ClientView | None, str] | None:
+        """What is cached for ``client_id`` and the version it was read under, unchecked: a
+        caller may act on it only in a statement that checks the version is still the same
+        (hot_store.insert_token_while_clients_are), or to decline."""
+        with self._lock:
+            if self._version is None or client_id not in self._clients:
+                return None
+            return self._clients[client_id], self._version
+
+    def get(
+        self, conn: Connection, client_id: str, version: str | _Unread | None = UNREAD
+    ) -> ClientView | None:
+        """The client registered as ``client_id`` as the database has it now, or None.
+        ``version``: the value of ``client_version`` the caller has just read on ``conn``
+        (in a statement before this call), saving the read here."""
+        if isinstance(version, _Unread):
+            version = conn.execute(_VERSION).scalar()
         with self._lock:
             if version is None or version != self._version:
                 self._clients = {}

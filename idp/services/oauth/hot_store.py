@@ -9,20 +9,21 @@ different is only how the rows are read and written:
   its client, its expiry, its ``redirect_uri`` and its PKCE challenge, so of two concurrent
   redemptions exactly one gets the row, and a code that does not match in every respect is
   left untouched for the full path to refuse (RFC 6749 §4.1.2 replay handling included);
-- the bearer token of a UserInfo request is read together with its person and organisation in
-  one statement.
+- the bearer token of a UserInfo request is read together with its person, its organisation
+  and the clients' version (idp/services/clients/cache.py) in one statement.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, cast, insert, select, update
 
-from ...models import AuthorizationCode, Organisation, Token, User
+from ...models import AuthorizationCode, ClientVersion, Organisation, Token, User
 from ...models.enums import UserStatus
 from .tokens import AuthContext
 
@@ -62,12 +63,14 @@ class Redeemed:
 
 @dataclass(frozen=True, slots=True)
 class BearerGrant:
-    """An active access token with its scope, client, login context and (active) person."""
+    """An active access token with its scope, client, login context and (active) person, and
+    the clients' version read in the same statement (for the client cache)."""
 
     client_id: str
     scope: str
     context: AuthContext
     person: PersonView | None
+    client_version: str | None
 
 
 _PERSON = (
@@ -123,6 +126,7 @@ _BEARER = (
         Token.revoked_at,
         Token.expires_at,
         *_PERSON,
+        select(ClientVersion.version).where(ClientVersion.id == 1).scalar_subquery(),
     )
     .outerjoin(User, (User.id == Token.user_id) & (User.status == UserStatus.ACTIVE))
     .outerjoin(Organisation, Organisation.id == User.org_id)
@@ -130,8 +134,22 @@ _BEARER = (
 )
 
 
-def insert_token(
-    conn: Connection,
+def insert_token(conn: Connection, **token: Any) -> None:
+    """Store an issued access token (and refresh token) hashed, as :func:`.tokens.store_token`
+    does (the arguments of :func:`token_row`); the caller commits."""
+    conn.execute(_INSERT_TOKEN, token_row(**token))
+
+
+def insert_token_while_clients_are(conn: Connection, version: str, **token: Any) -> bool:
+    """:func:`insert_token`, in the same statement only while ``client_version`` still holds
+    ``version`` (the value a cached client was read under): True when stored. One round trip
+    both checks that no client changed and stores the token."""
+    statement = _guarded_insert(conn.dialect.name)
+    row = {f"p_{name}": value for name, value in token_row(**token).items()}
+    return conn.execute(statement, {**row, "p_version": version}).first() is not None
+
+
+def token_row(
     *,
     access_hash: str,
     refresh_hash: str | None,
@@ -143,32 +161,54 @@ def insert_token(
     user_id: int | None = None,
     family_id: str | None = None,
     context: AuthContext | None = None,
-) -> None:
-    """Store an issued access token (and refresh token) hashed, as :func:`.tokens.store_token`
-    does; the caller commits."""
+) -> dict[str, Any]:
+    """The ``oauth_token`` row of an issued token."""
     ctx = context or AuthContext()
-    conn.execute(
-        _INSERT_TOKEN,
-        {
-            "family_id": family_id or str(uuid.uuid4()),
-            "client_id": client_id,
-            "user_id": user_id,
-            "session_id": ctx.session_id,
-            "scope": scope,
-            "access_token_hash": access_hash,
-            "refresh_token_hash": refresh_hash,
-            "issued_at": now,
-            "expires_at": now + timedelta(seconds=expires_in),
-            "refresh_expires_at": now + timedelta(seconds=refresh_lifetime)
-            if refresh_hash
-            else None,
-            "auth_time": ctx.auth_time,
-            "amr": ctx.amr,
-            "ial": ctx.ial,
-            "aal": ctx.aal,
-            "acr": ctx.acr,
-        },
-    )
+    return {
+        "family_id": family_id or str(uuid.uuid4()),
+        "client_id": client_id,
+        "user_id": user_id,
+        "session_id": ctx.session_id,
+        "scope": scope,
+        "access_token_hash": access_hash,
+        "refresh_token_hash": refresh_hash,
+        "issued_at": now,
+        "expires_at": now + timedelta(seconds=expires_in),
+        "refresh_expires_at": now + timedelta(seconds=refresh_lifetime) if refresh_hash else None,
+        "auth_time": ctx.auth_time,
+        "amr": ctx.amr,
+        "ial": ctx.ial,
+        "aal": ctx.aal,
+        "acr": ctx.acr,
+    }
+
+
+@lru_cache(maxsize=4)
+def _guarded_insert(dialect: str) -> Any:
+    """INSERT INTO oauth_token (…) SELECT :values WHERE (client_version) = :version. On
+    PostgreSQL each value is cast to its column's type (a parameter in a SELECT list has none
+    of its own; json would not take text); SQLite needs no casts (and a CAST to a date type
+    there would turn the stored text into a number)."""
+    columns = list(token_row(**_SAMPLE))
+    table = Token.__table__
+    values = []
+    for name in columns:
+        param = bindparam(f"p_{name}", type_=table.c[name].type)
+        values.append(cast(param, table.c[name].type) if dialect == "postgresql" else param)
+    version = select(ClientVersion.version).where(ClientVersion.id == 1).scalar_subquery()
+    guard = select(*values).where(version == bindparam("p_version"))
+    return insert(Token).from_select(columns, guard).returning(Token.id)
+
+
+_SAMPLE: dict[str, Any] = {
+    "access_hash": "",
+    "refresh_hash": None,
+    "client_id": "",
+    "scope": "",
+    "now": datetime.now(UTC),
+    "expires_in": 0,
+    "refresh_lifetime": 0,
+}
 
 
 def redeem_code(
@@ -208,14 +248,14 @@ def bearer_grant(conn: Connection, access_hash: str, now: datetime) -> BearerGra
     row = conn.execute(_BEARER, {"hash": access_hash}).first()
     if row is None:
         return None
-    client_id, scope, *rest = row
+    client_id, scope, *rest, client_version = row
     context, (user_id, revoked_at, expires_at), person = rest[:6], rest[6:9], rest[9:]
     if revoked_at is not None or expires_at <= now:
         return None
     found = _person(tuple(person)) if user_id is not None and person[0] is not None else None
     if user_id is not None and found is None:
         return None  # the person's account is no longer active
-    return BearerGrant(client_id, scope, _context(context), found)
+    return BearerGrant(client_id, scope, _context(context), found, client_version)
 
 
 def _context(values: list[Any]) -> AuthContext:

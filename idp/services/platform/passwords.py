@@ -1,30 +1,55 @@
 """Passwords: hashing with argon2id and the rules a new password must meet."""
 
+from functools import lru_cache
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from ..errors import N_, InvalidInput
+from .runtime import settings
 
 MIN_PASSWORD_LENGTH = 12
-_hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile defaults
-# A hash of a random value, verified against when the user does not exist so that an unknown
-# username costs the same time as a wrong password (no user enumeration by timing).
-_DUMMY_HASH = _hasher.hash("not-a-real-password-0f1e2d3c")
+
+
+@lru_cache(maxsize=4)
+def _hasher_for(memory_kib: int, time_cost: int, parallelism: int) -> tuple[PasswordHasher, str]:
+    """argon2id with these parameters, and a hash of a random value under them: verified
+    against when the user does not exist, so that an unknown username costs the same time as a
+    wrong password (no user enumeration by timing)."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+    return hasher, hasher.hash("not-a-real-password-0f1e2d3c")
+
+
+def _hasher() -> tuple[PasswordHasher, str]:
+    cfg = settings()
+    return _hasher_for(
+        cfg.password_hash_memory_kib, cfg.password_hash_time_cost, cfg.password_hash_parallelism
+    )
 
 
 def hash_password(password: str) -> str:
-    """An argon2id hash of the password, to store."""
-    return _hasher.hash(password)
+    """An argon2id hash of the password, to store, with the configured parameters."""
+    return _hasher()[0].hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    """Whether the password matches the stored hash; without a hash the same work is done
-    against a dummy hash, so an unknown username takes as long as a wrong password."""
+    """Whether the password matches the stored hash (under the parameters it was made with);
+    without a hash the same work is done against a dummy hash, so an unknown username takes
+    as long as a wrong password."""
+    hasher, dummy = _hasher()
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return hasher.verify(password_hash or dummy, password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether a stored hash was made with other parameters than the configured ones (it is
+    replaced at the person's next login, when the password is at hand)."""
+    try:
+        return _hasher()[0].check_needs_rehash(password_hash)
+    except InvalidHashError:
         return False
 
 
