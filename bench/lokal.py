@@ -221,7 +221,10 @@ class Ours(Target):
             )
         else:
             self.label = "Lokal IdP (granian)"
-            self.description = f"Lokal IdP on granian (2 workers, wsgi:app, {setup.store})"
+            self.description = (
+                f"Lokal IdP on granian {_version('granian')} (2 workers x 8 blocking threads, "
+                f"wsgi:app, {setup.store})"
+            )
 
     def start(self) -> None:
         port = free_port()
@@ -241,6 +244,9 @@ class Ours(Target):
                 str(port),
                 "--workers",
                 "2",
+                # As many request threads per worker as `idp serve`'s gunicorn has.
+                "--blocking-threads",
+                "8",
                 "wsgi:app",
             ]
         self.endpoints = Endpoints(base=f"http://127.0.0.1:{port}")
