@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from joserfc import jwt
 from prometheus_client import REGISTRY
-from sqlalchemy import event, text, update
+from sqlalchemy import event, select, text, update
 
 from idp.extensions import db
 from idp.models import Client, User
@@ -73,14 +73,9 @@ def test_a_code_is_redeemed_by_one_guarded_update(app, client):
 
 
 def test_a_code_of_a_person_no_longer_active_is_refused_and_left_for_the_full_path(app, client):
-    rp = make_client(app)
-    user = make_user(app)
+    rp, user = make_client(app), make_user(app)
     code, verifier, _ = authorize_code(client, rp, user)
-    with app.app_context():
-        db.session.execute(
-            update(User).where(User.username == user.username).values(status=UserStatus.SUSPENDED)
-        )
-        db.session.commit()
+    _suspend(app, user.username)
     refused = redeem(client, rp, code, verifier)
     assert refused.status_code == 400 and refused.json["error"] == "invalid_grant"
     with app.app_context():
@@ -103,6 +98,13 @@ def test_userinfo_sees_a_changed_client_on_the_next_request(app, client):
         db.session.commit()
     pairwise = client.get("/userinfo", headers=bearer).json["sub"]
     assert pairwise != public and len(pairwise) == 43  # OIDC Core §8.1, from the new row
+
+
+def _suspend(app, username: str) -> None:
+    with app.app_context():
+        person = db.session.scalars(select(User).where(User.username == username)).one()
+        person.status = UserStatus.SUSPENDED
+        db.session.commit()
 
 
 def _pair(make_app):
