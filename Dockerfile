@@ -45,7 +45,7 @@ COPY --chmod=0755 deploy/entrypoint.sh /usr/local/bin/idp-entrypoint
 
 # Everything the node writes is here (generated instance secrets, the file key store, .eml
 # files of the file mail transport, a SQLite database when no PostgreSQL is given); the root
-# filesystem can be read-only (compose.yaml: read_only, with /tmp as a tmpfs for gunicorn).
+# filesystem can be read-only (compose.yaml: read_only, with /tmp as a tmpfs for the workers' metric files).
 VOLUME ["/var/lib/idp"]
 WORKDIR /var/lib/idp
 USER ${IDP_UID}:${IDP_UID}

@@ -1,11 +1,10 @@
 """The Lokal IdP target: its database, org, user and client, code and token seeding, and
-the `idp serve` (gunicorn) or granian server."""
+the server `idp serve` runs (granian)."""
 
 from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import subprocess
 import urllib.parse
 from pathlib import Path
@@ -208,49 +207,22 @@ def _with_search_path(url: str, schema: str) -> str:
 
 
 class Ours(Target):
-    def __init__(self, setup: OursSetup, server: str) -> None:
+    def __init__(self, setup: OursSetup) -> None:
         self.setup = setup
-        self.kind = server
-        self.key = f"ours-{server}"
+        self.key = "ours"
         self.notes = []
-        if server == "gunicorn":
-            self.label = "Lokal IdP"
-            self.description = (
-                f"Lokal IdP `idp serve` (gunicorn {_version('gunicorn')} "
-                f"gthread, 2 workers x 8 threads, {setup.store})"
-            )
-        else:
-            self.label = "Lokal IdP (granian)"
-            self.description = (
-                f"Lokal IdP on granian {_version('granian')} (2 workers x 8 blocking threads, "
-                f"wsgi:app, {setup.store})"
-            )
+        self.label = "Lokal IdP"
+        self.description = (
+            f"Lokal IdP `idp serve` (granian {_version('granian')}, 2 workers x 8 threads, "
+            f"{setup.store})"
+        )
 
     def start(self) -> None:
         port = free_port()
         env = self.setup.env(port)
-        if self.kind == "gunicorn":
-            argv = [str(BIN / "idp"), "serve"]
-        else:
-            granian = shutil.which("granian", path=f"{BIN}:{os.environ.get('PATH', '')}")
-            assert granian
-            argv = [
-                granian,
-                "--interface",
-                "wsgi",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                "2",
-                # As many request threads per worker as `idp serve`'s gunicorn has.
-                "--blocking-threads",
-                "8",
-                "wsgi:app",
-            ]
         self.endpoints = Endpoints(base=f"http://127.0.0.1:{port}")
         self.client_id, self.client_secret = self.setup.client_id, self.setup.client_secret
+        argv = [str(BIN / "idp"), "serve"]
         self.server = Server(self.label, argv, env, ROOT, self.setup.tmp / f"{self.key}.log")
         self.server.wait_until(self.endpoints.base + self.endpoints.discovery)
 

@@ -29,7 +29,7 @@ def free_port() -> int:
 
 
 def tree_pids(root: int) -> list[int]:
-    """The process and its descendants (gunicorn arbiter + workers, node primary + workers)."""
+    """The process and its descendants (granian main process + workers, node primary + workers)."""
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():

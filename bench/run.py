@@ -2,17 +2,19 @@
 
 `make bench` (or `.venv/bin/python bench/run.py [--duration 10]`) does, in one run:
 
-1. Lokal IdP as deployed (`idp serve`: gunicorn gthread, 2 workers) on a fresh instance folder
-   under bench/.work/ (SQLite; PostgreSQL in a throw-away schema when IDP_BENCH_DATABASE_URL
-   is set), after `idp db upgrade` and an org/user/client created in the app context.
+1. Lokal IdP as deployed (`idp serve`: granian, 2 workers) on a fresh instance folder
+   under bench/.work/ on SQLite and, when IDP_BENCH_DATABASE_URL is set, again on PostgreSQL
+   in a throw-away schema, each after `idp db upgrade` and an org/user/client created in the
+   app context.
 2. `oidc-provider` 9 (installed with npm from bench/node/package-lock.json) as a 2-process
-   node cluster with an equivalent client, and, for information, as one process.
+   node cluster with an equivalent client, and, for information, as one process: on its
+   memory store beside ours on SQLite, on its PostgreSQL adapter beside ours on PostgreSQL.
 3. Load from `wrk` (installed with apt-get when missing; a small Python generator if that
    fails): 32 connections, a fixed duration per row, one server at a time.
 
 Rows: discovery, JWKS, client_credentials, authorization-code exchange (fresh single-use codes
 with PKCE seeded before the row) and UserInfo (a pre-issued access token). One Markdown table
-is printed on standard output; progress goes to standard error.
+per comparison is printed on standard output; progress goes to standard error.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ _BENCH_DIR = str(Path(__file__).resolve().parent)
 if _BENCH_DIR not in sys.path:
     sys.path.insert(0, _BENCH_DIR)
 
-from common import BIN, CODE_LIFETIME, WORK, BenchError, log  # noqa: E402
+from common import CODE_LIFETIME, WORK, BenchError, log  # noqa: E402
 from load import Generator, PythonLoad, Wrk, ensure_wrk  # noqa: E402
 from lokal import Ours, OursSetup  # noqa: E402
 from peer import Node, install_node  # noqa: E402
@@ -65,17 +67,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--threads", type=int, default=min(2, os.cpu_count() or 2), help="wrk threads (default: 2)"
     )
     parser.add_argument(
-        "--server",
-        default="gunicorn",
-        help="Lokal IdP servers, comma-separated: gunicorn (what `idp serve` "
-        "runs) and/or granian (if installed). Default: gunicorn",
-    )
-    parser.add_argument(
-        "--node-store",
-        choices=("auto", "memory", "postgres"),
+        "--compare",
+        choices=("auto", "sqlite", "postgres"),
         default="auto",
-        help="oidc-provider storage; auto = postgres when "
-        "IDP_BENCH_DATABASE_URL is set, else memory",
+        help="sqlite: ours on SQLite against oidc-provider's memory store; postgres: both on "
+        "PostgreSQL (IDP_BENCH_DATABASE_URL); auto (default): both comparisons when "
+        "IDP_BENCH_DATABASE_URL is set, else sqlite",
     )
     parser.add_argument(
         "--no-node-single", action="store_true", help="skip the one-process oidc-provider column"
@@ -126,63 +123,75 @@ def signals_as_exceptions() -> Iterator[None]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     database_url = os.environ.get("IDP_BENCH_DATABASE_URL") or None
-    store = args.node_store
-    if store == "auto":
-        store = "postgres" if database_url else "memory"
-    if store == "postgres" and not database_url:
-        raise BenchError("--node-store postgres needs IDP_BENCH_DATABASE_URL")
-    servers = [s.strip() for s in args.server.split(",") if s.strip()]
-    unknown = [s for s in servers if s not in ("gunicorn", "granian")]
-    if unknown or not servers:
-        raise BenchError(f"--server: unknown {unknown}; use gunicorn and/or granian")
-
+    if args.compare == "postgres" and not database_url:
+        raise BenchError("--compare postgres needs IDP_BENCH_DATABASE_URL")
+    comparisons: list[str | None] = {
+        "sqlite": [None],
+        "postgres": [database_url],
+        "auto": [None, database_url] if database_url else [None],
+    }[args.compare]
     WORK.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="run-", dir=WORK))
-    node_dir = tmp / "node"
-    node_dir.mkdir()
-    setup = OursSetup(tmp, database_url)
-    targets: list[Target] = []
-    skipped: list[str] = []
-    run = Run()
+    failed = False
     try:
         with signals_as_exceptions():
             generator = choose_generator(args)
+            node_dir = tmp / "node"
+            node_dir.mkdir()
             version = install_node(node_dir)
             node_version = subprocess.run(
                 ["node", "--version"], capture_output=True, text=True, check=False
             ).stdout.strip()
-            setup.prepare()
-            for server in servers:
-                granian = shutil.which("granian", path=f"{BIN}:{os.environ.get('PATH', '')}")
-                if server == "granian" and not granian:
-                    skipped.append("granian is not installed (pip install granian), skipped")
-                    continue
-                targets.append(Ours(setup, server))
-            if not targets:
-                raise BenchError("no Lokal IdP server to run")
-            pg_url = database_url.replace("+psycopg", "") if database_url else None
-            if pg_url:
-                pg_url = urllib.parse.urlunsplit(urllib.parse.urlsplit(pg_url)._replace(query=""))
-            targets.append(Node(node_dir, 2, store, pg_url, version))
-            if not args.no_node_single:
-                targets.append(Node(node_dir, 1, store, pg_url, version))
-            targets[0].notes.extend(skipped)
             started = time.monotonic()
-            for target in targets:
-                bench_target(target, generator, args, run)
+            for url in comparisons:
+                node = (node_dir, version, node_version)
+                table, bad = compare(url, tmp, node, generator, args)
+                print(table, flush=True)
+                failed = failed or bad
             log(f"done in {time.monotonic() - started:.0f} s")
-            print(render(targets, run, generator, args, node_version), flush=True)
+    finally:
+        if args.keep:
+            log(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if failed else 0
+
+
+def compare(
+    database_url: str | None,
+    tmp: Path,
+    node: tuple[Path, str, str],
+    generator: Generator,
+    args: argparse.Namespace,
+) -> tuple[str, bool]:
+    """One comparison, each server in turn: ours on SQLite against oidc-provider on its
+    memory store, or both on PostgreSQL. Returns its table and whether a row failed."""
+    node_dir, version, node_version = node
+    store = "postgres" if database_url else "memory"
+    where = tmp / ("pg" if database_url else "sqlite")
+    where.mkdir()
+    setup = OursSetup(where, database_url)
+    targets: list[Target] = []
+    run = Run()
+    try:
+        setup.prepare()
+        targets.append(Ours(setup))
+        pg_url = database_url.replace("+psycopg", "") if database_url else None
+        if pg_url:
+            pg_url = urllib.parse.urlunsplit(urllib.parse.urlsplit(pg_url)._replace(query=""))
+        targets.append(Node(node_dir, 2, store, pg_url, version))
+        if not args.no_node_single:
+            targets.append(Node(node_dir, 1, store, pg_url, version))
+        for target in targets:
+            bench_target(target, generator, args, run)
+        table = render(targets, run, generator, args, node_version)
     finally:
         for target in targets:
             target.stop()
         with contextlib.suppress(Exception):
             setup.close()
-        if args.keep:
-            log(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
     failed = any(r.failure for results in run.results.values() for r in results.values())
-    return 1 if failed else 0
+    return table, failed
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 # `idp prepare` waits for the database (IDP_DB_WAIT_SECONDS, default 60; exit 1 after that,
 # naming the database but never its password), then migrates it to the head and creates the
 # missing signing keys under a lock in the database, so that every node may run it at every
-# start. `exec` makes gunicorn this process: the container's stop signal (SIGTERM) reaches
+# start. `exec` makes granian this process: the container's stop signal (SIGTERM) reaches
 # it, and it finishes the requests in flight before it exits. Arguments go to `idp serve`
 # (--host, --port, --workers, --threads).
 #

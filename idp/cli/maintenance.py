@@ -51,7 +51,7 @@ def _bind_host(ctx: click.Context, param: click.Parameter, value: str | None) ->
 
 @click.command(
     "serve",
-    help="Serve the IdP with gunicorn on the configured host and port (the options override "
+    help="Serve the IdP with granian on the configured host and port (the options override "
     "the settings host, port, workers and threads for this run).",
 )
 @click.option("--host", callback=_bind_host, help="Address to bind (default: the host setting)")
@@ -60,10 +60,10 @@ def _bind_host(ctx: click.Context, param: click.Parameter, value: str | None) ->
 @click.option("--threads", type=click.IntRange(1, 256), help="Threads per worker process")
 @with_appcontext
 def serve(host: str | None, port: int | None, workers: int | None, threads: int | None) -> None:
-    from ..serve import CannotServe, listen, run_gunicorn
+    from ..serve import CannotServe, listen, run
 
     try:
-        run_gunicorn(listen(host, port, workers, threads))
+        run(listen(host, port, workers, threads))
     except CannotServe as error:
         raise click.ClickException(str(error)) from None
 

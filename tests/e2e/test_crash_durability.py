@@ -1,7 +1,7 @@
 """What a response said was done stays done when the server is killed right after it (kill -9,
 no shutdown): a redeemed authorization code is still redeemed after the restart, and the refresh
 token issued with it still works. On the embedded SQLite file and on PostgreSQL, with a real
-`idp serve` (gunicorn) killed as a process group."""
+`idp serve` (granian) killed as a process group."""
 
 from __future__ import annotations
 

@@ -152,7 +152,7 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, subpro
             wait_until_ready(f"http://127.0.0.1:{port}/health/ready", process, log)
             yield port, process
         finally:
-            # The whole process group: a shell that forgot to `exec` leaves gunicorn behind.
+            # The whole process group: a shell that forgot to `exec` leaves granian behind.
             with suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
@@ -163,7 +163,7 @@ def test_the_entrypoint_prepares_a_fresh_database_and_serves_on_a_read_only_root
     ready = requests.get(f"http://127.0.0.1:{port}/health/ready", timeout=10)
     assert ready.status_code == 200, ready.text
     assert set(ready.json()["checks"].values()) == {"ok"}
-    # `exec`: the process the container engine signals is gunicorn itself, not a shell.
+    # `exec`: the process the container engine signals is granian itself, not a shell.
     cmdline = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")
     assert b"serve" in cmdline and not cmdline[0].endswith(b"sh"), cmdline
 

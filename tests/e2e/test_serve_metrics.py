@@ -1,7 +1,7 @@
-"""`idp serve --workers 2` as deployed: each gunicorn worker counts into its own file in a fresh
+"""`idp serve --workers 2` as deployed: each granian worker counts into its own file in a fresh
 metrics folder, and /metrics, whichever worker answers it, adds up both (prometheus_client's
 multiprocess mode); a worker that dies keeps its counts; with log_format = json every line the
-server writes, gunicorn's own included, is one JSON object with the access lines among them."""
+server writes, granian's own included, is one JSON object with the access lines among them."""
 
 from __future__ import annotations
 
@@ -135,10 +135,10 @@ def test_metrics_add_up_both_workers_and_survive_a_dead_one(served: Served) -> N
     for _ in range(4):  # whichever worker answers the scrape, it adds up all files
         assert _scraped_live(served.url) == start + sent
 
-    # A worker killed outright: gunicorn starts another, and the dead one's counts remain.
+    # A worker killed outright: granian starts another, and the dead one's counts remain.
     victim = int(next(pid for pid, count in per_worker.items() if count > 0))
     os.kill(victim, signal.SIGKILL)
-    _wait(lambda: served.log.read_text().count("Booting worker") >= 3, "a new worker", served.log)
+    _wait(lambda: served.log.read_text().count("Spawning worker") >= 3, "a new worker", served.log)
     _live_request(served.url)
     assert _scraped_live(served.url) == start + sent + 1
 
@@ -153,7 +153,7 @@ def test_every_line_the_server_writes_is_json_with_access_lines(served: Served) 
 
     _wait(logged, "the access line is written", served.log)
     lines = [json.loads(line) for line in served.log.read_text().splitlines()]
-    assert any(line["logger"] == "gunicorn.error" for line in lines)
+    assert any(line["logger"] == "_granian" for line in lines)
     [access] = [line for line in lines if line.get("request_id") == request_id]
     assert (access["logger"], access["path"], access["status"]) == ("idp.access", "/login/", 200)
     assert "secret-4711" not in served.log.read_text()

@@ -1,6 +1,6 @@
 """Two IdP nodes behind HAProxy on one PostgreSQL and one Redis, as an operator runs them.
 
-Each node is a real ``idp serve`` (``python -m idp.cli serve``, gunicorn) started from the
+Each node is a real ``idp serve`` (``python -m idp.cli serve``, granian) started from the
 source tree, configured through ``IDP_*`` environment variables only: one issuer (the load
 balancer's URL), one database (a schema of this run's own), the same secrets, rate limits in
 Redis under a prefix of this run's own, mail over SMTP to an aiosmtpd server of the test. The

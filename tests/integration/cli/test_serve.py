@@ -28,20 +28,20 @@ def test_two_slots_or_no_stand_ins_may_be_served(
     config = {"dev_stand_ins": stand_ins, "workers": workers, "threads": threads}
     result, started = _recorded(make_app, monkeypatch, [], **config)
     assert result.exit_code == 0, result.output
-    assert [(o["workers"], o["threads"]) for o in started] == [(workers, threads)]
+    assert [(o["workers"], o["blocking_threads"]) for o in started] == [(workers, threads)]
 
 
 def _recorded(make_app, monkeypatch, args, **config):
     started: list[dict[str, object]] = []
 
     class Recorder:
-        def __init__(self, options: dict[str, object]) -> None:
+        def __init__(self, **options: object) -> None:
             started.append(options)
 
-        def run(self) -> None:
+        def serve(self) -> None:
             pass
 
-    monkeypatch.setattr(serve, "_Gunicorn", Recorder)
+    monkeypatch.setattr(serve, "Granian", Recorder)
     result = make_app(**config).test_cli_runner().invoke(args=["serve", *args])
     return result, started
 
@@ -50,9 +50,11 @@ def test_serve_options_replace_the_settings_for_this_run(make_app, monkeypatch):
     args = ["--host", "127.0.0.2", "--port", "5099", "--workers", "3", "--threads", "4"]
     result, started = _recorded(make_app, monkeypatch, args)
     assert result.exit_code == 0, result.output
-    assert [(o["bind"], o["workers"], o["threads"]) for o in started] == [("127.0.0.2:5099", 3, 4)]
+    assert [(o["address"], o["port"], o["workers"], o["blocking_threads"]) for o in started] == [
+        ("127.0.0.2", 5099, 3, 4)
+    ]
     result, started = _recorded(make_app, monkeypatch, ["--host", "::1"], port=5100)
-    assert [o["bind"] for o in started] == ["[::1]:5100"]
+    assert [(o["address"], o["port"]) for o in started] == [("::1", 5100)]
 
 
 @pytest.mark.parametrize(
