@@ -3,7 +3,7 @@
 App wiring, not a service, like :mod:`idp.mail_sender`: the rules are in
 :mod:`idp.services.lifecycle.import_jobs` (each step is claimed with a conditional UPDATE, so
 several processes or nodes may each run a worker). A web worker starts one with its first
-request; CLI commands and the gunicorn master never do. :func:`idp.create_app` installs it.
+request; CLI commands and the granian main process never do. :func:`idp.create_app` installs it.
 """
 
 from __future__ import annotations

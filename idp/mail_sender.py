@@ -3,7 +3,7 @@
 App wiring, not a service: the outbox (:mod:`idp.services.mail.outbox`) holds the rules for
 queueing and delivering mail; this module decides *when* a process delivers, which depends on
 how the app runs (a web worker starts one sender with its first request; CLI commands and the
-gunicorn master, which build the app too, never do). :func:`idp.create_app` installs it.
+granian main process, which build the app too, never do). :func:`idp.create_app` installs it.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def start_background_sender(app: Flask, *, interval: float = 5.0) -> BackgroundS
 
 def install_background_sender(app: Flask) -> None:
     """When ``mail_background`` is on (and not in tests), start the background sender with
-    the first request the process serves, so CLI commands and the gunicorn master, which
+    the first request the process serves, so CLI commands and the granian main process, which
     also build the app, never run one. It is stopped at exit."""
     cfg: Settings = app.extensions["idp.settings"]
     if not cfg.mail_background or cfg.testing:

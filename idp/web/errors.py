@@ -154,5 +154,5 @@ def error_page(code: int, message: str) -> Response:
         return page("error.html", code, code=code, message=message)
     except TemplateNotFound:
         # A package without its templates (health says so): an exception escaping the error
-        # handler makes gunicorn drop the connection, so answer in plain text instead.
+        # handler makes the WSGI server drop the connection, so answer in plain text instead.
         return plain_text(f"{code} {message}\n", code)

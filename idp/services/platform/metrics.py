@@ -1,9 +1,9 @@
 """What operators scrape at /metrics (Prometheus): counters the services move as things happen,
 and the outbox's numbers, read from the database at scrape time.
 
-Under ``idp serve`` every gunicorn worker counts into files of its own (prometheus_client's
+Under ``idp serve`` every granian worker counts into files of its own (prometheus_client's
 multiprocess mode, set up in idp/serve.py) and a scrape of any worker adds them all up. The
-gunicorn master imports this module before it forks the workers, so every metric here has
+granian main process imports this module before it forks the workers, so every metric here has
 labels: a labelled metric makes its values per label set when first moved, in the worker, in
 that worker's file; one without labels would make its value at import, in the master's memory,
 where no scrape sees what the workers count (tests/unit/test_metrics_shape.py holds this).
