@@ -23,11 +23,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from ..models.types import utcnow
 from ..services.clients.cache import ClientCache, ClientView
 from ..services.oauth import hot_store
+from ..services.platform.hot_sql import Hot, Statements, unit
 from ..services.platform.runtime import settings
 from ..services.platform.secrets import digest
 from .claims import assurance_claims, user_claims
@@ -58,7 +59,7 @@ class ThinProtocol:
     """The thin path's protocol work for one app (its engine and its client cache)."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+        self.statements = Statements(engine)
         self.clients = ClientCache()
 
     # -- /token ------------------------------------------------------------------------------
@@ -93,23 +94,24 @@ class ThinProtocol:
             "expires_in": cfg.access_token_lifetime,
             "refresh_lifetime": cfg.refresh_token_lifetime,
         }
-        # Each statement autocommits: the INSERT is its own transaction, durable when it returns.
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # Each statement commits alone: the INSERT is its own transaction, durable when it
+        # returns.
+        with unit(self.statements, transaction=False) as hot:
             cached = self.clients.peek(client_id)
             if cached is not None:
                 view, version = cached
                 if (
                     view is not None
                     and _may_have_credentials(view, method, secret, wanted)
-                    and hot_store.insert_token_while_clients_are(conn, version, **row)
+                    and hot_store.insert_token_while_clients_are(hot, version, **row)
                 ):
                     return Answer(token, client_id, grant_type="client_credentials")
             # Not cached, refused by what is cached, or a client changed since: as the
             # database has it now.
-            view = self.clients.get(conn, client_id)
+            view = self.clients.get(hot, client_id)
             if view is None or not _may_have_credentials(view, method, secret, wanted):
                 return None
-            hot_store.insert_token(conn, **row)
+            hot_store.insert_token(hot, **row)
         return Answer(token, client_id, grant_type="client_credentials")
 
     def _authorization_code(self, form: Mapping[str, str], auth: str | None) -> Answer | None:
@@ -120,15 +122,14 @@ class ThinProtocol:
         if verifier is not None and not VERIFIER.fullmatch(verifier):
             return None
         challenge = _s256(verifier) if verifier is not None else None
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            client = self._client(conn, form, auth, (*SECRET_METHODS, "none"))
-        if client is None or "authorization_code" not in client.grant_types:
-            return None
-        if challenge is None and client.token_endpoint_auth_method == "none":
-            return None  # a public client must use PKCE (the full path says so)
         try:
-            with self.engine.begin() as conn:
-                redeemed, person, token = self._redeem(conn, client, code, redirect_uri, challenge)
+            with unit(self.statements, transaction=True) as hot:
+                client = self._client(hot, form, auth, (*SECRET_METHODS, "none"))
+                if client is None or "authorization_code" not in client.grant_types:
+                    raise _Decline
+                if challenge is None and client.token_endpoint_auth_method == "none":
+                    raise _Decline  # a public client must use PKCE (the full path says so)
+                redeemed, person, token = self._redeem(hot, client, code, redirect_uri, challenge)
         except _Decline:
             return None  # rolled back: the code stays as it was, for the full path to judge
         if "openid" in redeemed.scope.split():
@@ -139,7 +140,7 @@ class ThinProtocol:
 
     def _redeem(
         self,
-        conn: Connection,
+        hot: Hot,
         client: ClientView,
         code: str,
         redirect_uri: str,
@@ -149,7 +150,7 @@ class ThinProtocol:
         caller rolls back) when the code does not match or its person is no longer active."""
         cfg, now = settings(), utcnow()
         redeemed = hot_store.redeem_code(
-            conn,
+            hot,
             code_hash=digest(code),
             client_id=client.client_id,
             redirect_uri=redirect_uri,
@@ -158,12 +159,12 @@ class ThinProtocol:
         )
         if redeemed is None or redeemed.claims_request:
             raise _Decline
-        person = hot_store.active_person(conn, redeemed.user_id)
+        person = hot_store.active_person(hot, redeemed.user_id)
         if person is None:
             raise _Decline
         token = _user_token(cfg.access_token_lifetime, redeemed.scope, client)
         hot_store.insert_token(
-            conn,
+            hot,
             access_hash=digest(token["access_token"]),
             refresh_hash=digest(token["refresh_token"]) if "refresh_token" in token else None,
             client_id=client.client_id,
@@ -182,11 +183,11 @@ class ThinProtocol:
         scheme, _, raw = authorization.partition(" ")
         if scheme.lower() != "bearer" or not raw or not raw.isascii() or " " in raw:
             return None
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            grant = hot_store.bearer_grant(conn, digest(raw), utcnow())
+        with unit(self.statements, transaction=False) as hot:
+            grant = hot_store.bearer_grant(hot, digest(raw), utcnow())
             if grant is None or grant.person is None or "openid" not in grant.scope.split():
                 return None
-            client = self.clients.get(conn, grant.client_id, grant.client_version)
+            client = self.clients.get(hot, grant.client_id, grant.client_version)
         if client is None:
             return None
         info = user_claims(grant.person, client, grant.scope)
@@ -197,7 +198,7 @@ class ThinProtocol:
     # -- client authentication (RFC 6749 §2.3.1) ---------------------------------------------
     def _client(
         self,
-        conn: Connection,
+        hot: Hot,
         form: Mapping[str, str],
         authorization: str | None,
         methods: tuple[str, ...],
@@ -208,7 +209,7 @@ class ThinProtocol:
         method, client_id, secret = presented
         if method not in methods:
             return None
-        client = self.clients.get(conn, client_id)
+        client = self.clients.get(hot, client_id)
         if client is None or not _authenticates(client, method, secret):
             return None
         return client

@@ -29,6 +29,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError
 from ..extensions import db
 from ..oidc.thin import Answer, ThinProtocol, credentials
 from ..services.platform import metrics
+from ..services.platform.hot_sql import StatementFailed
 from ..services.platform.runtime import settings
 from .client_address import address_of, source_key_of
 from .documents import HSTS
@@ -53,7 +54,7 @@ _HEADERS = [
     ("X-Frame-Options", "DENY"),
     ("Referrer-Policy", "no-referrer"),
 ]
-_UNAVAILABLE = (OperationalError, InterfaceError, TimeoutError)
+_UNAVAILABLE = (OperationalError, InterfaceError, TimeoutError, StatementFailed)
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 

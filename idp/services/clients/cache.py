@@ -18,9 +18,10 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import bindparam, select
 
 from ...models import Client, ClientVersion
+from ..platform.hot_sql import Hot
 
 # Unknown client ids are cached too (as None) so guessing cannot make every request read the
 # table; the cache is emptied when it holds this many entries.
@@ -81,13 +82,14 @@ class ClientCache:
             return self._clients[client_id], self._version
 
     def get(
-        self, conn: Connection, client_id: str, version: str | _Unread | None = UNREAD
+        self, hot: Hot, client_id: str, version: str | _Unread | None = UNREAD
     ) -> ClientView | None:
         """The client registered as ``client_id`` as the database has it now, or None.
-        ``version``: the value of ``client_version`` the caller has just read on ``conn``
+        ``version``: the value of ``client_version`` the caller has just read on ``hot``
         (in a statement before this call), saving the read here."""
         if isinstance(version, _Unread):
-            version = conn.execute(_VERSION).scalar()
+            read = hot.first(_VERSION, {})
+            version = None if read is None else read[0]
         with self._lock:
             if version is None or version != self._version:
                 self._clients = {}
@@ -95,7 +97,7 @@ class ClientCache:
             elif client_id in self._clients:
                 return self._clients[client_id]
             clients = self._clients
-        row = conn.execute(_CLIENT, {"client_id": client_id}).first()
+        row = hot.first(_CLIENT, {"client_id": client_id})
         view = None if row is None else _view(row)
         with self._lock:
             # Kept only if nothing newer replaced the dictionary meanwhile.

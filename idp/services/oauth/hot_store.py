@@ -1,9 +1,10 @@
 """The database work of the hot protocol path, as precompiled Core statements.
 
-No ORM here: each statement is built once, at import, and run with bound parameters on a
-connection the caller holds (idp/web/thin.py), so a token request costs one or two round trips
-and no unit of work. The rules are the services' own (:mod:`.tokens`, :mod:`.codes`); what is
-different is only how the rows are read and written:
+No ORM here: each statement is built once, at import, compiled once per dialect and run with
+bound parameters on the DBAPI connection the caller holds (idp/services/platform/hot_sql.py),
+so a token request costs one or two round trips and no unit of work. The rules are the
+services' own (:mod:`.tokens`, :mod:`.codes`); what is different is only how the rows are read
+and written:
 
 - a code is consumed by one ``UPDATE … WHERE used_at IS NULL … RETURNING`` that also checks
   its client, its expiry, its ``redirect_uri`` and its PKCE challenge, so of two concurrent
@@ -17,14 +18,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, cast, insert, select, update
+from sqlalchemy import bindparam, cast, insert, select, update
 
 from ...models import AuthorizationCode, ClientVersion, Organisation, Token, User
 from ...models.enums import UserStatus
+from ..platform.hot_sql import Hot
 from .tokens import AuthContext
 
 
@@ -87,7 +89,15 @@ _PERSON = (
 )
 _CONTEXT = ("auth_time", "amr", "ial", "aal", "acr", "session_id")
 
-_INSERT_TOKEN = insert(Token)
+_TOKEN_COLUMNS = (
+    "family_id", "client_id", "user_id", "session_id", "scope", "access_token_hash",
+    "refresh_token_hash", "issued_at", "expires_at", "refresh_expires_at", "auth_time", "amr",
+    "ial", "aal", "acr",
+)  # fmt: skip
+# Every column with a default is given, so the statement computes nothing in Python.
+_INSERT_TOKEN = insert(Token).values(
+    {name: bindparam(f"p_{name}", type_=Token.__table__.c[name].type) for name in _TOKEN_COLUMNS}
+)
 _REDEEM = (
     update(AuthorizationCode)
     .where(
@@ -134,19 +144,19 @@ _BEARER = (
 )
 
 
-def insert_token(conn: Connection, **token: Any) -> None:
+def insert_token(hot: Hot, **token: Any) -> None:
     """Store an issued access token (and refresh token) hashed, as :func:`.tokens.store_token`
     does (the arguments of :func:`token_row`); the caller commits."""
-    conn.execute(_INSERT_TOKEN, token_row(**token))
+    hot.run(_INSERT_TOKEN, {f"p_{name}": value for name, value in token_row(**token).items()})
 
 
-def insert_token_while_clients_are(conn: Connection, version: str, **token: Any) -> bool:
+def insert_token_while_clients_are(hot: Hot, version: str, **token: Any) -> bool:
     """:func:`insert_token`, in the same statement only while ``client_version`` still holds
     ``version`` (the value a cached client was read under): True when stored. One round trip
     both checks that no client changed and stores the token."""
-    statement = _guarded_insert(conn.dialect.name)
+    statement = _guarded_insert(hot.dialect_name)
     row = {f"p_{name}": value for name, value in token_row(**token).items()}
-    return conn.execute(statement, {**row, "p_version": version}).first() is not None
+    return hot.first(statement, {**row, "p_version": version}) is not None
 
 
 def token_row(
@@ -189,7 +199,7 @@ def _guarded_insert(dialect: str) -> Any:
     PostgreSQL each value is cast to its column's type (a parameter in a SELECT list has none
     of its own; json would not take text); SQLite needs no casts (and a CAST to a date type
     there would turn the stored text into a number)."""
-    columns = list(token_row(**_SAMPLE))
+    columns = list(_TOKEN_COLUMNS)
     table = Token.__table__
     values = []
     for name in columns:
@@ -200,19 +210,8 @@ def _guarded_insert(dialect: str) -> Any:
     return insert(Token).from_select(columns, guard).returning(Token.id)
 
 
-_SAMPLE: dict[str, Any] = {
-    "access_hash": "",
-    "refresh_hash": None,
-    "client_id": "",
-    "scope": "",
-    "now": datetime.now(UTC),
-    "expires_in": 0,
-    "refresh_lifetime": 0,
-}
-
-
 def redeem_code(
-    conn: Connection,
+    hot: Hot,
     *,
     code_hash: str,
     client_id: str,
@@ -230,22 +229,22 @@ def redeem_code(
         "b_challenge": challenge,
     }
     statement = _WITHOUT_CHALLENGE if challenge is None else _WITH_CHALLENGE
-    row = conn.execute(statement, params).first()
+    row = hot.first(statement, params)
     if row is None:
         return None
     family_id, user_id, scope, nonce, claims_request, *context = row
     return Redeemed(family_id, user_id, scope, nonce, claims_request, _context(context))
 
 
-def active_person(conn: Connection, user_id: int) -> PersonView | None:
+def active_person(hot: Hot, user_id: int) -> PersonView | None:
     """The person with this id if their account is active, with their organisation."""
-    row = conn.execute(_ACTIVE_PERSON, {"user_id": user_id}).first()
-    return None if row is None else _person(tuple(row))
+    row = hot.first(_ACTIVE_PERSON, {"user_id": user_id})
+    return None if row is None else _person(row)
 
 
-def bearer_grant(conn: Connection, access_hash: str, now: datetime) -> BearerGrant | None:
+def bearer_grant(hot: Hot, access_hash: str, now: datetime) -> BearerGrant | None:
     """The active (unrevoked, unexpired) access token with this hash, or None."""
-    row = conn.execute(_BEARER, {"hash": access_hash}).first()
+    row = hot.first(_BEARER, {"hash": access_hash})
     if row is None:
         return None
     client_id, scope, *rest, client_version = row

@@ -17,6 +17,7 @@ from idp.extensions import db
 from idp.models import Client, User
 from idp.models.enums import UserStatus
 from idp.services import clients as client_service
+from idp.services.platform import hot_sql
 from tests.support.helpers import authorize_code, make_client, make_user, redeem
 
 CC = {"grant_type": "client_credentials"}
@@ -25,18 +26,41 @@ VARYING = {"X-Request-ID", "Content-Length"}
 
 @contextlib.contextmanager
 def statements(app) -> Iterator[list[str]]:
-    """The SQL statements the app's engine runs meanwhile, first word and table only."""
+    """The SQL statements the app's engine runs meanwhile, first word and table only: through
+    SQLAlchemy's Connection (the full path) and on the DBAPI cursors of the thin path's
+    prepared statements (idp/services/platform/hot_sql.py)."""
     seen: list[str] = []
 
-    def record(conn, cursor, statement, params, context, executemany):
+    def note(statement: str) -> None:
         seen.append(" ".join(statement.split()[:4]).lower())
+
+    def record(conn, cursor, statement, params, context, executemany):
+        note(statement)
+
+    class Recording:
+        def __init__(self, cursor) -> None:
+            self.cursor = cursor
+
+        def execute(self, statement, params):
+            note(statement)
+            return self.cursor.execute(statement, params)
+
+        def __getattr__(self, name):
+            return getattr(self.cursor, name)
+
+    original = hot_sql.Hot.__init__
+
+    def recording(hot, cursor, *rest) -> None:
+        original(hot, Recording(cursor), *rest)
 
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", record)
+    hot_sql.Hot.__init__ = recording  # type: ignore[method-assign]
     try:
         yield seen
     finally:
+        hot_sql.Hot.__init__ = original  # type: ignore[method-assign]
         event.remove(engine, "before_cursor_execute", record)
 
 
