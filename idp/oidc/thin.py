@@ -39,6 +39,8 @@ VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
 # RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), separated by single spaces
 SCOPE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*")
 SECRET_METHODS = ("client_secret_basic", "client_secret_post")
+# (method, client_id, secret) as a request presents them: see credentials()
+Presented = tuple[str, str, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,18 +65,18 @@ class ThinProtocol:
         self.clients = ClientCache()
 
     # -- /token ------------------------------------------------------------------------------
-    def token(self, form: Mapping[str, str], authorization: str | None) -> Answer | None:
+    def token(self, form: Mapping[str, str], presented: Presented) -> Answer | None:
+        """``presented``: :func:`credentials` of this request."""
         grant_type = form.get("grant_type")
         if grant_type == "client_credentials":
-            return self._client_credentials(form, authorization)
+            return self._client_credentials(form, presented)
         if grant_type == "authorization_code":
-            return self._authorization_code(form, authorization)
+            return self._authorization_code(form, presented)
         return None
 
-    def _client_credentials(self, form: Mapping[str, str], auth: str | None) -> Answer | None:
+    def _client_credentials(self, form: Mapping[str, str], presented: Presented) -> Answer | None:
         scope = form.get("scope", "")
-        presented = credentials(form, auth)
-        if (scope and not SCOPE.fullmatch(scope)) or presented is None:
+        if scope and not SCOPE.fullmatch(scope):
             return None
         method, client_id, secret = presented
         cfg, wanted = settings(), scope.split()
@@ -114,7 +116,7 @@ class ThinProtocol:
             hot_store.insert_token(hot, **row)
         return Answer(token, client_id, grant_type="client_credentials")
 
-    def _authorization_code(self, form: Mapping[str, str], auth: str | None) -> Answer | None:
+    def _authorization_code(self, form: Mapping[str, str], presented: Presented) -> Answer | None:
         code, redirect_uri = form.get("code", ""), form.get("redirect_uri", "")
         verifier = form.get("code_verifier")
         if not code or not redirect_uri:
@@ -124,7 +126,7 @@ class ThinProtocol:
         challenge = _s256(verifier) if verifier is not None else None
         try:
             with unit(self.statements, transaction=True) as hot:
-                client = self._client(hot, form, auth, (*SECRET_METHODS, "none"))
+                client = self._client(hot, presented, (*SECRET_METHODS, "none"))
                 if client is None or "authorization_code" not in client.grant_types:
                     raise _Decline
                 if challenge is None and client.token_endpoint_auth_method == "none":
@@ -197,15 +199,8 @@ class ThinProtocol:
 
     # -- client authentication (RFC 6749 §2.3.1) ---------------------------------------------
     def _client(
-        self,
-        hot: Hot,
-        form: Mapping[str, str],
-        authorization: str | None,
-        methods: tuple[str, ...],
+        self, hot: Hot, presented: Presented, methods: tuple[str, ...]
     ) -> ClientView | None:
-        presented = credentials(form, authorization)
-        if presented is None:
-            return None
         method, client_id, secret = presented
         if method not in methods:
             return None
@@ -240,9 +235,7 @@ def _may_have_credentials(
     )
 
 
-def credentials(
-    form: Mapping[str, str], authorization: str | None
-) -> tuple[str, str, str | None] | None:
+def credentials(form: Mapping[str, str], authorization: str | None) -> Presented | None:
     """(method, client_id, secret) as the request presents them, or None when it is anything
     but one plain method (RFC 6749 §2.3: one method per request)."""
     if authorization is not None:

@@ -84,6 +84,7 @@ def source_key() -> str:
     return source_key_of(client_address())
 
 
+@lru_cache(maxsize=4096)  # pure; the hot path asks for the same few addresses
 def source_key_of(address: str) -> str:
     """:func:`source_key` for a given client address."""
     parsed = _parse(address)

@@ -103,7 +103,7 @@ class ThinPath:
         claimed = credentials(form, authorization)
         if claimed is None or held_back(claimed[1], source):
             return None
-        return self.protocol.token(form, authorization)
+        return self.protocol.token(form, claimed)
 
     def _respond(
         self,
