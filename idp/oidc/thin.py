@@ -25,9 +25,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from ..config import Settings
 from ..models.types import utcnow
 from ..services.clients.cache import ClientCache, ClientView
 from ..services.oauth import hot_store
+from ..services.platform.group_commit import Writes
 from ..services.platform.hot_sql import Hot, Statements, unit
 from ..services.platform.runtime import settings
 from ..services.platform.secrets import digest
@@ -41,6 +43,8 @@ SCOPE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*")
 SECRET_METHODS = ("client_secret_basic", "client_secret_post")
 # (method, client_id, secret) as a request presents them: see credentials()
 Presented = tuple[str, str, str | None]
+# A redeemed code, its person and the token response (still without its ID token)
+Exchanged = tuple[hot_store.Redeemed, hot_store.PersonView, dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,7 @@ class ThinProtocol:
 
     def __init__(self, engine: Engine) -> None:
         self.statements = Statements(engine)
+        self.writes = Writes(self.statements)
         self.clients = ClientCache()
 
     # -- /token ------------------------------------------------------------------------------
@@ -96,9 +101,8 @@ class ThinProtocol:
             "expires_in": cfg.access_token_lifetime,
             "refresh_lifetime": cfg.refresh_token_lifetime,
         }
-        # Each statement commits alone: the INSERT is its own transaction, durable when it
-        # returns.
-        with unit(self.statements, transaction=False) as hot:
+
+        def store(hot: Hot) -> bool:
             cached = self.clients.peek(client_id)
             if cached is not None:
                 view, version = cached
@@ -107,13 +111,19 @@ class ThinProtocol:
                     and _may_have_credentials(view, method, secret, wanted)
                     and hot_store.insert_token_while_clients_are(hot, version, **row)
                 ):
-                    return Answer(token, client_id, grant_type="client_credentials")
+                    return True
             # Not cached, refused by what is cached, or a client changed since: as the
             # database has it now.
             view = self.clients.get(hot, client_id)
             if view is None or not _may_have_credentials(view, method, secret, wanted):
-                return None
+                return False
             hot_store.insert_token(hot, **row)
+            return True
+
+        # Each statement commits alone: the INSERT is its own transaction, durable when this
+        # returns.
+        if not self.writes.run(store, transaction=False):
+            return None
         return Answer(token, client_id, grant_type="client_credentials")
 
     def _authorization_code(self, form: Mapping[str, str], presented: Presented) -> Answer | None:
@@ -124,14 +134,18 @@ class ThinProtocol:
         if verifier is not None and not VERIFIER.fullmatch(verifier):
             return None
         challenge = _s256(verifier) if verifier is not None else None
+        cfg = settings()
+
+        def exchange(hot: Hot) -> tuple[ClientView, Exchanged]:
+            client = self._client(hot, presented, (*SECRET_METHODS, "none"))
+            if client is None or "authorization_code" not in client.grant_types:
+                raise _Decline
+            if challenge is None and client.token_endpoint_auth_method == "none":
+                raise _Decline  # a public client must use PKCE (the full path says so)
+            return client, self._redeem(hot, client, code, redirect_uri, challenge, cfg)
+
         try:
-            with unit(self.statements, transaction=True) as hot:
-                client = self._client(hot, presented, (*SECRET_METHODS, "none"))
-                if client is None or "authorization_code" not in client.grant_types:
-                    raise _Decline
-                if challenge is None and client.token_endpoint_auth_method == "none":
-                    raise _Decline  # a public client must use PKCE (the full path says so)
-                redeemed, person, token = self._redeem(hot, client, code, redirect_uri, challenge)
+            client, (redeemed, person, token) = self.writes.run(exchange)
         except _Decline:
             return None  # rolled back: the code stays as it was, for the full path to judge
         if "openid" in redeemed.scope.split():
@@ -147,10 +161,12 @@ class ThinProtocol:
         code: str,
         redirect_uri: str,
         challenge: str | None,
-    ) -> tuple[hot_store.Redeemed, hot_store.PersonView, dict[str, Any]]:
+        cfg: Settings,
+    ) -> Exchanged:
         """Consume the code and store its tokens, in the caller's transaction; _Decline (the
-        caller rolls back) when the code does not match or its person is no longer active."""
-        cfg, now = settings(), utcnow()
+        caller rolls back) when the code does not match or its person is no longer active.
+        Runs on SQLite's writer thread, outside the app context: ``cfg`` comes along."""
+        now = utcnow()
         redeemed = hot_store.redeem_code(
             hot,
             code_hash=digest(code),
