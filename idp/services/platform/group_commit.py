@@ -10,6 +10,11 @@ waits until that COMMIT has returned, so no response speaks of a write that is n
 a batch that cannot commit fails every request in it (nothing was written), and those go to
 the full path.
 
+Between processes (the server's workers) the writers take turns by an exclusive ``flock`` on a
+file beside the database before ``BEGIN IMMEDIATE``: the kernel wakes the next writer the
+moment the lock is free, where SQLite's busy handler would sleep for up to 100 ms at a time
+and starve one worker while the other commits.
+
 PostgreSQL flushes concurrent commits together by itself (its WAL writer): there each
 request runs its own transaction (or one autocommitted statement) on its own connection.
 """
@@ -20,8 +25,14 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import nullcontext
 from queue import Empty, SimpleQueue
 from typing import Any, TypeVar
+
+try:
+    import fcntl
+except ImportError:  # not on Windows
+    fcntl = None  # type: ignore[assignment]
 
 from .hot_sql import Hot, StatementFailed, Statements, unit
 
@@ -43,6 +54,7 @@ class Writes:
         self._queue: SimpleQueue[_Item] = SimpleQueue()
         self._lock = threading.Lock()
         self._writer: int | None = None  # the pid whose writer thread runs
+        self._turns = _Turns(statements.engine.url.database) if self.grouped else None
 
     def run(self, work: Callable[[Hot], T], *, transaction: bool = True) -> T:
         """``work``'s result once its writes are committed (its exception, with nothing of it
@@ -81,7 +93,31 @@ class Writes:
                     batch.append(self._queue.get_nowait())
                 except Empty:
                     break
-            _commit(self.statements, batch)
+            with self._turns or nullcontext():
+                _commit(self.statements, batch)
+
+
+class _Turns:
+    """An exclusive ``flock`` on ``<database>.writer-lock``, held while a batch commits: the
+    writers of all processes on this database take turns. None of this for an in-memory
+    database or where ``fcntl`` is missing (the busy handler alone decides there)."""
+
+    def __init__(self, database: str | None) -> None:
+        memory = not database or database == ":memory:" or database.startswith("file::memory:")
+        self.path = None if memory or fcntl is None else f"{database}.writer-lock"
+        self._fd: tuple[int, int] | None = None  # (pid, descriptor): a fork opens its own
+
+    def __enter__(self) -> None:
+        if self.path is None or fcntl is None:
+            return
+        pid = os.getpid()
+        if self._fd is None or self._fd[0] != pid:
+            self._fd = (pid, os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+        fcntl.flock(self._fd[1], fcntl.LOCK_EX)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None and fcntl is not None:
+            fcntl.flock(self._fd[1], fcntl.LOCK_UN)
 
 
 def _commit(statements: Statements, batch: list[_Item]) -> None:
