@@ -207,19 +207,21 @@ def _with_search_path(url: str, schema: str) -> str:
 
 
 class Ours(Target):
-    def __init__(self, setup: OursSetup) -> None:
+    def __init__(self, setup: OursSetup, workers: int = 2) -> None:
         self.setup = setup
-        self.key = "ours"
+        self.workers = workers
+        self.key = f"ours-{workers}"
         self.notes = []
-        self.label = "Lokal IdP"
+        self.label = "Lokal IdP" if workers > 1 else "Lokal IdP, 1 worker"
         self.description = (
-            f"Lokal IdP `idp serve` (granian {_version('granian')}, 2 workers x 8 threads, "
-            f"{setup.store})"
+            f"{self.label} `idp serve` (granian {_version('granian')}, {workers} worker"
+            f"{'s' if workers > 1 else ''} x 8 threads, {setup.store})"
         )
 
     def start(self) -> None:
         port = free_port()
         env = self.setup.env(port)
+        env["IDP_WORKERS"] = str(self.workers)
         self.endpoints = Endpoints(base=f"http://127.0.0.1:{port}")
         self.client_id, self.client_secret = self.setup.client_id, self.setup.client_secret
         argv = [str(BIN / "idp"), "serve"]

@@ -48,6 +48,17 @@ def tree_pids(root: int) -> list[int]:
     return found
 
 
+def rss_mib(root: int) -> list[float]:
+    """Resident memory of each process of a tree (VmRSS, /proc/<pid>/status), largest first."""
+    sizes = []
+    for pid in tree_pids(root):
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes.append(int(line.split()[1]) / 1024)
+    return sorted(sizes, reverse=True)
+
+
 def cpu_seconds(root: int) -> float:
     """utime + stime of a process tree, from /proc/<pid>/stat."""
     total = 0

@@ -105,6 +105,10 @@ def render(
         "Servers: " + "; ".join(t.description for t in targets) + ".",
         f"req/CPU-s: requests per CPU-second of the server's processes (/proc/<pid>/stat). "
         f"{store_note}",
+        "Alike on both sides: one confidential client with client_secret_basic, opaque "
+        "access tokens (stored hashed by Lokal IdP), ID tokens signed RS256 with a "
+        "2048-bit key, PKCE S256 codes, the same claims (sub, acr, amr, auth_time, profile, "
+        "email), HTTP/1.1 keep-alive.",
     ]
     notes = [n for t in targets for n in t.notes]
     if notes:

@@ -13,7 +13,7 @@ from typing import Any
 
 from common import REDIRECT_URI, ROWS, BenchError, log
 from load import Generator, Load, Result
-from procs import basic, cpu_seconds, http
+from procs import basic, cpu_seconds, http, rss_mib
 from targets import Target
 
 
@@ -150,5 +150,8 @@ def bench_target(target: Target, generator: Generator, args: argparse.Namespace,
                 + (f" — {'; '.join(result.problems())}" if result.problems() else "")
             )
     finally:
+        if target.server is not None and target.server.proc.poll() is None:
+            sizes = ", ".join(f"{size:.0f}" for size in rss_mib(target.server.pid))
+            target.notes.append(f"{target.label}: RSS after its rows, per process: {sizes} MiB")
         target.notes.extend(target.warnings())
         target.stop()

@@ -77,6 +77,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-node-single", action="store_true", help="skip the one-process oidc-provider column"
     )
+    parser.add_argument(
+        "--no-ours-single",
+        action="store_true",
+        help="skip the one-worker Lokal IdP column (the scaling from 1 to 2 workers)",
+    )
     parser.add_argument("--load-generator", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--max-codes", type=int, default=200_000)
     parser.add_argument(
@@ -176,6 +181,8 @@ def compare(
     try:
         setup.prepare()
         targets.append(Ours(setup))
+        if not args.no_ours_single:
+            targets.append(Ours(setup, workers=1))
         pg_url = database_url.replace("+psycopg", "") if database_url else None
         if pg_url:
             pg_url = urllib.parse.urlunsplit(urllib.parse.urlsplit(pg_url)._replace(query=""))
