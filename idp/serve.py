@@ -8,7 +8,7 @@ against gthread's 150-200, and it served discovery and JWKS 5-8x faster in `make
 Metrics: each worker counts into files of its own in one folder (``PROMETHEUS_MULTIPROC_DIR``,
 prometheus_client's multiprocess mode) and a scrape of /metrics at any worker adds up all of
 them. This process sets the folder up before granian forks the first worker
-(:func:`use_metrics_dir`). Every metric is a counter or a histogram (the gauges are read at
+(:func:`metrics_folder`). Every metric is a counter or a histogram (the gauges are read at
 scrape time), so a dead worker's files stay as they are: its counts are totals.
 """
 
@@ -19,6 +19,8 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,21 +127,32 @@ def _log_config(cfg: Settings) -> dict[str, Any]:
     }
 
 
-def use_metrics_dir(cfg: Settings) -> Path | None:
-    """Before the first worker starts: a fresh, empty folder for the workers' metric files,
-    the ``metrics_dir`` setting or else a new one under the system's temporary folder
-    (writable with a read-only root filesystem), named in ``PROMETHEUS_MULTIPROC_DIR``, which
-    the workers inherit. Returns the folder made here (removed when the server stops)."""
+@contextmanager
+def metrics_folder(cfg: Settings) -> Iterator[Path]:
+    """While the server runs: a fresh, empty folder for the workers' metric files, the
+    ``metrics_dir`` setting or else a new one under the system's temporary folder (writable
+    with a read-only root filesystem), named in ``PROMETHEUS_MULTIPROC_DIR``, which the
+    workers inherit. Afterwards this process is as before and a folder made here is gone."""
+    from prometheus_client import values
+
     folder = prepare_metrics_dir(cfg.metrics_dir)
+    before = os.environ.get(MULTIPROC_ENV)
     os.environ[MULTIPROC_ENV] = str(folder)
     # prometheus_client chooses how a metric keeps its values when it is first imported; this
     # process imported it (create_app, for the CLI) before the folder was known, so choose
     # again now, before the first fork. The metrics are all labelled (see
     # idp/services/platform/metrics.py), so none holds a value made before this.
-    from prometheus_client import values
-
     values.ValueClass = values.get_value_class()
-    return None if cfg.metrics_dir else folder
+    try:
+        yield folder
+    finally:
+        if before is None:
+            os.environ.pop(MULTIPROC_ENV, None)
+        else:
+            os.environ[MULTIPROC_ENV] = before
+        values.ValueClass = values.get_value_class()
+        if not cfg.metrics_dir:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def prepare_metrics_dir(setting: str) -> Path:
@@ -190,9 +203,5 @@ def run(where: Listen | None = None) -> None:
     cfg = settings()
     if cfg.metrics_dir:
         check_metrics_dir(Path(cfg.metrics_dir).resolve())
-    made = use_metrics_dir(cfg)
-    try:
+    with metrics_folder(cfg):
         Granian(**granian_options(where)).serve()
-    finally:
-        if made is not None:
-            shutil.rmtree(made, ignore_errors=True)

@@ -5,6 +5,9 @@ help shows only our commands and options."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from idp import serve
@@ -120,3 +123,28 @@ def test_the_version_is_the_one_in_pyproject():
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     shown = CliRunner().invoke(main, ["--version"])
     assert (shown.exit_code, shown.output) == (0, f"idp {version}\n")
+
+
+def test_serving_leaves_this_process_as_it_was(make_app, monkeypatch):
+    """The workers count into a metrics folder named in PROMETHEUS_MULTIPROC_DIR; once the
+    server has stopped, this process counts in memory again and the folder made for the run
+    is gone (a CLI run, or a test, going on afterwards must not write into a deleted folder)."""
+    from prometheus_client import values
+
+    monkeypatch.delenv(serve.MULTIPROC_ENV, raising=False)
+    seen: list[tuple[str | None, object]] = []
+
+    class Recorder:
+        def __init__(self, **options: object) -> None:
+            pass
+
+        def serve(self) -> None:
+            seen.append((os.environ.get(serve.MULTIPROC_ENV), values.ValueClass))
+
+    monkeypatch.setattr(serve, "Granian", Recorder)
+    result = make_app().test_cli_runner().invoke(args=["serve"])
+    assert result.exit_code == 0, result.output
+    [(folder, during)] = seen
+    assert folder and during is not values.MutexValue  # the workers' files, while serving
+    assert serve.MULTIPROC_ENV not in os.environ and values.ValueClass is values.MutexValue
+    assert not Path(folder).exists()
