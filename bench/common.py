@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,3 +31,16 @@ def log(message: str) -> None:
 
 class BenchError(RuntimeError):
     """The benchmark cannot go on."""
+
+
+def run_script(main: Callable[[], int]) -> None:
+    """Exit with ``main``'s status: 2 after a BenchError (its message logged), 130 when
+    interrupted."""
+    try:
+        sys.exit(main())
+    except BenchError as error:
+        log(f"error: {error}")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        log("interrupted")
+        sys.exit(130)

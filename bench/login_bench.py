@@ -2,9 +2,10 @@
 
 Alone: `.venv/bin/python bench/login_bench.py [--logins 60]` (`make bench` runs it too). On a
 fresh, migrated SQLite instance under a temporary folder it makes that many people with a
-password and an authenticator app, then logs each in once (after three untimed logins) through the login pages (GET the
-form, POST the username, the password, the code: CSRF tokens, sessions, throttles, the audit
-log and the argon2id verification all as in production, in this one process) and prints the
+password and an authenticator app, then logs each in once (after three untimed logins)
+through the login pages (GET the form, POST the username, the password, the code: CSRF
+tokens, sessions, throttles, the audit log and the argon2id verification all as in
+production, in this one process) and prints the
 logins per CPU-second (one core), for the OWASP minimum argon2id parameters (m=19 MiB, t=2,
 p=1) and the default ones, and what the password check alone costs.
 """
@@ -23,7 +24,7 @@ _BENCH_DIR = str(Path(__file__).resolve().parent)
 if _BENCH_DIR not in sys.path:
     sys.path.insert(0, _BENCH_DIR)
 
-from common import BenchError, log  # noqa: E402
+from common import BenchError, log, run_script  # noqa: E402
 
 PASSWORD = "correct horse battery staple 42"
 PROFILES = {
@@ -115,8 +116,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        log(f"error: {error}")
-        sys.exit(2)
+    run_script(main)

@@ -39,7 +39,7 @@ _BENCH_DIR = str(Path(__file__).resolve().parent)
 if _BENCH_DIR not in sys.path:
     sys.path.insert(0, _BENCH_DIR)
 
-from common import CODE_LIFETIME, WORK, BenchError, log  # noqa: E402
+from common import CODE_LIFETIME, WORK, BenchError, log, run_script  # noqa: E402
 from load import Generator, PythonLoad, Wrk, ensure_wrk  # noqa: E402
 from lokal import Ours, OursSetup  # noqa: E402
 from peer import Node, install_node  # noqa: E402
@@ -202,11 +202,4 @@ def compare(
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        log(f"error: {error}")
-        sys.exit(2)
-    except KeyboardInterrupt:
-        log("interrupted")
-        sys.exit(130)
+    run_script(main)

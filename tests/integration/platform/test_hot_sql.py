@@ -35,15 +35,19 @@ def _token(access_hash: str, client_id: str) -> dict:
     )
 
 
+@pytest.fixture
+def statements(app) -> Statements:
+    with app.app_context():
+        return Statements(db.engine)
+
+
 def _count(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(Token))
 
 
-def test_a_token_written_here_reads_back_through_the_orm_as_written(app):
+def test_a_token_written_here_reads_back_through_the_orm_as_written(app, statements):
     rp = make_client(app)
-    with app.app_context():
-        statements = Statements(db.engine)
     with unit(statements, transaction=False) as hot:
         hot_store.insert_token(hot, **_token("a" * 64, rp.client_id))
     with app.app_context():
@@ -57,10 +61,8 @@ def test_a_token_written_here_reads_back_through_the_orm_as_written(app):
     assert grant.context.amr == ["pwd", "otp"] and grant.client_id == rp.client_id
 
 
-def test_a_unit_of_work_commits_all_or_nothing(app):
+def test_a_unit_of_work_commits_all_or_nothing(app, statements):
     rp = make_client(app)
-    with app.app_context():
-        statements = Statements(db.engine)
     with pytest.raises(RuntimeError), unit(statements, transaction=True) as hot:
         hot_store.insert_token(hot, **_token("b" * 64, rp.client_id))
         raise RuntimeError("a check failed after the first write")
@@ -71,10 +73,8 @@ def test_a_unit_of_work_commits_all_or_nothing(app):
     assert _count(app) == 2
 
 
-def test_a_failing_statement_is_reported_and_what_committed_before_it_stays(app):
+def test_a_failing_statement_is_reported_and_what_committed_before_it_stays(app, statements):
     rp = make_client(app)
-    with app.app_context():
-        statements = Statements(db.engine)
     # The second token has the first one's hash.
     with pytest.raises(StatementFailed), unit(statements, transaction=False) as hot:
         hot_store.insert_token(hot, **_token("e" * 64, rp.client_id))
