@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -99,20 +99,45 @@ class AuthorizationCode(db.Model):  # type: ignore[name-defined]
 
 
 class Token(db.Model):  # type: ignore[name-defined]
-    """An access token and, optionally, its refresh token (both stored as SHA-256)."""
+    """An access token and, optionally, its refresh token (both stored as SHA-256).
+
+    The indexes on the person, the browser session and the refresh token hold only the rows
+    that have one: a client_credentials token (none of the three) is one insert into the
+    table and its two remaining indexes (migration c4e6a8b0d2f1)."""
 
     __tablename__ = "oauth_token"
+    __table_args__ = (
+        Index(
+            "ix_oauth_token_user_id",
+            "user_id",
+            postgresql_where=text("user_id IS NOT NULL"),
+            sqlite_where=text("user_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_oauth_token_session_id",
+            "session_id",
+            postgresql_where=text("session_id IS NOT NULL"),
+            sqlite_where=text("session_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_oauth_token_refresh_token_hash",
+            "refresh_token_hash",
+            unique=True,
+            postgresql_where=text("refresh_token_hash IS NOT NULL"),
+            sqlite_where=text("refresh_token_hash IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # All tokens descending from one authorization code (or one client_credentials grant)
     # share a family; reuse of a rotated refresh token revokes the whole family.
     family_id: Mapped[str] = mapped_column(String(36), index=True)
     client_id: Mapped[str] = mapped_column(String(64))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
-    session_id: Mapped[int | None] = mapped_column(ForeignKey("browser_session.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("browser_session.id"))
     scope: Mapped[str] = mapped_column(Text, default="")
     access_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    refresh_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    refresh_token_hash: Mapped[str | None] = mapped_column(String(64))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     refresh_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
