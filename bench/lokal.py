@@ -207,21 +207,25 @@ def _with_search_path(url: str, schema: str) -> str:
 
 
 class Ours(Target):
-    def __init__(self, setup: OursSetup, workers: int = 2) -> None:
+    def __init__(self, setup: OursSetup, workers: int = 2, threads: int | None = None) -> None:
         self.setup = setup
         self.workers = workers
+        self.threads = threads
         self.key = f"ours-{workers}"
         self.notes = []
         self.label = "Lokal IdP" if workers > 1 else "Lokal IdP, 1 worker"
         self.description = (
             f"{self.label} `idp serve` (granian {_version('granian')}, {workers} worker"
-            f"{'s' if workers > 1 else ''} x 8 threads, {setup.store})"
+            f"{'s' if workers > 1 else ''} x {threads or _default_threads()} threads, "
+            f"{setup.store})"
         )
 
     def start(self) -> None:
         port = free_port()
         env = self.setup.env(port)
         env["IDP_WORKERS"] = str(self.workers)
+        if self.threads:
+            env["IDP_THREADS"] = str(self.threads)
         self.endpoints = Endpoints(base=f"http://127.0.0.1:{port}")
         self.client_id, self.client_secret = self.setup.client_id, self.setup.client_secret
         argv = [str(BIN / "idp"), "serve"]
@@ -240,6 +244,12 @@ class Ours(Target):
         text = self.server.logfile.read_text(errors="replace")
         count = text.count("Traceback (most recent call last)")
         return [f"{self.label}: {count} traceback(s) in the server log"] if count else []
+
+
+def _default_threads() -> int:
+    from idp.config import Settings
+
+    return int(Settings.__dataclass_fields__["threads"].default)
 
 
 def _version(package: str) -> str:

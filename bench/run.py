@@ -78,6 +78,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--no-node-single", action="store_true", help="skip the one-process oidc-provider column"
     )
     parser.add_argument(
+        "--threads-per-worker",
+        type=int,
+        default=None,
+        help="request threads in each Lokal IdP worker (IDP_THREADS; default: the IdP's own)",
+    )
+    parser.add_argument(
         "--no-ours-single",
         action="store_true",
         help="skip the one-worker Lokal IdP column (the scaling from 1 to 2 workers)",
@@ -180,9 +186,10 @@ def compare(
     run = Run()
     try:
         setup.prepare()
-        targets.append(Ours(setup))
+        threads = args.threads_per_worker
+        targets.append(Ours(setup, threads=threads))
         if not args.no_ours_single:
-            targets.append(Ours(setup, workers=1))
+            targets.append(Ours(setup, workers=1, threads=threads))
         pg_url = database_url.replace("+psycopg", "") if database_url else None
         if pg_url:
             pg_url = urllib.parse.urlunsplit(urllib.parse.urlsplit(pg_url)._replace(query=""))
