@@ -39,7 +39,7 @@ class Server:
         self._thread: threading.Thread | None = None
 
     def serve(self, app: Flask) -> None:
-        self._server.app = app
+        self._server.app = _closing(app)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
@@ -48,6 +48,28 @@ class Server:
             self._server.shutdown()
             self._thread.join(timeout=10)
         self._server.server_close()
+
+
+def _closing(app: Any) -> Any:
+    """``app`` with every response iterable closed once it is done with, also when the
+    client hangs up. Werkzeug's development server closes the iterable only after it has
+    drained the request socket, and a browser that drops a font download mid-way makes that
+    drain raise first: the response's open file would be left to the garbage collector (a
+    ResourceWarning, an error under filterwarnings = error)."""
+
+    def served(environ: dict[str, Any], start_response: Any) -> Any:
+        result = app(environ, start_response)
+
+        def chunks() -> Any:
+            try:
+                yield from result
+            finally:  # exhausted, closed by the server, or collected: the file closes here
+                if hasattr(result, "close"):
+                    result.close()
+
+        return chunks()
+
+    return served
 
 
 class Collector:
