@@ -33,6 +33,7 @@ from .services.platform.runtime import settings
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # The files prometheus_client's multiprocess mode writes: <type>[_<gauge mode>]_<pid>.db
+SHUTDOWN_SECONDS = 30
 METRIC_FILE = re.compile(r"(counter|histogram|summary|gauge_[a-z]+)_\d+\.db")
 
 
@@ -65,7 +66,7 @@ def listen(
 
 def granian_options(where: Listen | None = None) -> dict[str, Any]:
     """What granian is started with: ``where``'s address and request slots, the app built by
-    :func:`idp.create_app` in each worker, HTTP/1.1 only, and logging per ``log_format``."""
+    :func:`worker_app` in each worker, HTTP/1.1 only, and logging per ``log_format``."""
     where = where or listen()
     cfg = settings()
     return {
@@ -88,9 +89,6 @@ def granian_options(where: Listen | None = None) -> dict[str, Any]:
         "log_access": False,
         "log_dictconfig": _log_config(cfg),
     }
-
-
-SHUTDOWN_SECONDS = 30
 
 
 def worker_app() -> Any:

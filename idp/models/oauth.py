@@ -98,6 +98,12 @@ class AuthorizationCode(db.Model):  # type: ignore[name-defined]
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+def _where_set(name: str, column: str, *, unique: bool = False) -> Index:
+    """An index of the rows where ``column`` is not NULL (PostgreSQL and SQLite alike)."""
+    where = text(f"{column} IS NOT NULL")
+    return Index(name, column, unique=unique, postgresql_where=where, sqlite_where=where)
+
+
 class Token(db.Model):  # type: ignore[name-defined]
     """An access token and, optionally, its refresh token (both stored as SHA-256).
 
@@ -107,25 +113,9 @@ class Token(db.Model):  # type: ignore[name-defined]
 
     __tablename__ = "oauth_token"
     __table_args__ = (
-        Index(
-            "ix_oauth_token_user_id",
-            "user_id",
-            postgresql_where=text("user_id IS NOT NULL"),
-            sqlite_where=text("user_id IS NOT NULL"),
-        ),
-        Index(
-            "ix_oauth_token_session_id",
-            "session_id",
-            postgresql_where=text("session_id IS NOT NULL"),
-            sqlite_where=text("session_id IS NOT NULL"),
-        ),
-        Index(
-            "uq_oauth_token_refresh_token_hash",
-            "refresh_token_hash",
-            unique=True,
-            postgresql_where=text("refresh_token_hash IS NOT NULL"),
-            sqlite_where=text("refresh_token_hash IS NOT NULL"),
-        ),
+        _where_set("ix_oauth_token_user_id", "user_id"),
+        _where_set("ix_oauth_token_session_id", "session_id"),
+        _where_set("uq_oauth_token_refresh_token_hash", "refresh_token_hash", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

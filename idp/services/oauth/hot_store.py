@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -89,15 +89,6 @@ _PERSON = (
 )
 _CONTEXT = ("auth_time", "amr", "ial", "aal", "acr", "session_id")
 
-_TOKEN_COLUMNS = (
-    "family_id", "client_id", "user_id", "session_id", "scope", "access_token_hash",
-    "refresh_token_hash", "issued_at", "expires_at", "refresh_expires_at", "auth_time", "amr",
-    "ial", "aal", "acr",
-)  # fmt: skip
-# Every column with a default is given, so the statement computes nothing in Python.
-_INSERT_TOKEN = insert(Token).values(
-    {name: bindparam(f"p_{name}", type_=Token.__table__.c[name].type) for name in _TOKEN_COLUMNS}
-)
 _REDEEM = (
     update(AuthorizationCode)
     .where(
@@ -147,7 +138,7 @@ _BEARER = (
 def insert_token(hot: Hot, **token: Any) -> None:
     """Store an issued access token (and refresh token) hashed, as :func:`.tokens.store_token`
     does (the arguments of :func:`token_row`); the caller commits."""
-    hot.run(_INSERT_TOKEN, {f"p_{name}": value for name, value in token_row(**token).items()})
+    hot.run(_INSERT_TOKEN, _token_params(**token))
 
 
 def insert_token_while_clients_are(hot: Hot, version: str, **token: Any) -> bool:
@@ -155,8 +146,7 @@ def insert_token_while_clients_are(hot: Hot, version: str, **token: Any) -> bool
     ``version`` (the value a cached client was read under): True when stored. One round trip
     both checks that no client changed and stores the token."""
     statement = _guarded_insert(hot.dialect_name)
-    row = {f"p_{name}": value for name, value in token_row(**token).items()}
-    return hot.first(statement, {**row, "p_version": version}) is not None
+    return hot.first(statement, {**_token_params(**token), "p_version": version}) is not None
 
 
 def token_row(
@@ -191,6 +181,29 @@ def token_row(
         "aal": ctx.aal,
         "acr": ctx.acr,
     }
+
+
+def _token_params(**token: Any) -> dict[str, Any]:
+    """:func:`token_row` as the parameters of the INSERT statements (``p_<column>``)."""
+    return {f"p_{name}": value for name, value in token_row(**token).items()}
+
+
+# The columns token_row fills: every column with a default is among them, so neither INSERT
+# computes anything in Python.
+_TOKEN_COLUMNS = tuple(
+    token_row(
+        access_hash="",
+        refresh_hash=None,
+        client_id="",
+        scope="",
+        now=datetime.now(UTC),
+        expires_in=0,
+        refresh_lifetime=0,
+    )
+)
+_INSERT_TOKEN = insert(Token).values(
+    {name: bindparam(f"p_{name}", type_=Token.__table__.c[name].type) for name in _TOKEN_COLUMNS}
+)
 
 
 @lru_cache(maxsize=4)

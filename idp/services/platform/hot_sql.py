@@ -103,18 +103,21 @@ class Hot:
     def first(self, statement: ClauseElement, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """The statement's first row, converted, or None; every row is read, so that a
         statement with RETURNING has finished (SQLite applies it only then)."""
+        prepared, rows = self._execute(statement, params)
+        return prepared.row(rows[0]) if rows else None
+
+    def run(self, statement: ClauseElement, params: Mapping[str, Any]) -> None:
+        self._execute(statement, params)
+
+    def _execute(
+        self, statement: ClauseElement, params: Mapping[str, Any]
+    ) -> tuple[Prepared, list[Any]]:
         prepared = self.statements[statement]
         self.cursor.execute(prepared.sql, prepared.arguments(params))
         rows = self.cursor.fetchall() if prepared.results else []
         if self.commit is not None:
             self.commit()
-        return prepared.row(rows[0]) if rows else None
-
-    def run(self, statement: ClauseElement, params: Mapping[str, Any]) -> None:
-        prepared = self.statements[statement]
-        self.cursor.execute(prepared.sql, prepared.arguments(params))
-        if self.commit is not None:
-            self.commit()
+        return prepared, rows
 
 
 @contextmanager
