@@ -88,7 +88,9 @@ def axe_violations(page: Page) -> list[tuple[str, str]]:
 
 def phone_checked(page: Page, shoot: Callable[[Page, str], None], name: str) -> None:
     """At 390 px: nothing scrolls sideways, axe finds nothing, and a screenshot; then back to
-    the desktop width."""
+    the desktop width. The page's stylesheets first: a check that sees the text of a page can
+    come before its CSS has loaded, and a layout without it is as wide as its longest line."""
+    page.wait_for_load_state("load")
     page.set_viewport_size({"width": 390, "height": 844})
     wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert wide[0] <= wide[1], (name, wide)
