@@ -53,7 +53,8 @@ lint: install
 	$(BIN)/mypy idp
 
 bench: install
-	$(BIN)/python bench/run.py && $(BIN)/python bench/import_bench.py && $(BIN)/python bench/login_bench.py
+	$(BIN)/python bench/run.py && $(BIN)/python bench/import_bench.py && $(BIN)/python bench/people_bench.py \
+	  && $(BIN)/python bench/login_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

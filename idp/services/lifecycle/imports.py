@@ -52,7 +52,7 @@ from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, Conflict, InvalidInput
 from ..platform.runtime import secretbox
-from ..platform.search import contains_any
+from ..platform.search import in_org
 from ..proofing.legacy_import import legacy_import_level, record_legacy_imports
 from .employee_file import read_people_csv
 from .matching import CPR_ASSOCIATED_DATA, FIELDS, Plan, plan_rows
@@ -167,11 +167,10 @@ def list_users(
         raise InvalidInput(N_("status must be one of %(choices)s"), choices=", ".join(STATUSES))
     if not 1 <= limit <= 10_000 or offset < 0:
         raise InvalidInput(N_("limit must be 1-10000 and offset at least 0"))
-    query = select(User).where(User.org_id == org.id)
+    searched = (User.username, User.name, User.email, User.rid)
+    query = select(User).where(*in_org(User.org_id, org.id, search, User.id, searched))
     if status is not None:
         query = query.where(User.status == status)
-    if search and search.strip():
-        query = query.where(contains_any(search, (User.username, User.name, User.email, User.rid)))
     query = query.order_by(User.username).limit(limit).offset(offset)
     return list(db.session.execute(query).scalars())
 

@@ -56,7 +56,8 @@ class Selection:
 
     def count(self) -> int:
         if self.all_matching:
-            return self._matching(1).total
+            search = self.search.strip() or None
+            return people.count_matching(g.org, status=UserStatus.IMPORTED, search=search)
         return len(people.people_by_ids(g.org, self.ids)) if self.ids else 0
 
     def first(self) -> list[User]:

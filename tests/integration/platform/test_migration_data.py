@@ -12,6 +12,8 @@ from flask import Flask
 from flask_migrate import downgrade, upgrade
 
 from idp.extensions import db
+from idp.models import User
+from idp.services.platform.search import candidates
 
 
 def _filled(table: sa.Table, values: dict[str, Any]) -> dict[str, Any]:
@@ -105,3 +107,28 @@ def test_client_links_migration_adds_and_drops_the_three_columns(unmigrated_app:
         columns = {c["name"] for c in sa.inspect(db.engine).get_columns("oauth_client")}
         assert not columns & {"logo_uri", "policy_uri", "tos_uri"}
         assert _column("SELECT client_id FROM oauth_client") == ["rp"]
+
+
+def test_people_search_migration_indexes_the_people_already_there(unmigrated_app: Flask) -> None:
+    with unmigrated_app.app_context():
+        upgrade(revision="c4e6a8b0d2f1")
+        org = _organisation()
+        _insert(
+            "user_account", org_id=org, uuid="u1", username="anna", name="Anna Anker", email="a"
+        )
+        upgrade(revision="e7b3d9f1a5c8")
+        if db.engine.dialect.name == "sqlite":
+            of_org = User.org_id == org
+            assert candidates(of_org, org, "ANKER", User.id, (User.name,)) == [1]
+        else:
+            assert _column("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%search'")
+        indexes = {i["name"] for i in sa.inspect(db.engine).get_indexes("user_account")}
+        assert {"ix_user_account_org_status", "ix_user_account_org_name"} <= indexes
+        assert "ix_user_account_org_id" not in indexes
+        downgrade(revision="c4e6a8b0d2f1")
+        indexes = {i["name"] for i in sa.inspect(db.engine).get_indexes("user_account")}
+        assert "ix_user_account_org_id" in indexes and "ix_user_account_search" not in indexes
+        if db.engine.dialect.name == "sqlite":
+            assert not _column("SELECT name FROM sqlite_master WHERE name LIKE 'user_search%'")
+        _insert("user_account", org_id=org, uuid="u2", username="bo", name="Bo", email="b@x")
+        assert _column("SELECT username FROM user_account ORDER BY id") == ["anna", "bo"]
