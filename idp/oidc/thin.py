@@ -13,10 +13,6 @@ credential with percent-escapes, a parameter outside printable ASCII, anything r
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 import re
 import secrets
 from collections.abc import Mapping
@@ -28,21 +24,28 @@ from sqlalchemy import Engine
 from ..config import Settings
 from ..models.types import utcnow
 from ..services.clients.cache import ClientCache, ClientView
-from ..services.oauth import hot_store
+from ..services.oauth import hot_exchange, hot_store
 from ..services.platform.group_commit import Writes
 from ..services.platform.hot_sql import Hot, Statements, unit
 from ..services.platform.runtime import settings
 from ..services.platform.secrets import digest
 from .claims import assurance_claims, user_claims
 from .grants import build_id_token
+from .thin_checks import (
+    SECRET_METHODS,
+    Presented,
+    authenticates,
+    may_exchange,
+    may_have_credentials,
+    s256,
+    user_token,
+    with_scope,
+)
 
 # RFC 7636 §4.1: code_verifier = 43*128unreserved
 VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
 # RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), separated by single spaces
 SCOPE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*")
-SECRET_METHODS = ("client_secret_basic", "client_secret_post")
-# (method, client_id, secret) as a request presents them: see credentials()
-Presented = tuple[str, str, str | None]
 # A redeemed code, its person and the token response (still without its ID token)
 Exchanged = tuple[hot_store.Redeemed, hot_store.PersonView, dict[str, Any]]
 
@@ -68,6 +71,8 @@ class ThinProtocol:
         self.statements = Statements(engine)
         self.writes = Writes(self.statements)
         self.clients = ClientCache()
+        # The code exchange as one statement (PostgreSQL; SQLite groups its writes instead).
+        self.in_one_statement = engine.dialect.name == "postgresql"
 
     # -- /token ------------------------------------------------------------------------------
     def token(self, form: Mapping[str, str], presented: Presented) -> Answer | None:
@@ -108,14 +113,14 @@ class ThinProtocol:
                 view, version = cached
                 if (
                     view is not None
-                    and _may_have_credentials(view, method, secret, wanted)
+                    and may_have_credentials(view, method, secret, wanted)
                     and hot_store.insert_token_while_clients_are(hot, version, **row)
                 ):
                     return True
             # Not cached, refused by what is cached, or a client changed since: as the
             # database has it now.
             view = self.clients.get(hot, client_id)
-            if view is None or not _may_have_credentials(view, method, secret, wanted):
+            if view is None or not may_have_credentials(view, method, secret, wanted):
                 return False
             hot_store.insert_token(hot, **row)
             return True
@@ -133,8 +138,12 @@ class ThinProtocol:
             return None
         if verifier is not None and not VERIFIER.fullmatch(verifier):
             return None
-        challenge = _s256(verifier) if verifier is not None else None
+        challenge = s256(verifier) if verifier is not None else None
         cfg = settings()
+        if self.in_one_statement:
+            done = self._exchange_cached(presented, code, redirect_uri, challenge, cfg)
+            if done is not None:
+                return done
 
         def exchange(hot: Hot) -> tuple[ClientView, Exchanged]:
             client = self._client(hot, presented, (*SECRET_METHODS, "none"))
@@ -153,6 +162,46 @@ class ThinProtocol:
                 token, client, person, redeemed.context, redeemed.nonce
             )
         return Answer(token, client.client_id, person.uuid, "authorization_code")
+
+    def _exchange_cached(
+        self,
+        presented: Presented,
+        code: str,
+        redirect_uri: str,
+        challenge: str | None,
+        cfg: Settings,
+    ) -> Answer | None:
+        """PostgreSQL, a client in the cache: the whole exchange in one statement
+        (:mod:`..services.oauth.hot_exchange`), or None with nothing written."""
+        method, client_id, secret = presented
+        client, version = self.clients.peek(client_id) or (None, "")
+        if client is None or not may_exchange(client, method, secret, challenge):
+            return None
+        token = user_token(cfg.access_token_lifetime, "", client)
+        refresh = token.get("refresh_token")
+        with unit(self.statements, transaction=False) as hot:
+            done = hot_exchange.exchange(
+                hot,
+                code_hash=digest(code),
+                client_id=client_id,
+                redirect_uri=redirect_uri,
+                challenge=challenge,
+                version=version,
+                access_hash=digest(token["access_token"]),
+                refresh_hash=digest(refresh) if refresh else None,
+                now=utcnow(),
+                expires_in=cfg.access_token_lifetime,
+                refresh_lifetime=cfg.refresh_token_lifetime,
+            )
+        if done is None:
+            return None
+        redeemed, person = done
+        token = with_scope(token, redeemed.scope)
+        if "openid" in redeemed.scope.split():
+            token["id_token"] = build_id_token(
+                token, client, person, redeemed.context, redeemed.nonce
+            )
+        return Answer(token, client_id, person.uuid, "authorization_code")
 
     def _redeem(
         self,
@@ -180,7 +229,7 @@ class ThinProtocol:
         person = hot_store.active_person(hot, redeemed.user_id)
         if person is None:
             raise _Decline
-        token = _user_token(cfg.access_token_lifetime, redeemed.scope, client)
+        token = user_token(cfg.access_token_lifetime, redeemed.scope, client)
         hot_store.insert_token(
             hot,
             access_hash=digest(token["access_token"]),
@@ -221,76 +270,6 @@ class ThinProtocol:
         if method not in methods:
             return None
         client = self.clients.get(hot, client_id)
-        if client is None or not _authenticates(client, method, secret):
+        if client is None or not authenticates(client, method, secret):
             return None
         return client
-
-
-def _authenticates(client: ClientView, method: str, secret: str | None) -> bool:
-    """Whether ``secret`` presented by ``method`` authenticates ``client`` (RFC 6749 §2.3.1:
-    only by the method it registered)."""
-    if client.token_endpoint_auth_method != method:
-        return False
-    if method == "none":
-        return True
-    stored = client.client_secret_hash
-    return bool(stored) and hmac.compare_digest(digest(secret or ""), stored or "")
-
-
-def _may_have_credentials(
-    client: ClientView, method: str, secret: str | None, scope: list[str]
-) -> bool:
-    """Whether a client_credentials request by ``client`` succeeds: a confidential client
-    authenticated, registered for the grant, asking no scope beyond its own (else
-    invalid_scope, RFC 6749 §5.2, from the full path)."""
-    return (
-        method in SECRET_METHODS
-        and _authenticates(client, method, secret)
-        and "client_credentials" in client.grant_types
-        and client.scope.issuperset(scope)
-    )
-
-
-def credentials(form: Mapping[str, str], authorization: str | None) -> Presented | None:
-    """(method, client_id, secret) as the request presents them, or None when it is anything
-    but one plain method (RFC 6749 §2.3: one method per request)."""
-    if authorization is not None:
-        if "client_id" in form or "client_secret" in form:
-            return None
-        scheme, _, value = authorization.partition(" ")
-        if scheme.lower() != "basic":
-            return None
-        try:
-            decoded = base64.b64decode(value, validate=True).decode("ascii")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        basic_id, colon, basic_secret = decoded.partition(":")
-        if not colon or not basic_id or "%" in decoded or "+" in decoded:
-            return None  # form-encoded credentials: the full path decodes them
-        return "client_secret_basic", basic_id, basic_secret
-    client_id = form.get("client_id")
-    if not client_id:
-        return None
-    secret = form.get("client_secret")
-    return ("client_secret_post" if secret is not None else "none"), client_id, secret
-
-
-def _s256(verifier: str) -> str:
-    """RFC 7636 §4.2: BASE64URL(SHA256(ASCII(code_verifier))) without padding."""
-    hashed = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(hashed).rstrip(b"=").decode("ascii")
-
-
-def _user_token(lifetime: int, scope: str, client: ClientView) -> dict[str, Any]:
-    """An access token for a person, with a refresh token when the client may refresh (as
-    :func:`.grants.generate_bearer_token`)."""
-    token: dict[str, Any] = {
-        "access_token": secrets.token_urlsafe(32),
-        "expires_in": lifetime,
-        "token_type": "Bearer",
-    }
-    if scope:
-        token["scope"] = scope
-    if "refresh_token" in client.grant_types:
-        token["refresh_token"] = secrets.token_urlsafe(32)
-    return token

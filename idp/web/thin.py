@@ -27,7 +27,8 @@ from flask import Flask
 from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError
 
 from ..extensions import db
-from ..oidc.thin import Answer, ThinProtocol, credentials
+from ..oidc.thin import Answer, ThinProtocol
+from ..oidc.thin_checks import credentials
 from ..services.platform import metrics
 from ..services.platform.hot_sql import StatementFailed
 from ..services.platform.runtime import settings

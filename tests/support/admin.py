@@ -12,12 +12,15 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask import Flask
+from sqlalchemy import select
 
 from idp.extensions import db
 from idp.models import Organisation, User
 from idp.services import clients as client_service
+from idp.services import orgs
+from idp.services.lifecycle.imports import import_users
 
-from .helpers import SEED_FILES, TestUser, csrf_of, login, make_user
+from .helpers import SEED_FILES, TestUser, csrf_of, login, make_org, make_user
 
 PSKC = SEED_FILES / "rfc6030-figure3-totp.pskcxml"
 ORG = "12345678"
@@ -129,3 +132,23 @@ def import_seed_file(http: Any) -> Any:
         "/admin/login-means/import",
         data={"csrf_token": token(http), "upload": hidden(report, "upload")},
     )
+
+
+def import_people(app: Flask, rows: list[str], cvr: str = ORG) -> dict[str, int]:
+    """Imported people from CSV rows ``rid,name,email[,cpr]``; returns username -> id."""
+    make_org(app, cvr)
+    data = ("rid,name,email,cpr\n" + "\n".join(rows) + "\n").encode()
+    with app.app_context():
+        org = orgs.get_by_cvr(cvr)
+        report = import_users(
+            org, data, source="test", dry_run=False, skip_invalid=False, actor="test"
+        )
+        assert report.written, report.as_dict()
+        ids = {
+            u.username: u.id
+            for u in db.session.execute(
+                select(User).where(User.org_id == org.id, User.status == "imported")
+            ).scalars()
+        }
+        db.session.remove()
+        return ids

@@ -16,15 +16,13 @@ from idp.extensions import db
 from idp.models import Activation, AuditEvent, Authenticator, User
 from idp.models.types import utcnow
 from idp.services import orgs, people
-from idp.services.lifecycle.imports import import_users
-from tests.support.admin import shown
+from tests.support.admin import import_people, shown
 from tests.support.catalogue import add_rights, confirm_form
 from tests.support.helpers import (
     SEED_FILES,
     TestUser,
     csrf_of,
     login,
-    make_org,
     make_user,
     query_of,
     redirect_status,
@@ -54,26 +52,6 @@ def browser(app, user: TestUser | None = None) -> Any:
     if user is not None:
         login(http, user)
     return http
-
-
-def import_people(app, rows: list[str], cvr: str = CVR) -> dict[str, int]:
-    """Imported people from CSV rows ``rid,name,email[,cpr]``; returns username -> id."""
-    make_org(app, cvr)
-    data = ("rid,name,email,cpr\n" + "\n".join(rows) + "\n").encode()
-    with app.app_context():
-        org = orgs.get_by_cvr(cvr)
-        report = import_users(
-            org, data, source="test", dry_run=False, skip_invalid=False, actor="test"
-        )
-        assert report.written, report.as_dict()
-        ids = {
-            u.username: u.id
-            for u in db.session.execute(
-                select(User).where(User.org_id == org.id, User.status == "imported")
-            ).scalars()
-        }
-        db.session.remove()
-        return ids
 
 
 def employees(app, n: int, cvr: str = CVR, prefix: str = "emp") -> dict[str, int]:

@@ -13,7 +13,8 @@ from idp.extensions import db
 from idp.models import User
 from idp.services import orgs, people
 from idp.services.platform import search as search_service
-from tests.integration.admin.test_people import CVR, browser, import_people, make_admin
+from tests.support.admin import ORG as CVR
+from tests.support.admin import admin, browser, import_people
 
 # Names that hold what LIKE and FTS5 treat specially: wildcards, quotes, FTS5 operators.
 ROWS = [
@@ -102,7 +103,7 @@ def test_a_common_search_is_counted_to_a_cap(app, org, monkeypatch):
 
 def test_the_page_says_when_there_are_more_matches_than_counted(app, org, monkeypatch):
     monkeypatch.setattr(people, "COUNT_CAP", 3)
-    http = browser(app, make_admin(app))
+    http = browser(app, admin(app, "boss", "user_admin"))
     html = http.get("/admin/imported?q=example").get_data(as_text=True)
     assert "More than 3 imported people match" in html
     assert "more than 3 (on every page)" in html

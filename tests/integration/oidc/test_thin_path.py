@@ -4,73 +4,21 @@ change to a client is seen on the very next request, by every app sharing the da
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-from collections.abc import Iterator
 
 from joserfc import jwt
 from prometheus_client import REGISTRY
-from sqlalchemy import event, select, text, update
+from sqlalchemy import text, update
 
 from idp.extensions import db
-from idp.models import Client, User
-from idp.models.enums import UserStatus
+from idp.models import Client
 from idp.services import clients as client_service
-from idp.services.platform import hot_sql
 from tests.support.helpers import authorize_code, make_client, make_user, redeem
+from tests.support.thin import bearer, statements, suspend
 
 CC = {"grant_type": "client_credentials"}
 VARYING = {"X-Request-ID", "Content-Length"}
-# Transaction control (SQLite's group commit: BEGIN IMMEDIATE, a SAVEPOINT per request) is not
-# counted: what is counted is the statements that read and write rows.
-CONTROL = {"BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT"}
-
-
-@contextlib.contextmanager
-def statements(app) -> Iterator[list[str]]:
-    """The SQL statements the app's engine runs meanwhile, first word and table only: through
-    SQLAlchemy's Connection (the full path) and on the DBAPI cursors of the thin path's
-    prepared statements (idp/services/platform/hot_sql.py)."""
-    seen: list[str] = []
-
-    def note(statement: str) -> None:
-        words = statement.split()
-        if words[0].upper() not in CONTROL:
-            seen.append(" ".join(words[:4]).lower())
-
-    def record(conn, cursor, statement, params, context, executemany):
-        note(statement)
-
-    class Recording:
-        def __init__(self, cursor) -> None:
-            self.cursor = cursor
-
-        def execute(self, statement, *params):
-            note(statement)
-            return self.cursor.execute(statement, *params)
-
-        def __getattr__(self, name):
-            return getattr(self.cursor, name)
-
-    original = hot_sql.Hot.__init__
-
-    def recording(hot, cursor, *rest) -> None:
-        original(hot, Recording(cursor), *rest)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    hot_sql.Hot.__init__ = recording  # type: ignore[method-assign]
-    try:
-        yield seen
-    finally:
-        hot_sql.Hot.__init__ = original  # type: ignore[method-assign]
-        event.remove(engine, "before_cursor_execute", record)
-
-
-def _bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_a_cached_client_costs_one_guarded_insert(app, client):
@@ -96,7 +44,7 @@ def test_a_code_is_redeemed_by_one_guarded_update(app, client):
     redeeming = [s for s in seen if s.startswith("update authorization_code")]
     assert len(redeeming) == 1, seen
     with statements(app) as seen:
-        info = client.get("/userinfo", headers=_bearer(answer.json["access_token"]))
+        info = client.get("/userinfo", headers=bearer(answer.json["access_token"]))
     assert info.status_code == 200
     assert len(seen) == 1, seen  # the token, its person and the clients' version at once
 
@@ -104,7 +52,7 @@ def test_a_code_is_redeemed_by_one_guarded_update(app, client):
 def test_a_code_of_a_person_no_longer_active_is_refused_and_left_for_the_full_path(app, client):
     rp, user = make_client(app), make_user(app)
     code, verifier, _ = authorize_code(client, rp, user)
-    _suspend(app, user.username)
+    suspend(app, user.username)
     refused = redeem(client, rp, code, verifier)
     assert refused.status_code == 400 and refused.json["error"] == "invalid_grant"
     with app.app_context():
@@ -116,8 +64,8 @@ def test_userinfo_sees_a_changed_client_on_the_next_request(app, client):
     rp = make_client(app)
     user = make_user(app)
     code, verifier, _ = authorize_code(client, rp, user)
-    bearer = _bearer(redeem(client, rp, code, verifier).json["access_token"])
-    public = client.get("/userinfo", headers=bearer).json["sub"]
+    header = bearer(redeem(client, rp, code, verifier).json["access_token"])
+    public = client.get("/userinfo", headers=header).json["sub"]
     with app.app_context():
         db.session.execute(
             update(Client)
@@ -125,15 +73,8 @@ def test_userinfo_sees_a_changed_client_on_the_next_request(app, client):
             .values(subject_type="pairwise", sector_identifier="https://rp.example")
         )
         db.session.commit()
-    pairwise = client.get("/userinfo", headers=bearer).json["sub"]
+    pairwise = client.get("/userinfo", headers=header).json["sub"]
     assert pairwise != public and len(pairwise) == 43  # OIDC Core §8.1, from the new row
-
-
-def _suspend(app, username: str) -> None:
-    with app.app_context():
-        person = db.session.scalars(select(User).where(User.username == username)).one()
-        person.status = UserStatus.SUSPENDED
-        db.session.commit()
 
 
 def _pair(make_app):
@@ -150,7 +91,7 @@ def test_thin_and_full_paths_answer_alike(make_app):
         credentials = back_channel.post("/token", data=CC, auth=(rp.client_id, rp.client_secret))
         code, verifier, _ = authorize_code(browser, rp, user)
         tokens = redeem(back_channel, rp, code, verifier)
-        info = back_channel.get("/userinfo", headers=_bearer(tokens.json["access_token"]))
+        info = back_channel.get("/userinfo", headers=bearer(tokens.json["access_token"]))
         answers[name] = (credentials, tokens, info)
     for thin, full in zip(answers["thin"], answers["full"], strict=True):
         assert thin.status_code == full.status_code == 200
