@@ -184,6 +184,7 @@ def bench_pages(tmp: Path, rows: int) -> dict[str, float]:
 
     from idp import create_app
     from idp.import_worker import start_import_worker
+    from idp.services.platform.keys import ensure_keys
     from tests.support.helpers import login, make_admin
 
     app = create_app(
@@ -197,6 +198,7 @@ def bench_pages(tmp: Path, rows: int) -> dict[str, float]:
     )
     with app.app_context():
         upgrade()
+        ensure_keys(actor="bench")  # as `idp keys init` (a node never makes keys itself)
     boss = make_admin(app, "bench.boss", cvr="87654329")
     http = app.test_client()
     login(http, boss)
