@@ -52,7 +52,7 @@ from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, Conflict, InvalidInput
 from ..platform.runtime import secretbox
-from ..platform.search import in_org
+from ..platform.search import BulkIndex, in_org
 from ..proofing.legacy_import import legacy_import_level, record_legacy_imports
 from .employee_file import read_people_csv
 from .matching import CPR_ASSOCIATED_DATA, FIELDS, Plan, plan_rows
@@ -119,8 +119,14 @@ def import_users(
     level = legacy_import_level(org) if created else None
     if dry_run or not (created or updated):
         return report
-    _insert(org, created, level, source=source, actor=actor)
-    _update(updated)
+    index = BulkIndex()  # SQLite's search index in two statements, not one per person
+    try:
+        _insert(org, created, level, source=source, actor=actor)
+        _update(updated)
+        index.done(changed=[p.target.id for p in updated if p.target is not None])
+    except BaseException:
+        index.abandon()
+        raise
     _audit(org, report, len(created), len(updated), source=source, actor=actor)
     report.written = True
     if before_commit is not None:

@@ -10,10 +10,13 @@ organisation.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, or_, select, text
+from sqlalchemy.exc import DBAPIError
 
 from ...extensions import db
 from ..errors import N_, InvalidInput
@@ -105,3 +108,48 @@ def usually(condition: ColumnElement[bool]) -> ColumnElement[bool]:
     """``condition`` marked ``likely()`` on SQLite, for a query that another condition (a list
     of ids) should drive: SQLite has no statistics and would take the index of ``condition``."""
     return func.likely(condition) if db.engine.dialect.name == "sqlite" else condition
+
+
+class BulkIndex:
+    """SQLite's search index kept in bulk for a large write (an import), inside the caller's
+    transaction: entered, the index's triggers stand aside (a row in ``user_search_paused``,
+    which no other connection sees before the commit, and SQLite lets no other writer in
+    meanwhile); :meth:`done` indexes the people created since and those ``changed``, one
+    statement each, and lets the triggers work again. Row by row, the triggers' trigram
+    indexing cost an import about five seconds per 100,000 people; in bulk, about a third.
+    Elsewhere (PostgreSQL keeps its GIN index itself, a SQLite without the table) nothing."""
+
+    def __init__(self) -> None:
+        self.active = _has_fts()
+        self.after = 0
+        if self.active:
+            db.session.execute(text("INSERT INTO user_search_paused (id) VALUES (1)"))
+            # After that write: this transaction holds SQLite's write lock, so every id above
+            # this one is of a person this transaction creates (rowids grow from the largest).
+            after = db.session.execute(text("SELECT coalesce(max(id), 0) FROM user_account"))
+            self.after = int(after.scalar_one())
+
+    def done(self, changed: Sequence[int] = ()) -> None:
+        if not self.active:
+            return
+        ids = json.dumps(list(changed))
+        for statement in _REINDEX:
+            db.session.execute(text(statement), {"after": self.after, "ids": ids})
+        self.active = False
+
+    def abandon(self) -> None:
+        """The write failed: the triggers back at once, whatever the caller does next (its
+        rollback undoes it all the same)."""
+        if self.active:
+            with suppress(DBAPIError):  # a broken transaction: its rollback removes the row
+                db.session.execute(text("DELETE FROM user_search_paused"))
+            self.active = False
+
+
+_REINDEX = (
+    "DELETE FROM user_search WHERE rowid IN (SELECT value FROM json_each(:ids))",
+    "INSERT INTO user_search (rowid, name, email, username, rid, org_id)"
+    " SELECT id, name, email, username, rid, org_id FROM user_account"
+    " WHERE id > :after OR id IN (SELECT value FROM json_each(:ids))",
+    "DELETE FROM user_search_paused",
+)
