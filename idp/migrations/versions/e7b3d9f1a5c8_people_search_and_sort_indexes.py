@@ -13,8 +13,8 @@ A case-insensitive substring search cannot use a b-tree. PostgreSQL gets a trigr
 (``pg_trgm``, a trusted extension since PostgreSQL 13: the database owner may create it) on the
 same ``lower(column)`` expressions the search compares, which its planner uses for a rare
 search string. SQLite gets an FTS5 table with the trigram tokenizer (SQLite 3.34), kept by
-triggers (an import pauses them and indexes its people in one statement), that names the
-candidates (a later batch migration that copies user_account drops
+triggers (an import drops them inside its transaction and indexes its people in one
+statement), that names the candidates (a later batch migration that copies user_account drops
 the triggers with the old table, and must make them again). Without the extension or FTS5 the search still works, by
 scanning; the migration says so and goes on.
 """
@@ -37,16 +37,11 @@ SQLITE_SEARCH = (
     " tokenize='trigram')",
     "INSERT INTO user_search(rowid, name, email, username, rid, org_id)"
     " SELECT id, name, email, username, rid, org_id FROM user_account",
-    # An import indexes its people in bulk (idp/services/platform/search.py, BulkIndex):
-    # while its transaction holds a row here, the two triggers below stand aside.
-    "CREATE TABLE user_search_paused (id INTEGER PRIMARY KEY)",
-    "CREATE TRIGGER user_search_insert AFTER INSERT ON user_account"
-    " WHEN NOT EXISTS (SELECT 1 FROM user_search_paused) BEGIN"
+    "CREATE TRIGGER user_search_insert AFTER INSERT ON user_account BEGIN"
     " INSERT INTO user_search(rowid, name, email, username, rid, org_id)"
     " VALUES (new.id, new.name, new.email, new.username, new.rid, new.org_id); END",
     "CREATE TRIGGER user_search_update AFTER UPDATE OF name, email, username, rid, org_id"
-    " ON user_account WHEN NOT EXISTS (SELECT 1 FROM user_search_paused) BEGIN"
-    " UPDATE user_search SET (name, email, username, rid, org_id) ="
+    " ON user_account BEGIN UPDATE user_search SET (name, email, username, rid, org_id) ="
     " (new.name, new.email, new.username, new.rid, new.org_id) WHERE rowid = old.id; END",
     "CREATE TRIGGER user_search_delete AFTER DELETE ON user_account BEGIN"
     " DELETE FROM user_search WHERE rowid = old.id; END",
@@ -118,7 +113,6 @@ def downgrade():
         for name in ("user_search_insert", "user_search_update", "user_search_delete"):
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
         op.execute("DROP TABLE IF EXISTS user_search")
-        op.execute("DROP TABLE IF EXISTS user_search_paused")
     with op.batch_alter_table("user_account") as batch_op:
         for column in SORTED:
             batch_op.drop_index(f"ix_user_account_org_{column}")
