@@ -17,12 +17,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, cast, insert, or_, select, update
+from sqlalchemy import bindparam, cast, insert, or_, select
 from sqlalchemy.types import Text
 
-from ...models import AuthorizationCode, ClientVersion, Organisation, Token, User
+from ...models import AuthorizationCode, Organisation, Token, User
 from ...models.enums import UserStatus
 from ..platform.hot_sql import Hot
+from . import hot_store
 from .hot_store import (
     _CONTEXT,
     _PERSON,
@@ -34,7 +35,6 @@ from .hot_store import (
 )
 
 _CODE = AuthorizationCode
-_VERSION = select(ClientVersion.version).where(ClientVersion.id == 1).scalar_subquery()
 _ACTIVE = select(User.id).where(User.id == _CODE.user_id, User.status == UserStatus.ACTIVE).exists()
 # A code stored without a claims request holds SQL NULL or JSON null (SQLAlchemy's JSON type
 # writes None as 'null'); any other value goes to the full path, which applies it.
@@ -42,33 +42,11 @@ _NO_CLAIMS = or_(_CODE.claims_request.is_(None), cast(_CODE.claims_request, Text
 
 
 def _redeeming(with_challenge: bool) -> Any:
-    """The CTE that consumes the code: :func:`.hot_store.redeem_code`'s checks and more."""
-    return (
-        update(_CODE)
-        .where(
-            _CODE.code_hash == bindparam("b_hash"),
-            _CODE.client_id == bindparam("b_client"),
-            _CODE.used_at.is_(None),
-            _CODE.expires_at > bindparam("b_now"),
-            _CODE.redirect_uri == bindparam("b_redirect"),
-            (_CODE.code_challenge == bindparam("b_challenge"))
-            & (_CODE.code_challenge_method == "S256")
-            if with_challenge
-            else _CODE.code_challenge.is_(None),
-            _NO_CLAIMS,
-            _ACTIVE,
-            bindparam("b_version") == _VERSION,
-        )
-        .values(used_at=bindparam("b_now"))
-        .returning(
-            _CODE.family_id,
-            _CODE.user_id,
-            _CODE.scope,
-            _CODE.nonce,
-            *(getattr(_CODE, name) for name in _CONTEXT),
-        )
-        .cte("redeemed")
-    )
+    """The CTE that consumes the code: :func:`.hot_store.redeem_code`'s own statement, and
+    only while the person is active, without a claims request, under the cached version."""
+    redeem = hot_store._WITH_CHALLENGE if with_challenge else hot_store._WITHOUT_CHALLENGE
+    guards = (_NO_CLAIMS, _ACTIVE, bindparam("b_version") == hot_store._CLIENT_VERSION)
+    return redeem.where(*guards).cte("redeemed")
 
 
 def _statement(with_challenge: bool) -> Any:

@@ -88,6 +88,8 @@ _PERSON = (
     Organisation.name,
 )
 _CONTEXT = ("auth_time", "amr", "ial", "aal", "acr", "session_id")
+# The clients' version (idp/services/clients/cache.py), read inside another statement.
+_CLIENT_VERSION = select(ClientVersion.version).where(ClientVersion.id == 1).scalar_subquery()
 
 _REDEEM = (
     update(AuthorizationCode)
@@ -127,7 +129,7 @@ _BEARER = (
         Token.revoked_at,
         Token.expires_at,
         *_PERSON,
-        select(ClientVersion.version).where(ClientVersion.id == 1).scalar_subquery(),
+        _CLIENT_VERSION,
     )
     .outerjoin(User, (User.id == Token.user_id) & (User.status == UserStatus.ACTIVE))
     .outerjoin(Organisation, Organisation.id == User.org_id)
@@ -218,8 +220,7 @@ def _guarded_insert(dialect: str) -> Any:
     for name in columns:
         param = bindparam(f"p_{name}", type_=table.c[name].type)
         values.append(cast(param, table.c[name].type) if dialect == "postgresql" else param)
-    version = select(ClientVersion.version).where(ClientVersion.id == 1).scalar_subquery()
-    guard = select(*values).where(version == bindparam("p_version"))
+    guard = select(*values).where(bindparam("p_version") == _CLIENT_VERSION)
     return insert(Token).from_select(columns, guard).returning(Token.id)
 
 
