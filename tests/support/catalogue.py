@@ -8,14 +8,12 @@ import re
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
 
 from idp.extensions import db
-from idp.models import User
 from idp.services import orgs
 from idp.services.lifecycle import privileges
-from idp.services.lifecycle.imports import import_users
 
+from .admin import import_people
 from .helpers import make_org
 
 
@@ -55,18 +53,5 @@ def confirm_form(page: str) -> dict[str, Any]:
 
 def employees(app: Flask, n: int, cvr: str = "12345678", prefix: str = "emp") -> dict[str, int]:
     """``n`` imported people ``<prefix>01``…; returns username -> id of every imported one."""
-    make_org(app, cvr)
     rows = [f"{prefix}-{i:03},Person {i:02},{prefix}{i:02}@example.dk," for i in range(1, n + 1)]
-    data = ("rid,name,email,cpr\n" + "\n".join(rows) + "\n").encode()
-    with app.app_context():
-        org = orgs.get_by_cvr(cvr)
-        report = import_users(
-            org, data, source="test", dry_run=False, skip_invalid=False, actor="test"
-        )
-        assert report.written, report.as_dict()
-        query = select(User.username, User.id).where(
-            User.org_id == org.id, User.status == "imported"
-        )
-        ids = {name: user_id for name, user_id in db.session.execute(query).all()}
-        db.session.remove()
-        return ids
+    return import_people(app, rows, cvr)

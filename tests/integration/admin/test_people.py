@@ -17,7 +17,7 @@ from idp.models import Activation, AuditEvent, Authenticator, User
 from idp.models.types import utcnow
 from idp.services import orgs, people
 from tests.support.admin import import_people, shown
-from tests.support.catalogue import add_rights, confirm_form
+from tests.support.catalogue import add_rights, confirm_form, employees
 from tests.support.helpers import (
     SEED_FILES,
     TestUser,
@@ -52,14 +52,6 @@ def browser(app, user: TestUser | None = None) -> Any:
     if user is not None:
         login(http, user)
     return http
-
-
-def employees(app, n: int, cvr: str = CVR, prefix: str = "emp") -> dict[str, int]:
-    return import_people(
-        app,
-        [f"{prefix}-{i:03},Person {i:02},{prefix}{i:02}@example.dk," for i in range(1, n + 1)],
-        cvr,
-    )
 
 
 def token(http) -> str:
