@@ -107,6 +107,34 @@ def _fill(people: int) -> None:
         log(f"organisation {cvr}: {people:,} people")
 
 
+def filled_app(database_url: str, tmp: str, people: int) -> tuple[Any, int, int]:
+    """A migrated app on ``database_url`` filled by :func:`_fill`, and the ids of a user
+    administrator of the first organisation and of that organisation."""
+    from flask_migrate import upgrade
+
+    from idp import create_app
+    from idp.extensions import db
+    from idp.models import Organisation, User
+
+    app = create_app(
+        {
+            "database_url": database_url,
+            "instance_path": f"{tmp}/instance",
+            "keys_dir": f"{tmp}/keys",
+            "session_cookie_secure": False,
+        }
+    )
+    with app.app_context():
+        upgrade()
+        _fill(people)
+        org = db.session.query(Organisation).filter_by(cvr="87654321").one()
+        admin = db.session.query(User).filter_by(org_id=org.id, status="active").first()
+        admin.roles = ["user_admin"]
+        admin_id, org_id = admin.id, org.id
+        db.session.commit()
+    return app, admin_id, org_id
+
+
 def _plans(org: Any) -> None:
     """The query plan of every count the dashboard makes (SQLite's EXPLAIN QUERY PLAN)."""
     from sqlalchemy import event
@@ -141,36 +169,21 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=100_000)
     people = parser.parse_args().people
     from flask import g
-    from flask_migrate import upgrade
 
-    from idp import create_app
     from idp.extensions import db
     from idp.models import Organisation, User
     from idp.web.admin.home import home
 
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app(
-            {
-                "database_url": f"sqlite:///{tmp}/bench.db",
-                "instance_path": f"{tmp}/instance",
-                "keys_dir": f"{tmp}/keys",
-                "session_cookie_secure": False,
-            }
-        )
+        app, admin_id, org_id = filled_app(f"sqlite:///{tmp}/bench.db", tmp, people)
         with app.app_context():
-            upgrade()
-            _fill(people)
-            org = db.session.query(Organisation).filter_by(cvr="87654321").one()
-            admin = db.session.query(User).filter_by(org_id=org.id, status="active").first()
-            admin.roles = ["user_admin"]
-            db.session.commit()
-            _plans(org)
+            _plans(db.session.get(Organisation, org_id))
         times, cpu = [], []
         for _ in range(RUNS):
             with app.test_request_context("/admin/", headers={"Accept-Language": "da"}):
                 g.admin, g.org = (
-                    db.session.get(User, admin.id),
-                    db.session.get(Organisation, org.id),
+                    db.session.get(User, admin_id),
+                    db.session.get(Organisation, org_id),
                 )
                 started, cpu_started = time.perf_counter(), time.process_time()
                 response = home.__wrapped__()  # type: ignore[attr-defined]

@@ -30,7 +30,7 @@ if _BENCH_DIR not in sys.path:
     sys.path.insert(0, _BENCH_DIR)
 
 from common import log  # noqa: E402
-from dashboard_bench import _fill  # noqa: E402
+from dashboard_bench import filled_app  # noqa: E402
 from lokal import _with_search_path  # noqa: E402
 
 BAR_MS = 50.0
@@ -83,30 +83,13 @@ def _store(url: str | None, tmp: Path) -> Iterator[str]:
 def bench_store(database_url: str, tmp: Path, people: int, runs: int) -> dict[str, list[float]]:
     """Milliseconds of each case's runs on one store."""
     from flask import g
-    from flask_migrate import upgrade
 
-    from idp import create_app
     from idp.extensions import db
     from idp.models import Organisation, User
     from idp.web.admin import bulk_activation
     from idp.web.admin import people as people_views
 
-    app = create_app(
-        {
-            "database_url": database_url,
-            "instance_path": f"{tmp}/instance",
-            "keys_dir": f"{tmp}/keys",
-            "session_cookie_secure": False,
-        }
-    )
-    with app.app_context():
-        upgrade()
-        _fill(people)
-        org = db.session.query(Organisation).filter_by(cvr="87654321").one()
-        admin = db.session.query(User).filter_by(org_id=org.id, status="active").first()
-        admin.roles = ["user_admin"]
-        admin_id, org_id = admin.id, org.id
-        db.session.commit()
+    app, admin_id, org_id = filled_app(database_url, str(tmp), people)
     if database_url.startswith("postgresql"):
         # What autovacuum does after a bulk load: statistics, and the visibility map that
         # lets a count read the index alone.
