@@ -39,6 +39,7 @@ from tests.support.e2e import (
     Server,
     Smtp,
     activation_link,
+    boss,
     cli,
     downstream_app,
     served_with_private_eid,
@@ -85,14 +86,7 @@ def test_admin_imports_activates_resends_and_a_person_activates_in_chromium(
     # The operator: the organisation, in-person proofing up to Substantial, an administrator.
     cli(app, f"orgs create --cvr {CVR} --name '{ORG_NAME}' --json")
     cli(app, f"orgs configure {CVR} --route-cap in_person=Substantial")
-    admin = cli(
-        app,
-        f"users create --org {CVR} --username boss --name 'Birte Boss' "
-        "--email boss@example.dk --password-stdin --totp --ial Substantial --json",
-        input=ADMIN_PASSWORD + "\n",
-    )
-    cli(app, f"admins grant boss user_admin --org {CVR}")
-    cli(app, f"admins grant boss registrar --org {CVR}")
+    admin = boss(app, CVR, ADMIN_PASSWORD, "user_admin", "registrar")
     documents = Documents(server.url)  # every page the IdP serves these browsers
 
     # --- 1. The administrator logs in: username, password, code from the app. ------------
@@ -266,13 +260,7 @@ def test_an_access_request_from_search_to_approval_in_chromium(
     with served_with_private_eid(make_app, server, smtp) as (app, op):
         cli(app, f"orgs create --cvr {CVR} --name '{ORG_NAME}' --json")
         cli(app, f"orgs configure {CVR} --allow-access-requests")
-        admin = cli(
-            app,
-            f"users create --org {CVR} --username boss --name 'Birte Boss' "
-            "--email boss@example.dk --password-stdin --totp --ial Substantial --json",
-            input=ADMIN_PASSWORD + "\n",
-        )
-        cli(app, f"admins grant boss user_admin --org {CVR}")
+        admin = boss(app, CVR, ADMIN_PASSWORD, "user_admin")
         cli(
             app,
             f"privileges add urn:dk:gov:saml:privilege:example:read --org {CVR} "

@@ -22,7 +22,7 @@ from tests.support.chromium import (  # skips this module where Chromium or Play
     expect,
     screenshot_taker,
 )
-from tests.support.e2e import Server, cli, write_csv
+from tests.support.e2e import Server, boss, cli, write_csv
 from tests.support.page_checks import phone_checked
 
 CVR = "12345678"
@@ -36,13 +36,7 @@ def screenshots() -> Callable[[Page, str], None]:
 
 def _seed(app: Any, tmp_path: Path) -> dict[str, Any]:
     cli(app, f"orgs create --cvr {CVR} --name 'Eksempel Kommune' --json")
-    admin = cli(
-        app,
-        f"users create --org {CVR} --username boss --name 'Birte Boss' "
-        "--email boss@example.dk --password-stdin --totp --ial Substantial --json",
-        input=PASSWORD + "\n",
-    )
-    cli(app, f"admins grant boss user_admin --org {CVR}")
+    admin = boss(app, CVR, PASSWORD, "user_admin")
     rows = [
         {"rid": f"{i}", "username": f"p{i}", "name": f"Person {i}", "email": f"p{i}@example.dk"}
         for i in range(1, 11)

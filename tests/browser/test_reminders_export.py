@@ -38,7 +38,7 @@ from tests.support.chromium import (  # skips this module where Chromium or Play
     expect,
     screenshot_taker,
 )
-from tests.support.e2e import Server, Smtp, cli, downstream_app, text_of, write_csv
+from tests.support.e2e import Server, Smtp, boss, cli, downstream_app, text_of, write_csv
 from tests.support.page_checks import log_in_through_pages, phone_checked
 
 CVR = "12345678"
@@ -60,14 +60,7 @@ def screenshots() -> Callable[[Page, str], None]:
 
 def _seed(app: Any, tmp_path: Path) -> dict[str, Any]:
     cli(app, f"orgs create --cvr {CVR} --name '{ORG_NAME}' --json")
-    admin = cli(
-        app,
-        f"users create --org {CVR} --username boss --name 'Birte Boss' "
-        "--email boss@example.dk --password-stdin --totp --ial Substantial --json",
-        input=ADMIN_PASSWORD + "\n",
-    )
-    for role in ("user_admin", "org_admin"):
-        cli(app, f"admins grant boss {role} --org {CVR}")
+    admin = boss(app, CVR, ADMIN_PASSWORD, "user_admin", "org_admin")
     rows = [{"rid": r, "username": u, "name": n, "email": e} for u, n, e, r in PEOPLE]
     cli(app, f"users import {write_csv(tmp_path / 'people.csv', rows)} --org {CVR} --json")
     for username, *_ in PEOPLE:

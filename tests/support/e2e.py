@@ -188,6 +188,20 @@ def cli(app: Flask, command: str, *, input: str | None = None, ok: bool = True) 
     return result
 
 
+def boss(app: Flask, cvr: str, password: str, *roles: str) -> Any:
+    """Birte Boss (username ``boss``, an authenticator app, identity Substantial) in the
+    organisation ``cvr`` with ``roles``, made through the CLI; its ``--json`` (totp_secret)."""
+    made = cli(
+        app,
+        f"users create --org {cvr} --username boss --name 'Birte Boss' "
+        "--email boss@example.dk --password-stdin --totp --ial Substantial --json",
+        input=password + "\n",
+    )
+    for role in roles:
+        cli(app, f"admins grant boss {role} --org {cvr}")
+    return made
+
+
 def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
     header = list(rows[0])
     lines = [",".join(header)] + [",".join(row[h] for h in header) for row in rows]
