@@ -2,7 +2,8 @@
 in Danish: a search that matches more people than it counts says so on both lists, a rare one
 names its person, and the bulk "select all matching" offers every match. The count's cap is
 lowered to 3 for the test (services.people.COUNT_CAP, 1,000 in production). Every page is
-text/html, does not scroll sideways at 390 px and is axe clean. Screenshots go to
+text/html, does not scroll sideways at 390 px and is axe clean; Danish and English, at 390 and
+1280 px. Screenshots go to
 test-artifacts/screenshots/people-search/.
 """
 
@@ -82,14 +83,24 @@ def test_a_search_past_the_count_says_so_in_chromium(
     expect(page.locator("label[for=all-matching]")).to_contain_text("mere end 3")
     phone_checked(page, screenshots, "imported-more-than-counted")
 
+    screenshots(page, "imported-more-than-counted-1280")
+
     page.goto(server.url + "/admin/users?q=%40example")
     expect(page.locator("#matching")).to_contain_text("Mere end 3 personer matcher")
+    phone_checked(page, screenshots, "users-more-than-counted")
+    screenshots(page, "users-more-than-counted-1280")
     page.goto(server.url + "/admin/users?q=p1")  # p1 is imported: boss and p10 are users
     expect(page.locator("#matching")).to_have_text("1 person matcher.")
-    phone_checked(page, screenshots, "users-more-than-counted")
 
     page.goto(server.url + "/admin/imported?q=p4%40")
     expect(page.locator("#matching")).to_have_text("1 importeret person matcher.")
     expect(page.locator("tbody tr")).to_have_count(1)
     phone_checked(page, screenshots, "imported-one-match")
+
+    page.set_extra_http_headers({"Accept-Language": "en"})
+    page.goto(server.url + "/admin/imported?q=example")
+    expect(page.locator("#matching")).to_contain_text("More than 3 imported people match")
+    expect(page.locator("label[for=all-matching]")).to_contain_text("more than 3")
+    phone_checked(page, screenshots, "imported-more-than-counted-en")
+    screenshots(page, "imported-more-than-counted-en-1280")
     documents.assert_all_html()
