@@ -101,7 +101,8 @@ def render(
         f"Machine: {os.cpu_count()} x {cpu_model()} (nproc {len(os.sched_getaffinity(0))}), "
         f"Linux {platform.release()}, Python {platform.python_version()}, Node {node_version}.",
         f"Load generator: {generator.name}, {args.duration:g} s per row, on the same "
-        f"machine (it used {share:.0f}% of one core on average); one server at a time.",
+        f"machine (it used {share:.0f}% of one core on average); one server at a time; "
+        f"{getattr(args, 'scheduler', 'kernel autogroups: not checked')}.",
         "Servers: " + "; ".join(t.description for t in targets) + ".",
         f"req/CPU-s: requests per CPU-second of the server's processes (/proc/<pid>/stat). "
         f"{store_note}",

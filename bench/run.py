@@ -39,6 +39,7 @@ _BENCH_DIR = str(Path(__file__).resolve().parent)
 if _BENCH_DIR not in sys.path:
     sys.path.insert(0, _BENCH_DIR)
 
+from autogroup import autogroups  # noqa: E402
 from common import CODE_LIFETIME, WORK, BenchError, log, run_script  # noqa: E402
 from load import Generator, PythonLoad, Wrk, ensure_wrk  # noqa: E402
 from lokal import Ours, OursSetup  # noqa: E402
@@ -87,6 +88,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--no-ours-single",
         action="store_true",
         help="skip the one-worker Lokal IdP column (the scaling from 1 to 2 workers)",
+    )
+    parser.add_argument(
+        "--autogroup",
+        choices=("off", "leave"),
+        default="off",
+        help="kernel session autogroups during the run: off (default, when root; "
+        "bench/autogroup.py says why) or leave them as the machine has them",
     )
     parser.add_argument("--load-generator", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--max-codes", type=int, default=200_000)
@@ -145,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="run-", dir=WORK))
     failed = False
     try:
-        with signals_as_exceptions():
+        with signals_as_exceptions(), autogroups(args.autogroup) as scheduler:
+            args.scheduler = scheduler
             generator = choose_generator(args)
             node_dir = tmp / "node"
             node_dir.mkdir()
