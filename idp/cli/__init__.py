@@ -24,6 +24,7 @@ def register_commands(app: Flask) -> None:
     from .privileges import privileges_group
     from .proofing import proofing_group
     from .reminders import reminders_group
+    from .saml import saml_group
     from .users import users_group
 
     for command in (
@@ -32,6 +33,7 @@ def register_commands(app: Flask) -> None:
         orgs_group,
         admins_group,
         clients_group,
+        saml_group,
         tokens_group,
         means_group,
         proofing_group,

@@ -26,6 +26,7 @@ from .org import Organisation
 from .pending import PendingChange
 from .privilege import Privilege
 from .proofing import FederatedIdentity, ProofingRecord
+from .saml import SamlServiceProvider
 from .throttle import LoginThrottle
 from .user import Authenticator, User
 
@@ -63,6 +64,7 @@ __all__ = [
     "RecoveryLink",
     "RecoveryProof",
     "RequestStatus",
+    "SamlServiceProvider",
     "SigningKey",
     "Token",
     "User",

@@ -68,6 +68,18 @@ ACTIONS: dict[str, tuple[str, str]] = {
         N_("%(actor)s made a new secret for the service %(target)s"),
     ),
     "client.removed": (N_("Service removed"), N_("%(actor)s removed the service %(target)s")),
+    "saml_sp.registered": (
+        N_("SAML service registered"),
+        N_("%(actor)s registered the SAML service %(target)s"),
+    ),
+    "saml_sp.refreshed": (
+        N_("SAML service metadata refreshed"),
+        N_("%(actor)s refreshed the metadata of the SAML service %(target)s"),
+    ),
+    "saml_sp.removed": (
+        N_("SAML service removed"),
+        N_("%(actor)s removed the SAML service %(target)s"),
+    ),
     "code_displays.imported": (
         N_("Code displays imported"),
         N_("%(actor)s imported code displays from %(target)s"),

@@ -1,0 +1,24 @@
+"""The SAML face's services (OIOSAML 3): service providers registered from their metadata."""
+
+from .registry import (
+    fetch_metadata,
+    get_sp,
+    list_sps,
+    metadata_of,
+    refresh_sp,
+    register_sp,
+    remove_sp,
+)
+from .sp_metadata import SpMetadata, parse_sp_metadata
+
+__all__ = [
+    "SpMetadata",
+    "fetch_metadata",
+    "get_sp",
+    "list_sps",
+    "metadata_of",
+    "parse_sp_metadata",
+    "refresh_sp",
+    "register_sp",
+    "remove_sp",
+]
