@@ -40,8 +40,9 @@ def _read(source: str) -> tuple[bytes, str | None]:
 
 
 def _view(sp: SamlServiceProvider, cvr: str | None) -> dict[str, Any]:
-    from ..services.saml import metadata_of
+    from ..services.saml import summary
 
+    seen = summary(sp)
     data: dict[str, Any] = {
         "entity_id": sp.entity_id,
         "name": sp.name,
@@ -49,17 +50,14 @@ def _view(sp: SamlServiceProvider, cvr: str | None) -> dict[str, Any]:
         "metadata_url": sp.metadata_url,
         "refreshed_at": sp.refreshed_at.isoformat(),
     }
-    try:
-        checked = metadata_of(sp)
-    except Exception as error:  # a certificate expired since: say so, list the rest
-        data["problem"] = str(error)
+    if seen.problem is not None:  # a certificate expired since: say so, list the rest
+        data["problem"] = str(seen.problem)
         return data
-    data["assertion_consumer_services"] = [e.location for e in checked.assertion_consumers]
-    data["single_logout_services"] = [e.location for e in checked.single_logout]
-    data["requested_attributes"] = [a.name for a in checked.requested_attributes]
-    data["certificates_valid_until"] = min(
-        c.not_valid_after_utc for c in (*checked.signing_certs, *checked.encryption_certs)
-    ).isoformat()
+    data["assertion_consumer_services"] = list(seen.assertion_consumers)
+    data["single_logout_services"] = list(seen.single_logout)
+    data["requested_attributes"] = list(seen.requested_attributes)
+    until = seen.certificates_valid_until
+    data["certificates_valid_until"] = until.isoformat() if until else None
     return data
 
 

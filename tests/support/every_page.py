@@ -24,6 +24,7 @@ from idp.services.oauth import consent
 
 from .e2e import Smtp, activation_link, cli, write_csv
 from .helpers import TestClient, TestUser, auth_params, make_user, pkce_pair
+from .saml import sp_metadata
 
 CVR = "12345678"
 ORG_NAME = "Eksempel Kommune"
@@ -99,7 +100,7 @@ def seed(app: Flask, smtp: Smtp, tmp_path: Path) -> Seeded:
         people=people,
         pending_id=_user_id(app, IMPORTED[1][0]),
         imported_id=_user_id(app, IMPORTED[0][0]),
-        service_id=_services(app, people["employee"]),
+        service_id=_services(app, people["employee"], tmp_path),
         activation_token=link.rsplit("/", 1)[1],
         authorize_query=_authorize_query(app),
         import_job_id=_import_job(app, people["user_admin"].username),
@@ -111,9 +112,10 @@ def _user_id(app: Flask, username: str) -> int:
         return db.session.query(User).filter_by(username=username).one().id
 
 
-def _services(app: Flask, employee: TestUser) -> str:
+def _services(app: Flask, employee: TestUser, tmp_path: Path) -> str:
     """The organisation's service (consented to by the employee), a service of another kind
-    for the authorization request, and a pending access request; returns the first's id."""
+    for the authorization request, a SAML service and a pending access request; returns the
+    first's id."""
     result = cli(
         app,
         f"clients add --name Lønportal --org {CVR} --redirect-uri https://lon.example.dk/cb "
@@ -124,6 +126,9 @@ def _services(app: Flask, employee: TestUser) -> str:
         f"clients add --name Intranet --org {CVR} --redirect-uri https://intra.example.dk/cb "
         "--public --json",
     )
+    metadata = tmp_path / "saml-sp.xml"
+    metadata.write_bytes(sp_metadata())
+    cli(app, f"saml sp add --metadata {metadata} --org {CVR} --json")
     with app.app_context():
         org = db.session.query(Organisation).filter_by(cvr=CVR).one()
         person = db.session.get(User, employee.id)

@@ -1,6 +1,7 @@
 """The SAML face's services (OIOSAML 3): service providers registered from their metadata."""
 
 from .registry import (
+    SpSummary,
     fetch_metadata,
     get_sp,
     list_sps,
@@ -8,11 +9,13 @@ from .registry import (
     refresh_sp,
     register_sp,
     remove_sp,
+    summary,
 )
 from .sp_metadata import SpMetadata, parse_sp_metadata
 
 __all__ = [
     "SpMetadata",
+    "SpSummary",
     "fetch_metadata",
     "get_sp",
     "list_sps",
@@ -21,4 +24,5 @@ __all__ = [
     "refresh_sp",
     "register_sp",
     "remove_sp",
+    "summary",
 ]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -15,7 +17,7 @@ from ...extensions import db
 from ...models import Organisation, SamlServiceProvider
 from ...models.types import utcnow
 from .. import audit
-from ..errors import N_, Conflict, InvalidInput, NotFound
+from ..errors import N_, Conflict, InvalidInput, NotFound, ServiceError
 from .sp_metadata import LOOPBACK, MAX_METADATA_BYTES, SpMetadata, parse_sp_metadata
 
 FETCH_TIMEOUT_SECONDS = 10
@@ -72,6 +74,36 @@ def metadata_of(sp: SamlServiceProvider) -> SpMetadata:
     """The stored metadata, read again (it was checked when stored; certificates may have
     expired since, which this says)."""
     return parse_sp_metadata(sp.metadata_xml)
+
+
+@dataclass(frozen=True)
+class SpSummary:
+    """What the CLI and the admin's services page show of a service provider. ``problem``:
+    why its stored metadata no longer passes the checks (a certificate expired since), and
+    then the endpoints are empty."""
+
+    sp: SamlServiceProvider
+    assertion_consumers: tuple[str, ...] = ()
+    single_logout: tuple[str, ...] = ()
+    requested_attributes: tuple[str, ...] = ()
+    certificates_valid_until: datetime | None = None
+    problem: ServiceError | None = None
+
+
+def summary(sp: SamlServiceProvider) -> SpSummary:
+    """The service provider as its stored metadata describes it now."""
+    try:
+        checked = metadata_of(sp)
+    except ServiceError as error:
+        return SpSummary(sp, problem=error)
+    certificates = (*checked.signing_certs, *checked.encryption_certs)
+    return SpSummary(
+        sp,
+        assertion_consumers=tuple(e.location for e in checked.assertion_consumers),
+        single_logout=tuple(e.location for e in checked.single_logout),
+        requested_attributes=tuple(a.name for a in checked.requested_attributes),
+        certificates_valid_until=min(c.not_valid_after_utc for c in certificates),
+    )
 
 
 def register_sp(

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from ...models import Client
 from ...models.enums import AdminRole
-from ...services import clients
+from ...services import clients, saml
 from ..errors import shown_on
 from ..pages import page, redirect_to
 from . import bp
@@ -45,6 +45,7 @@ def _list_page(status: int = 200, **extra: Any) -> Page:
         "admin/services.html",
         status,
         services=clients.list_clients(g.org),
+        saml_services=[saml.summary(sp) for sp in saml.list_sps(g.org)],
         grant_types=clients.GRANT_TYPES,
         form=extra.pop("form", None),
         errors=extra.pop("errors", {}),
