@@ -80,7 +80,14 @@ def parse_sp_metadata(raw: bytes | str, *, now: datetime | None = None) -> SpMet
         defusedxml.ElementTree.fromstring(data, forbid_dtd=True)
     except (ParseError, DefusedXmlException, ValueError):
         raise InvalidInput(N_("The metadata is not well-formed XML without a DTD")) from None
-    descriptor = md.entity_descriptor_from_string(data.decode("utf-8", errors="strict"))
+    try:
+        text = data.decode("utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise InvalidInput(N_("The metadata must be UTF-8")) from None
+    try:
+        descriptor = md.entity_descriptor_from_string(text)
+    except (ValueError, TypeError, AttributeError):  # well-formed, but not metadata pysaml2 reads
+        raise InvalidInput(N_("The metadata must be one md:EntityDescriptor")) from None
     if descriptor is None:
         raise InvalidInput(N_("The metadata must be one md:EntityDescriptor"))
     return _read(descriptor, now)
@@ -138,11 +145,15 @@ def _endpoint(element: md.EndpointType, what: str) -> Endpoint:
     response = (getattr(element, "response_location", None) or "").strip() or None
     if response:
         _check_url(response, what)
-    index = getattr(element, "index", None)
+    index = str(getattr(element, "index", None) or "")
+    if index and not index.isdigit():
+        raise InvalidInput(
+            N_("%(what)s has an index that is not a number: %(index)r"), what=what, index=index
+        )
     return Endpoint(
         binding=element.binding,
         location=location,
-        index=int(index) if index not in (None, "") else None,
+        index=int(index) if index else None,
         is_default=_flag(getattr(element, "is_default", None)) or False,
         response_location=response,
     )

@@ -122,6 +122,17 @@ BAD = {
         "The metadata expired",
     ),
     "no-entity-id": (lambda: sp_metadata(entity_id=""), "entityID must be a URI"),
+    "latin-1": (
+        lambda: (
+            b'<?xml version="1.0" encoding="ISO-8859-1"?>'
+            + sp_metadata().replace("Lønportal".encode(), "L\xf8nportal".encode("latin-1"))
+        ),
+        "must be UTF-8",
+    ),
+    "acs-index-not-a-number": (
+        lambda: sp_metadata().replace(b'index="0" isDefault', b'index="nul" isDefault'),
+        "an index that is not a number",
+    ),
 }
 
 
