@@ -12,6 +12,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import Organisation, SamlServiceProvider
@@ -121,10 +122,7 @@ def register_sp(
         select(SamlServiceProvider.id).where(SamlServiceProvider.entity_id == checked.entity_id)
     ).first()
     if taken is not None:
-        raise Conflict(
-            N_("The SAML service provider %(entity_id)s is registered already"),
-            entity_id=checked.entity_id,
-        )
+        raise _registered_already(checked.entity_id)
     now = utcnow()
     sp = SamlServiceProvider(
         entity_id=checked.entity_id,
@@ -136,7 +134,12 @@ def register_sp(
         refreshed_at=now,
     )
     db.session.add(sp)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Registered by someone else between the check above and this insert: one winner.
+        db.session.rollback()
+        raise _registered_already(checked.entity_id) from None
     audit.record(
         "saml_sp.registered",
         actor=actor,
@@ -179,6 +182,12 @@ def remove_sp(sp: SamlServiceProvider, *, actor: str) -> None:
     audit.record("saml_sp.removed", actor=actor, org_id=sp.org_id, target=sp.entity_id)
     db.session.delete(sp)
     db.session.commit()
+
+
+def _registered_already(entity_id: str) -> Conflict:
+    return Conflict(
+        N_("The SAML service provider %(entity_id)s is registered already"), entity_id=entity_id
+    )
 
 
 def _name(given: str | None, checked: SpMetadata) -> str:

@@ -16,6 +16,7 @@ import pytest
 
 from idp.extensions import db
 from idp.models import AuditEvent, SamlServiceProvider
+from idp.models.types import utcnow
 from tests.support.helpers import make_org
 from tests.support.saml import (
     ACS,
@@ -232,3 +233,45 @@ def test_metadata_urls_must_be_https_off_loopback(app):
     make_org(app, ORG)
     plain = _run(app, f"saml sp add --metadata http://sp.example.dk/md.xml --org {ORG}")
     assert plain.exit_code == 1 and "must be https (http only on loopback)" in plain.output
+
+
+def test_two_registrations_of_one_entity_at_once_have_one_winner(app):
+    """The other registration commits between this one's check and its insert (forced by a
+    flush hook, on a connection of its own): this one is refused as a Conflict, not a crash,
+    and writes nothing (no audit event either)."""
+    from sqlalchemy import event, insert
+
+    from idp.services.errors import Conflict
+    from idp.services.orgs import get_by_cvr
+    from idp.services.saml import register_sp
+
+    org_id = make_org(app, ORG)
+    with app.app_context():
+        done: list[bool] = []
+
+        def the_other_wins(*_args: object) -> None:
+            if done:
+                return
+            done.append(True)
+            now = utcnow()
+            with db.engine.begin() as other:
+                other.execute(
+                    insert(SamlServiceProvider.__table__).values(
+                        entity_id=ENTITY_ID,
+                        org_id=org_id,
+                        name="Den anden",
+                        metadata_xml=sp_metadata().decode(),
+                        created_at=now,
+                        refreshed_at=now,
+                    )
+                )
+
+        event.listen(db.session, "before_flush", the_other_wins)
+        try:
+            with pytest.raises(Conflict, match="is registered already"):
+                register_sp(get_by_cvr(ORG), sp_metadata(), actor="test")
+        finally:
+            event.remove(db.session, "before_flush", the_other_wins)
+        assert done
+        assert [sp.name for sp in db.session.query(SamlServiceProvider)] == ["Den anden"]
+    assert "saml_sp.registered" not in _actions(app)
