@@ -24,7 +24,7 @@ from idp.services.oauth import consent
 
 from .e2e import Smtp, activation_link, cli, write_csv
 from .helpers import TestClient, TestUser, auth_params, make_user, pkce_pair
-from .saml import sp_metadata
+from .saml import serving, sp_metadata
 
 CVR = "12345678"
 ORG_NAME = "Eksempel Kommune"
@@ -129,6 +129,9 @@ def _services(app: Flask, employee: TestUser, tmp_path: Path) -> str:
     metadata = tmp_path / "saml-sp.xml"
     metadata.write_bytes(sp_metadata())
     cli(app, f"saml sp add --metadata {metadata} --org {CVR} --json")
+    with serving() as (base, served):  # one from an URL too: its row has a refresh button
+        served["/md.xml"] = sp_metadata(entity_id="https://saml.intranet.example.dk")
+        cli(app, f"saml sp add --metadata {base}/md.xml --org {CVR} --name Intranet --json")
     with app.app_context():
         org = db.session.query(Organisation).filter_by(cvr=CVR).one()
         person = db.session.get(User, employee.id)

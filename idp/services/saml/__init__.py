@@ -6,9 +6,11 @@ from .registry import (
     get_sp,
     list_sps,
     metadata_of,
+    refresh_from_source,
     refresh_sp,
     register_sp,
     remove_sp,
+    sp_of,
     summary,
 )
 from .sp_metadata import SpMetadata, parse_sp_metadata
@@ -21,8 +23,10 @@ __all__ = [
     "list_sps",
     "metadata_of",
     "parse_sp_metadata",
+    "refresh_from_source",
     "refresh_sp",
     "register_sp",
     "remove_sp",
+    "sp_of",
     "summary",
 ]

@@ -63,6 +63,26 @@ def get_sp(entity_id: str) -> SamlServiceProvider:
     return found
 
 
+def sp_of(org: Organisation, entity_id: str) -> SamlServiceProvider:
+    """``org``'s service provider with this entity ID; :class:`NotFound` for another
+    organisation's, as for one that does not exist."""
+    sp = get_sp(entity_id)
+    if sp.org_id != org.id:
+        raise NotFound(N_("No SAML service provider %(entity_id)s"), entity_id=entity_id)
+    return sp
+
+
+def refresh_from_source(sp: SamlServiceProvider, *, actor: str) -> SamlServiceProvider:
+    """Fetch the metadata again from the URL it was registered from and store it
+    (:func:`refresh_sp`); :class:`InvalidInput` for an SP registered from a file."""
+    if not sp.metadata_url:
+        raise InvalidInput(
+            N_("The metadata of %(entity_id)s came from a file: the operator refreshes it"),
+            entity_id=sp.entity_id,
+        )
+    return refresh_sp(sp, fetch_metadata(sp.metadata_url), actor=actor)
+
+
 def list_sps(org: Organisation | None = None) -> list[SamlServiceProvider]:
     """Every service provider (or ``org``'s), by entity ID."""
     query = select(SamlServiceProvider).order_by(SamlServiceProvider.entity_id)

@@ -60,6 +60,16 @@ def services() -> Page:
     return _list_page()
 
 
+@bp.post("/services/saml/refresh")
+@admin_required(AdminRole.ORG_ADMIN)
+def refresh_saml_service() -> Page | Response:
+    """Fetch a SAML service's metadata again from the URL the operator registered it from."""
+    with shown_on(_list_page, field="saml"):
+        sp = saml.sp_of(g.org, request.form.get("entity_id", ""))
+        saml.refresh_from_source(sp, actor=g.admin.username)
+    return redirect_to(url_for("admin.services", done="saml_refreshed"))
+
+
 @bp.post("/services")
 @admin_required(AdminRole.ORG_ADMIN)
 def register_service() -> Page:

@@ -8,11 +8,11 @@ import shlex
 from datetime import timedelta
 
 from idp.extensions import db
-from idp.models import SamlServiceProvider
+from idp.models import AuditEvent, SamlServiceProvider
 from idp.models.types import utcnow
-from tests.support.admin import ORG, OTHER, admin, browser, text
+from tests.support.admin import ORG, OTHER, admin, browser, text, token
 from tests.support.helpers import make_org
-from tests.support.saml import ACS, ENTITY_ID, certificate, sp_metadata
+from tests.support.saml import ACS, ENTITY_ID, certificate, serving, sp_metadata
 
 
 def _services_of(app, cvr: str) -> str:
@@ -58,3 +58,54 @@ def test_a_service_whose_certificate_expired_since_says_so(app):
     page = _services_of(app, ORG)
     assert "Metadata består ikke længere kontrollen:" in page
     assert "Certifikatet CN=Udløbet SP er ikke gyldigt nu" in page
+
+
+def _cli(app, command: str) -> None:
+    done = app.test_cli_runner().invoke(args=shlex.split(command))
+    assert done.exit_code == 0, done.output
+
+
+def test_an_administrator_refreshes_a_saml_services_metadata_from_its_url(app):
+    make_org(app, ORG)
+    make_org(app, OTHER, "Andet Firma ApS")
+    own = browser(app, admin(app, "oa-own", "org_admin", cvr=ORG))
+    stranger = browser(app, admin(app, "oa-other", "org_admin", cvr=OTHER))
+    with serving() as (base, served):
+        served["/sp.xml"] = sp_metadata()
+        _cli(app, f"saml sp add --metadata {base}/sp.xml --org {ORG}")
+        served["/sp.xml"] = sp_metadata(acs="https://ny.lonportal.example.dk/acs")
+        # Another organisation's administrator cannot refresh it: as if it did not exist.
+        refused = stranger.post(
+            "/admin/services/saml/refresh",
+            data={"entity_id": ENTITY_ID, "csrf_token": token(stranger)},
+        )
+        assert refused.status_code == 404 and f"No SAML service provider {ENTITY_ID}" in text(
+            refused
+        )
+        assert ACS in _services_of(app, ORG)
+        done = own.post(
+            "/admin/services/saml/refresh",
+            data={"entity_id": ENTITY_ID, "csrf_token": token(own)},
+            follow_redirects=True,
+        )
+    assert done.status_code == 200 and "The metadata is refreshed." in text(done)
+    assert "https://ny.lonportal.example.dk/acs" in text(done)
+    with app.app_context():
+        events = db.session.query(AuditEvent).filter_by(action="saml_sp.refreshed").all()
+        assert [(e.actor, e.target) for e in events] == [("oa-own", ENTITY_ID)]
+
+
+def test_a_saml_service_from_a_file_is_refreshed_by_the_operator(app, tmp_path):
+    make_org(app, ORG)
+    path = tmp_path / "sp.xml"
+    path.write_bytes(sp_metadata())
+    _cli(app, f"saml sp add --metadata {path} --org {ORG}")
+    http = browser(app, admin(app, "oa-own", "org_admin", cvr=ORG))
+    assert "Fra en fil" in _services_of(app, ORG)
+    refused = http.post(
+        "/admin/services/saml/refresh",
+        data={"entity_id": ENTITY_ID, "csrf_token": token(http)},
+        headers={"Accept-Language": "da"},
+    )
+    assert refused.status_code == 400
+    assert "kom fra en fil: driften opdaterer den" in text(refused)

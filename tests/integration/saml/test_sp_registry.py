@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 import shlex
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,7 @@ from tests.support.saml import (
     ENTITY_ID,
     REQUESTED,
     certificate,
+    serving,
     sha1_certificate,
     sp_metadata,
 )
@@ -188,28 +187,8 @@ def test_remove(app, tmp_path):
 
 @pytest.fixture
 def metadata_server() -> Iterator[tuple[str, dict[str, bytes]]]:
-    """A real HTTP server on 127.0.0.1 serving whatever ``served["/sp.xml"]`` holds."""
-    served: dict[str, bytes] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = served.get(self.path)
-            self.send_response(200 if body is not None else 404)
-            self.send_header("Content-Type", "application/samlmetadata+xml")
-            self.end_headers()
-            self.wfile.write(body or b"")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", served
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving() as server:
+        yield server
 
 
 def test_metadata_from_an_url_is_fetched_again_on_refresh(app, metadata_server):
