@@ -11,15 +11,15 @@ from ..services.clients.cache import ClientView
 from ..services.oauth.hot_store import PersonView
 from ..services.oauth.subjects import subject_for
 from ..services.oauth.tokens import AuthContext
+from ..services.saml import attributes
 
 # A client's registration: the ORM row, or the hot path's cached copy of it.
 Registration = Client | ClientView
 # A person: the ORM row, or the hot path's read-only copy of an active one.
 Person = User | PersonView
 
-CLAIM_UUID = "https://data.gov.dk/model/core/eid/professional/uuid/persistent"
-CLAIM_CVR = "https://data.gov.dk/model/core/eid/professional/cvr"
-CLAIM_ORG_NAME = "https://data.gov.dk/model/core/eid/professional/orgName"
+# The OIOSAML 3 names, defined once for both faces (the SAML assertion uses the same).
+CLAIM_UUID, CLAIM_CVR, CLAIM_ORG_NAME = attributes.UUID, attributes.CVR, attributes.ORG_NAME
 
 SCOPE_CLAIMS = {
     "profile": ["name", "given_name", "family_name"],

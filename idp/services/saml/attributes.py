@@ -11,7 +11,7 @@ never sent empty. RID (deprecated by OIOSAML 3) is not sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ... import assurance
 from ...models import User
@@ -28,9 +28,6 @@ FIRST_NAME = "https://data.gov.dk/model/core/eid/firstName"
 LAST_NAME = "https://data.gov.dk/model/core/eid/lastName"
 FULL_NAME = "https://data.gov.dk/model/core/eid/fullName"
 PRIVILEGES = CLAIM_PRIVILEGES
-# URI-named attributes (SAML 2.0 Profiles §8.2.2), as OIOSAML 3 requires.
-NAME_FORMAT = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri"
-ON_REQUEST = (EMAIL, FIRST_NAME, LAST_NAME, FULL_NAME, PRIVILEGES)
 
 
 def assertion_attributes(
@@ -48,13 +45,14 @@ def assertion_attributes(
         CVR: org.cvr,
         ORG_NAME: org.name,
     }
-    wanted = set(requested)
-    extra: dict[str, str | None] = {
-        EMAIL: person.email,
-        FIRST_NAME: person.given_name,
-        LAST_NAME: person.family_name,
-        FULL_NAME: person.name,
-        PRIVILEGES: privileges_claim(org.cvr, sorted(set(person.privileges or []))),
+    # Worked out only when asked for (the rights are an XML document to build).
+    on_request: dict[str, Callable[[], str | None]] = {
+        EMAIL: lambda: person.email,
+        FIRST_NAME: lambda: person.given_name,
+        LAST_NAME: lambda: person.family_name,
+        FULL_NAME: lambda: person.name,
+        PRIVILEGES: lambda: privileges_claim(org.cvr, sorted(set(person.privileges or []))),
     }
-    values.update({name: value for name, value in extra.items() if name in wanted})
+    wanted = set(requested)
+    values.update({name: value() for name, value in on_request.items() if name in wanted})
     return {name: value for name, value in values.items() if value}

@@ -9,7 +9,6 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +18,7 @@ from ...models import Organisation, SamlServiceProvider
 from ...models.types import utcnow
 from .. import audit
 from ..errors import N_, Conflict, InvalidInput, NotFound, ServiceError
-from .sp_metadata import LOOPBACK, MAX_METADATA_BYTES, SpMetadata, parse_sp_metadata
+from .sp_metadata import MAX_METADATA_BYTES, SpMetadata, https_or_loopback, parse_sp_metadata
 
 FETCH_TIMEOUT_SECONDS = 10
 
@@ -27,10 +26,7 @@ FETCH_TIMEOUT_SECONDS = 10
 def fetch_metadata(url: str) -> bytes:
     """The metadata at ``url`` (https; http only on loopback), at most 1 MiB, or
     :class:`InvalidInput` saying why not."""
-    parts = urlsplit(url)
-    if not parts.netloc or (
-        parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOOPBACK)
-    ):
+    if not https_or_loopback(url):
         raise InvalidInput(
             N_("A metadata URL must be https (http only on loopback): %(url)r"), url=url
         )
@@ -59,7 +55,7 @@ def get_sp(entity_id: str) -> SamlServiceProvider:
         select(SamlServiceProvider).where(SamlServiceProvider.entity_id == entity_id)
     ).scalar_one_or_none()
     if found is None:
-        raise NotFound(N_("No SAML service provider %(entity_id)s"), entity_id=entity_id)
+        raise _no_sp(entity_id)
     return found
 
 
@@ -68,7 +64,7 @@ def sp_of(org: Organisation, entity_id: str) -> SamlServiceProvider:
     organisation's, as for one that does not exist."""
     sp = get_sp(entity_id)
     if sp.org_id != org.id:
-        raise NotFound(N_("No SAML service provider %(entity_id)s"), entity_id=entity_id)
+        raise _no_sp(entity_id)
     return sp
 
 
@@ -204,6 +200,10 @@ def remove_sp(sp: SamlServiceProvider, *, actor: str) -> None:
     db.session.commit()
 
 
+def _no_sp(entity_id: str) -> NotFound:
+    return NotFound(N_("No SAML service provider %(entity_id)s"), entity_id=entity_id)
+
+
 def _registered_already(entity_id: str) -> Conflict:
     return Conflict(
         N_("The SAML service provider %(entity_id)s is registered already"), entity_id=entity_id
@@ -214,4 +214,4 @@ def _name(given: str | None, checked: SpMetadata) -> str:
     name = (given or "").strip() or checked.display_name or checked.entity_id
     if len(name) > 200:
         raise InvalidInput(N_("The name must be at most 200 characters"))
-    return name[:200]
+    return name

@@ -159,10 +159,15 @@ def _endpoint(element: md.EndpointType, what: str) -> Endpoint:
     )
 
 
-def _check_url(url: str, what: str) -> None:
+def https_or_loopback(url: str) -> bool:
+    """Whether ``url`` is absolute and https, or http on a loopback host."""
     parts = urlsplit(url)
     loopback_http = parts.scheme == "http" and parts.hostname in LOOPBACK
-    if not parts.netloc or parts.fragment or (parts.scheme != "https" and not loopback_http):
+    return bool(parts.netloc) and (parts.scheme == "https" or loopback_http)
+
+
+def _check_url(url: str, what: str) -> None:
+    if not https_or_loopback(url) or urlsplit(url).fragment:
         raise InvalidInput(
             N_("%(what)s must be an https URL without a fragment (http only on loopback): %(url)r"),
             what=what,
